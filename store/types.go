@@ -1,0 +1,159 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// State is a checkout's verified state.
+type State string
+
+// The states of CONTRACT §3. Succeeded, failed and cancelled are terminal and
+// never change; expired means paysync stopped polling and may still settle.
+const (
+	StatePending        State = "pending"
+	StateActionRequired State = "action_required"
+	StateSucceeded      State = "succeeded"
+	StateFailed         State = "failed"
+	StateCancelled      State = "cancelled"
+	StateExpired        State = "expired"
+)
+
+// Terminal reports whether s is a final provider verdict.
+func (s State) Terminal() bool {
+	return s == StateSucceeded || s == StateFailed || s == StateCancelled
+}
+
+// Valid reports whether s is one of the known states.
+func (s State) Valid() bool {
+	switch s {
+	case StatePending, StateActionRequired, StateSucceeded, StateFailed, StateCancelled, StateExpired:
+		return true
+	}
+	return false
+}
+
+// Providers paysync knows.
+const (
+	ProviderPayUnit = "payunit"
+	ProviderAzotte  = "azotte"
+)
+
+// What first revealed a checkout's terminal state (resolved_by), and what
+// made a checkout due (wake reasons).
+const (
+	SourceCallback      = "callback"
+	SourcePoll          = "poll"
+	SourceBrowserReturn = "browser_return"
+	SourceRefresh       = "refresh"
+)
+
+// Merchant is a shop using paysync. Secrets are not part of it; see
+// MerchantSecrets.
+type Merchant struct {
+	ID          string
+	Name        string
+	HookToken   string
+	WebhookURL  string
+	ReturnHosts []string
+	PayUnit     *PayUnitAccount
+	Azotte      *AzotteAccount
+	CreatedAt   time.Time
+}
+
+// PayUnitAccount is a merchant's PayUnit configuration. The credential
+// fields are filled only by MerchantSecrets.
+type PayUnitAccount struct {
+	BaseURL     string
+	Mode        string
+	APIUser     string
+	APIPassword string
+	APIKey      string
+}
+
+// AzotteAccount is a merchant's Azotte configuration. The credential fields
+// are filled only by MerchantSecrets.
+type AzotteAccount struct {
+	BaseURL  string
+	TenantID string
+	APIKey   string
+}
+
+// Action is what the buyer must do while a checkout is action_required: the
+// provider's redirect instructions, kept verbatim.
+type Action struct {
+	Instructions json.RawMessage `json:"instructions"`
+}
+
+// Anomaly is a verdict paysync refused, or a condition that needs a person.
+type Anomaly struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+// Anomaly codes.
+const (
+	AnomalyAmountMismatch     = "amount_mismatch"
+	AnomalyCurrencyMismatch   = "currency_mismatch"
+	AnomalyAmountUnverified   = "amount_unverified"
+	AnomalyReferenceMismatch  = "reference_mismatch"
+	AnomalyModeMismatch       = "mode_mismatch"
+	AnomalyConflictingVerdict = "conflicting_verdict"
+	AnomalyCredentials        = "credentials_rejected"
+)
+
+// Checkout is a payment paysync watches.
+type Checkout struct {
+	ID                 string
+	MerchantID         string
+	Provider           string
+	Reference          string
+	ProviderRef        string
+	Amount             string
+	Currency           string
+	SuccessURL         string
+	CancelURL          string
+	Token              string
+	IdempotencyKey     string
+	State              State
+	ProviderStatus     string
+	Action             *Action
+	Anomaly            *Anomaly
+	ResolvedBy         string
+	CallbackReceivedAt *time.Time
+	LastCheckedAt      *time.Time
+	NextCheckAt        *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	Version            int64
+
+	// Schedule bookkeeping, for the poller.
+	Attempts   int    // checks since the last wake
+	WakeReason string // what last made the checkout due at once, if anything
+	WakeSeq    int64  // bumped by every wake
+}
+
+// Event is one entry of a checkout's append-only log.
+type Event struct {
+	ID             int64
+	CheckoutID     string
+	At             time.Time
+	Source         string // callback, poller, merchant, browser, paysync
+	Type           string
+	ProviderStatus string
+	FromState      State
+	ToState        State
+	Detail         string
+}
+
+// Event types.
+const (
+	EventRegistered       = "registered"
+	EventCallbackReceived = "callback_received"
+	EventStatusChecked    = "status_checked"
+	EventCheckFailed      = "check_failed"
+	EventStateChanged     = "state_changed"
+	EventAnomaly          = "anomaly_raised"
+	EventRefreshRequested = "refresh_requested"
+	EventBrowserReturned  = "browser_returned"
+)

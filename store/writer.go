@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// errClosed is returned for writes submitted after Close.
+var errClosed = errors.New("store closed")
+
+// writer owns the single write connection. Writes queue up while a commit is
+// in flight and the next commit takes them all (group commit): each runs in a
+// savepoint of one transaction, and each caller learns its result only after
+// that transaction is durably committed. A failing write rolls back to its
+// savepoint without disturbing the others in the batch.
+type writer struct {
+	db       *sql.DB
+	reqs     chan writeReq
+	maxBatch int
+	quit     chan struct{}
+	done     chan struct{}
+	once     sync.Once
+}
+
+type writeReq struct {
+	fn   func(*sql.Tx) error
+	done chan error
+}
+
+func startWriter(db *sql.DB, maxBatch int) *writer {
+	w := &writer{db: db, reqs: make(chan writeReq, maxBatch), maxBatch: maxBatch,
+		quit: make(chan struct{}), done: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+// stop waits for the queued writes to commit, then ends the loop.
+func (w *writer) stop() {
+	w.once.Do(func() { close(w.quit) })
+	<-w.done
+}
+
+func (w *writer) loop() {
+	defer close(w.done)
+	for {
+		select {
+		case r := <-w.reqs:
+			w.commit(w.gather(r))
+		case <-w.quit:
+			for {
+				select {
+				case r := <-w.reqs:
+					w.commit(w.gather(r))
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// gather takes first plus whatever else is already waiting, up to maxBatch.
+func (w *writer) gather(first writeReq) []writeReq {
+	batch := []writeReq{first}
+	for len(batch) < w.maxBatch {
+		select {
+		case r := <-w.reqs:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (w *writer) commit(batch []writeReq) {
+	errs := make([]error, len(batch))
+	tx, err := w.db.Begin()
+	if err != nil {
+		for _, r := range batch {
+			r.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	if len(batch) == 1 {
+		errs[0] = runSafely(batch[0].fn, tx)
+	} else {
+		for i, r := range batch {
+			errs[i] = runInSavepoint(tx, r.fn)
+		}
+	}
+	var commitErr error
+	if len(batch) == 1 && errs[0] != nil {
+		tx.Rollback()
+	} else if commitErr = tx.Commit(); commitErr != nil {
+		commitErr = fmt.Errorf("commit: %w", commitErr)
+	}
+	for i, r := range batch {
+		r.done <- errors.Join(errs[i], commitErr)
+	}
+}
+
+func runInSavepoint(tx *sql.Tx, fn func(*sql.Tx) error) error {
+	if _, err := tx.Exec(`SAVEPOINT w`); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := runSafely(fn, tx); err != nil {
+		if _, rerr := tx.Exec(`ROLLBACK TO w`); rerr != nil {
+			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+		}
+		tx.Exec(`RELEASE w`)
+		return err
+	}
+	if _, err := tx.Exec(`RELEASE w`); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// runSafely turns a panic in fn into an error so one bad write can't take
+// the writer (and every waiting caller) down.
+func runSafely(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("write panicked: %v", p)
+		}
+	}()
+	return fn(tx)
+}
+
+// exec runs fn in the writer's next transaction and returns once that
+// transaction has committed (or fn failed). The context bounds only the wait
+// for a place in the queue: once queued, the write runs to completion.
+func (db *DB) exec(ctx context.Context, fn func(*sql.Tx) error) error {
+	req := writeReq{fn: fn, done: make(chan error, 1)}
+	select {
+	case db.w.reqs <- req:
+	case <-db.w.quit:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-db.w.done:
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return errClosed
+		}
+	}
+}
