@@ -162,3 +162,16 @@ func (db *DB) ClaimQueryPlan(ctx context.Context) (string, error) {
 	return plan, rows.Err()
 }
 
+// ReleaseLeases makes every leased checkout due at once. Call it only when
+// no other poller shares the database (a fresh start of the one process
+// using this SQLite file): their checks died with the previous run.
+func (db *DB) ReleaseLeases(ctx context.Context) error {
+	err := db.exec(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE checkouts SET next_check_at = ?, lease_until = NULL WHERE lease_until IS NOT NULL`, ms(db.Now()))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release leases: %w", err)
+	}
+	return nil
+}

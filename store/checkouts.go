@@ -61,7 +61,9 @@ type readConn struct {
 	db  *sql.DB
 }
 
-func (r readConn) QueryRow(q string, args ...any) *sql.Row { return r.db.QueryRowContext(r.ctx, q, args...) }
+func (r readConn) QueryRow(q string, args ...any) *sql.Row {
+	return r.db.QueryRowContext(r.ctx, q, args...)
+}
 
 // Checkout returns the merchant's checkout with the given id; a checkout of
 // another merchant is ENOTFOUND, exactly like an unknown id.

@@ -7,11 +7,11 @@ import (
 
 // Error codes, mapped to HTTP statuses in one place by the handlers.
 const (
-	ENOTFOUND = "not_found"  // no such object, or not the caller's
-	ECONFLICT = "conflict"   // the object exists with other fields, or changed meanwhile
-	EINVALID  = "invalid"    // the input breaks a rule
-	ECONFIG   = "config"     // the service lacks a setting (master key …)
-	EINTERNAL = "internal"   // anything else; never shown to clients
+	ENOTFOUND = "not_found" // no such object, or not the caller's
+	ECONFLICT = "conflict"  // the object exists with other fields, or changed meanwhile
+	EINVALID  = "invalid"   // the input breaks a rule
+	ECONFIG   = "config"    // the service lacks a setting (master key …)
+	EINTERNAL = "internal"  // anything else; never shown to clients
 )
 
 // Error is a domain error whose Message is safe to show to a client.

@@ -68,4 +68,3 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	}
 	return tx.Commit()
 }
-

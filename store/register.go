@@ -173,4 +173,3 @@ func adoptEarlyNotifications(tx *sql.Tx, id string, in NewCheckout, now time.Tim
 	}
 	return wake(tx, id, SourceCallback, now)
 }
-

@@ -1,0 +1,38 @@
+package poller
+
+import (
+	"context"
+	"time"
+
+	"github.com/paysync/paysync/store"
+)
+
+// Checker asks one provider about one checkout. It is the seam between the
+// scheduling here and the provider clients in poller/payunit (and others).
+type Checker interface {
+	// Check returns what the provider says about c, for merchant m (with
+	// credentials). Failures are reported in the Report, not as errors.
+	Check(ctx context.Context, m store.Merchant, c store.Checkout) Report
+}
+
+// Report is a provider's answer, translated to paysync's terms.
+type Report struct {
+	State          store.State // "" when the check failed or the status is unknown
+	ProviderStatus string
+	ProviderRef    string
+	Amount         string
+	Currency       string
+	Action         *store.Action
+	Anomaly        *store.Anomaly // something that blocks the verdict
+	Failure        string         // why the check failed; safe to show
+	RetryAfter     time.Duration  // the provider asked us to wait
+	SlowDown       bool           // back off to the maximum interval (credentials rejected …)
+}
+
+// CheckerFunc adapts a function to Checker (handy for tests).
+type CheckerFunc func(ctx context.Context, m store.Merchant, c store.Checkout) Report
+
+// Check calls f.
+func (f CheckerFunc) Check(ctx context.Context, m store.Merchant, c store.Checkout) Report {
+	return f(ctx, m, c)
+}

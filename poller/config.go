@@ -1,0 +1,62 @@
+// Package poller decides when to ask providers about which checkout: it
+// claims due checkouts from the store, checks them with bounded concurrency
+// and a per-merchant rate limit, and applies what it learns through the
+// store's state machine. Provider clients live in poller/payunit.
+package poller
+
+import (
+	"cmp"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Config tunes the poller. Zero values take the defaults shown.
+type Config struct {
+	MinInterval   time.Duration // shortest gap between checks of one checkout (5s)
+	MaxInterval   time.Duration // backoff ceiling (10m)
+	MaxAge        time.Duration // non-terminal checkouts expire after this (72h)
+	FastChecks    int           // quick re-checks after a callback while the status API lags (3)
+	Concurrency   int           // checks in flight at once (16)
+	Lease         time.Duration // how long a claim holds a checkout (1m)
+	CheckTimeout  time.Duration // bound on one provider call (15s)
+	MerchantRate  rate.Limit    // status checks per second per merchant (20)
+	MerchantBurst int           // burst of the per-merchant limiter (20)
+	MaxWait       time.Duration // longest idle sleep between store looks (30s)
+
+	Now    func() time.Time // clock; time.Now
+	Jitter func() float64   // in [0,1); math/rand/v2 by default
+	Logger *slog.Logger
+}
+
+func (cfg Config) withDefaults() (Config, error) {
+	cfg.MinInterval = cmp.Or(cfg.MinInterval, 5*time.Second)
+	cfg.MaxInterval = cmp.Or(cfg.MaxInterval, 10*time.Minute)
+	cfg.MaxAge = cmp.Or(cfg.MaxAge, 72*time.Hour)
+	cfg.FastChecks = cmp.Or(cfg.FastChecks, 3)
+	cfg.Concurrency = cmp.Or(cfg.Concurrency, 16)
+	cfg.CheckTimeout = cmp.Or(cfg.CheckTimeout, 15*time.Second)
+	cfg.Lease = cmp.Or(cfg.Lease, max(time.Minute, 2*cfg.CheckTimeout))
+	cfg.MerchantRate = cmp.Or(cfg.MerchantRate, 20)
+	cfg.MerchantBurst = cmp.Or(cfg.MerchantBurst, 20)
+	cfg.MaxWait = cmp.Or(cfg.MaxWait, 30*time.Second)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = rand.Float64
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MinInterval > cfg.MaxInterval {
+		return cfg, errors.New("poller: min interval exceeds max interval")
+	}
+	if cfg.Concurrency < 1 || cfg.FastChecks < 0 {
+		return cfg, errors.New("poller: concurrency must be positive")
+	}
+	return cfg, nil
+}

@@ -1,0 +1,59 @@
+package payunit
+
+import (
+	"net/url"
+	"testing"
+)
+
+func FuzzParseStatus(f *testing.F) {
+	for _, name := range []string{"status_success.json", "status_pending.json",
+		"status_failed.json", "status_html_error.html"} {
+		f.Add(readTestdata(f, name))
+	}
+	f.Add([]byte(`{"data":{"status":"SUCCESS","total_amount":"1.5e3","transaction":null}}`))
+	f.Add([]byte(`{"data":null}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := ParseStatus(body)
+		if err != nil {
+			return
+		}
+		if r.Status == "" {
+			t.Fatalf("no error but empty Status for %q", body)
+		}
+		if r.Amount != "" {
+			if again, err := CanonicalAmount(r.Amount); err != nil || again != r.Amount {
+				t.Fatalf("Amount %q not canonical: %q, %v", r.Amount, again, err)
+			}
+		}
+	})
+}
+
+func FuzzParseNotification(f *testing.F) {
+	f.Add("application/json", readTestdata(f, "notify_json.json"), "")
+	f.Add("application/json", readTestdata(f, "notify_data.json"), "")
+	f.Add("application/x-www-form-urlencoded", readTestdata(f, "notify_form.txt"), "")
+	f.Add("", []byte(""), "checkout_id=c&status=SUCCESS")
+	f.Add("text/plain", []byte("{bad"), "transaction_id=%zz")
+	f.Fuzz(func(t *testing.T, contentType string, body []byte, rawQuery string) {
+		query, _ := url.ParseQuery(rawQuery)
+		n, err := ParseNotification(contentType, body, query)
+		if err == nil && n.TransactionID == "" && n.CheckoutID == "" {
+			t.Fatalf("no error but no identifier: %+v", n)
+		}
+	})
+}
+
+func FuzzCanonicalAmount(f *testing.F) {
+	for _, s := range []string{"10", "10.50", "010.00", "1e3", "25e-1", "-1", "abc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := CanonicalAmount(s)
+		if err != nil {
+			return
+		}
+		if again, err := CanonicalAmount(c); err != nil || again != c {
+			t.Fatalf("CanonicalAmount(%q) = %q, not idempotent: %q, %v", s, c, again, err)
+		}
+	})
+}

@@ -1,0 +1,282 @@
+package poller_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/paysync/paysync/poller"
+	"github.com/paysync/paysync/poller/payunit"
+	"github.com/paysync/paysync/sandbox"
+	"github.com/paysync/paysync/store"
+)
+
+// bundle is what a poller test works with.
+type bundle struct {
+	ctx      context.Context
+	clock    *sandbox.Clock
+	db       *store.DB
+	payunit  *sandbox.PayUnit
+	merchant store.CreatedMerchant
+	poller   *poller.Poller
+	cfg      poller.Config
+}
+
+var masterKey = []byte("0123456789abcdef0123456789abcdef")
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	ctx := t.Context()
+	clock := sandbox.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"), store.Options{MasterKey: masterKey, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	pu := sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})
+	srv := httptest.NewServer(pu)
+	t.Cleanup(srv.Close)
+	m, err := db.CreateMerchant(ctx, store.NewMerchant{Name: "acme",
+		PayUnit: &store.PayUnitAccount{BaseURL: srv.URL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := poller.Config{MinInterval: 5 * time.Second, MaxInterval: 10 * time.Minute, MaxAge: 72 * time.Hour,
+		Now: clock.Now, Jitter: func() float64 { return 0 }, MerchantRate: 1000, MerchantBurst: 1000}
+	p, err := poller.New(db, map[string]poller.Checker{store.ProviderPayUnit: poller.PayUnitChecker{Client: payunit.New(nil)}}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bundle{ctx: ctx, clock: clock, db: db, payunit: pu, merchant: m, poller: p, cfg: cfg}
+}
+
+// register creates a sandbox payment and registers it as a checkout whose
+// first fallback check is a minute away.
+func (b *bundle) register(t *testing.T, txn string, scenario sandbox.Scenario) (store.Checkout, string) {
+	t.Helper()
+	id := b.payunit.Create(sandbox.Payment{TransactionID: txn, Amount: "10", Currency: "XAF", Scenario: scenario})
+	c, _, err := b.db.RegisterCheckout(b.ctx, store.NewCheckout{MerchantID: b.merchant.ID, Provider: store.ProviderPayUnit,
+		Reference: txn, Amount: "10", Currency: "XAF", FirstCheckAt: b.clock.Now().Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, id
+}
+
+func (b *bundle) runOnce(t *testing.T, want int) {
+	t.Helper()
+	n, err := b.poller.RunOnce(b.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != want {
+		t.Fatalf("RunOnce checked %d checkouts, want %d", n, want)
+	}
+}
+
+func (b *bundle) get(t *testing.T, id string) store.Checkout {
+	t.Helper()
+	c, err := b.db.Checkout(b.ctx, b.merchant.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestLostCallbackSettledByPoll(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c, puID := b.register(t, "txn-lost", sandbox.ScenarioPaysLost)
+	if err := b.payunit.Resolve(b.ctx, puID); err != nil {
+		t.Fatal(err)
+	}
+	b.runOnce(t, 0) // within the grace period nothing is checked
+	b.clock.Advance(time.Minute)
+	b.runOnce(t, 1)
+	got := b.get(t, c.ID)
+	if got.State != store.StateSucceeded || got.ResolvedBy != store.SourcePoll {
+		t.Fatalf("state %s resolved_by %q, want succeeded by poll", got.State, got.ResolvedBy)
+	}
+	if got.ProviderRef != puID {
+		t.Errorf("provider_ref = %q, want the learned %q", got.ProviderRef, puID)
+	}
+	if got.NextCheckAt != nil {
+		t.Errorf("terminal checkout still scheduled at %v", got.NextCheckAt)
+	}
+	b.clock.Advance(time.Hour)
+	b.runOnce(t, 0)
+}
+
+func TestForgedCallbackLeavesPending(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c, puID := b.register(t, "txn-forged", sandbox.ScenarioNeverResolves)
+	// Someone posts "SUCCESS" while PayUnit still says PENDING.
+	if _, err := b.db.RecordNotification(b.ctx, store.Notification{MerchantID: b.merchant.ID, Provider: store.ProviderPayUnit,
+		TransactionID: "txn-forged", Status: "SUCCESS", Body: []byte(`{"transaction_id":"txn-forged","status":"SUCCESS"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	b.runOnce(t, 1) // checked at once, without waiting for the grace period
+	got := b.get(t, c.ID)
+	if got.State != store.StatePending {
+		t.Fatalf("forged callback: state %s, want pending", got.State)
+	}
+	if got.NextCheckAt == nil || got.NextCheckAt.Sub(b.clock.Now()) != b.cfg.MinInterval {
+		t.Fatalf("after a callback the re-check should come after the min interval, got %v", got.NextCheckAt)
+	}
+	// PayUnit catches up while the quick re-checks run.
+	if err := b.payunit.SetStatus(puID, sandbox.StatusSuccess); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(b.cfg.MinInterval)
+	b.runOnce(t, 1)
+	got = b.get(t, c.ID)
+	if got.State != store.StateSucceeded || got.ResolvedBy != store.SourceCallback {
+		t.Fatalf("state %s resolved_by %q, want succeeded by callback", got.State, got.ResolvedBy)
+	}
+}
+
+func TestAmountMismatchRaisesAnomaly(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ amount, currency, code string }{
+		{"100", "XAF", store.AnomalyAmountMismatch},
+		{"10", "EUR", store.AnomalyCurrencyMismatch},
+	} {
+		b := setup(t)
+		c, puID := b.register(t, "txn-"+tt.code, sandbox.ScenarioPaysLost)
+		if err := b.payunit.Resolve(b.ctx, puID); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.payunit.SetReported(puID, tt.amount, tt.currency); err != nil {
+			t.Fatal(err)
+		}
+		b.clock.Advance(time.Minute)
+		b.runOnce(t, 1)
+		got := b.get(t, c.ID)
+		if got.State == store.StateSucceeded {
+			t.Fatalf("%s %s: succeeded despite the mismatch", tt.amount, tt.currency)
+		}
+		if got.Anomaly == nil || got.Anomaly.Code != tt.code {
+			t.Fatalf("%s %s: anomaly %+v, want %s", tt.amount, tt.currency, got.Anomaly, tt.code)
+		}
+	}
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c, _ := b.register(t, "txn-429", sandbox.ScenarioNeverResolves)
+	b.payunit.SetFaults(sandbox.Faults{Status429Rate: 1, RetryAfter: 120})
+	b.clock.Advance(time.Minute)
+	b.runOnce(t, 1)
+	got := b.get(t, c.ID)
+	if got.NextCheckAt == nil || got.NextCheckAt.Sub(b.clock.Now()) != 120*time.Second {
+		t.Fatalf("next check %v, want now+120s from Retry-After", got.NextCheckAt)
+	}
+	if got.State != store.StatePending || got.Anomaly != nil {
+		t.Fatalf("a 429 changed the checkout: %s %+v", got.State, got.Anomaly)
+	}
+	b.payunit.SetFaults(sandbox.Faults{Status5xxRate: 1})
+	b.clock.Advance(120 * time.Second)
+	b.runOnce(t, 1)
+	got = b.get(t, c.ID)
+	if got.NextCheckAt == nil || got.NextCheckAt.Sub(b.clock.Now()) != 10*time.Second {
+		t.Fatalf("after a 503 the second attempt should back off to 10s, got %v", got.NextCheckAt)
+	}
+}
+
+func TestRejectedCredentialsSlowDown(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	m, err := b.db.CreateMerchant(b.ctx, store.NewMerchant{Name: "wrong-key",
+		PayUnit: &store.PayUnitAccount{BaseURL: b.merchant.PayUnit.BaseURL, APIUser: "u", APIPassword: "p", APIKey: "revoked", Mode: "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := b.db.RegisterCheckout(b.ctx, store.NewCheckout{MerchantID: m.ID, Provider: store.ProviderPayUnit,
+		Reference: "txn-auth", Amount: "10", Currency: "XAF", FirstCheckAt: b.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.runOnce(t, 1)
+	got, err := b.db.Checkout(b.ctx, m.ID, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Anomaly == nil || got.Anomaly.Code != store.AnomalyCredentials {
+		t.Fatalf("anomaly %+v, want credentials_rejected", got.Anomaly)
+	}
+	if got.NextCheckAt == nil || got.NextCheckAt.Sub(b.clock.Now()) != b.cfg.MaxInterval {
+		t.Fatalf("next check %v, want the max interval", got.NextCheckAt)
+	}
+}
+
+func TestExpiryThenLateCallbackSettles(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c, puID := b.register(t, "txn-late", sandbox.ScenarioPaysLost)
+	checks := 0
+	for b.get(t, c.ID).State != store.StateExpired {
+		next := b.get(t, c.ID).NextCheckAt
+		if next == nil {
+			t.Fatal("polling stopped before the checkout expired")
+		}
+		b.clock.Set(*next)
+		b.runOnce(t, 1)
+		if checks++; checks > 1000 {
+			t.Fatal("no expiry after 1000 checks")
+		}
+	}
+	if got := b.get(t, c.ID); got.NextCheckAt != nil || got.CreatedAt.Add(b.cfg.MaxAge).After(b.clock.Now()) {
+		t.Fatalf("expired early or still scheduled: next %v at %v", got.NextCheckAt, b.clock.Now())
+	}
+	// Bounded: 72h at ≤10m per check after the backoff climbs.
+	if checks > 72*6+20 {
+		t.Errorf("%d checks before expiry, more than the schedule allows", checks)
+	}
+	b.clock.Advance(24 * time.Hour)
+	b.runOnce(t, 0)
+	// The buyer did pay; PayUnit's late callback gets it settled.
+	if err := b.payunit.SetStatus(puID, sandbox.StatusSuccess); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.RecordNotification(b.ctx, store.Notification{MerchantID: b.merchant.ID, Provider: store.ProviderPayUnit,
+		ProviderCheckoutID: puID, Status: "SUCCESS", Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	b.runOnce(t, 1)
+	if got := b.get(t, c.ID); got.State != store.StateSucceeded || got.ResolvedBy != store.SourceCallback {
+		t.Fatalf("late callback: state %s resolved_by %q, want succeeded by callback", got.State, got.ResolvedBy)
+	}
+}
+
+func TestLoopWakesOnCallback(t *testing.T) {
+	t.Parallel()
+	b := setup(t) // the fake clock stands still: only a wake can make the check happen
+	c, puID := b.register(t, "txn-wake", sandbox.ScenarioPaysLost)
+	if err := b.payunit.Resolve(b.ctx, puID); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.poller.Start(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.poller.Stop)
+	if _, err := b.db.RecordNotification(b.ctx, store.Notification{MerchantID: b.merchant.ID, Provider: store.ProviderPayUnit,
+		TransactionID: "txn-wake", Status: "SUCCESS", Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	b.poller.Wake()
+	deadline := time.Now().Add(10 * time.Second)
+	for b.get(t, c.ID).State != store.StateSucceeded {
+		if time.Now().After(deadline) {
+			t.Fatal("the poller did not settle the checkout after a wake")
+		}
+		waitBriefly()
+	}
+	b.poller.Stop()
+}
+
+// waitBriefly yields between looks at a condition (not a wait for work).
+func waitBriefly() { <-time.After(5 * time.Millisecond) }
