@@ -34,14 +34,15 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 					Detail: fmt.Sprintf("provider reported checkout %q, which another checkout holds", o.ProviderRef)}
 			}
 		}
+		woken := c.WakeSeq != o.WakeSeq
+		if woken {
+			o.Expire = false // don't give up on news not checked yet (decided before, so events and version agree)
+		}
 		d := decide(c, o, now)
-		if c.WakeSeq != o.WakeSeq && !d.next.State.Terminal() {
+		if woken && !d.next.State.Terminal() {
 			// woken during the check: what we saw may predate the news
 			d.next.Attempts = c.Attempts
 			d.next.NextCheckAt = &now
-			if d.next.State == StateExpired && c.State != StateExpired {
-				d.next.State = c.State
-			}
 		}
 		if err := updateCheckout(tx, c.Version, d.next); err != nil {
 			return err

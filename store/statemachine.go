@@ -53,8 +53,8 @@ func decide(c Checkout, o Observation, now time.Time) decision {
 		} else {
 			ev(Event{Source: "poller", Type: EventStatusChecked, ProviderStatus: o.ProviderStatus})
 		}
-		if o.ProviderStatus != "" {
-			next.ProviderStatus = o.ProviderStatus
+		if o.ProviderStatus != "" && !c.State.Terminal() {
+			next.ProviderStatus = o.ProviderStatus // a terminal checkout keeps the status that settled it
 		}
 	}
 	anomaly := o.Anomaly

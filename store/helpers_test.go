@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock is a settable clock for Options.Now. Its readings have
+// millisecond precision, like the times the store keeps.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2025, 3, 14, 9, 26, 53, 589_000_000, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// testMasterKey is a fixed 32-byte master key.
+var testMasterKey = []byte("0123456789abcdef0123456789abcdef")
+
+// newTestDB opens a fresh file database in t.TempDir() with the test master
+// key and the given clock (time.Now when nil), closed at the end of the test.
+func newTestDB(t *testing.T, now func() time.Time) *DB {
+	t.Helper()
+	return openTestDB(t, filepath.Join(t.TempDir(), "paysync.db"), Options{MasterKey: testMasterKey, Now: now})
+}
+
+// openTestDB opens path with opts and closes it at the end of the test.
+func openTestDB(t *testing.T, path string, opts Options) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path, opts)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+// newTestMerchant creates a merchant with PayUnit and Azotte accounts.
+func newTestMerchant(t *testing.T, db *DB) CreatedMerchant {
+	t.Helper()
+	m, err := db.CreateMerchant(context.Background(), NewMerchant{
+		Name:        "acme",
+		WebhookURL:  "https://shop.example/hooks/paysync",
+		ReturnHosts: []string{"shop.example"},
+		PayUnit: &PayUnitAccount{BaseURL: "https://gateway.payunit.net", Mode: "live",
+			APIUser: "pu-user", APIPassword: "pu-password-s3cret", APIKey: "live_pu_key_123"},
+		Azotte: &AzotteAccount{BaseURL: "https://acme.sandbox.azotte.com/api/v1",
+			TenantID: "e2a1c7b2-0000-4000-8000-000000000001", APIKey: "sk_dev_azotte_456"},
+	})
+	if err != nil {
+		t.Fatalf("CreateMerchant: %v", err)
+	}
+	return m
+}
+
+// newPayUnitCheckout is a valid PayUnit registration for m, due at first.
+func newPayUnitCheckout(m CreatedMerchant, reference string, first time.Time) NewCheckout {
+	return NewCheckout{
+		MerchantID: m.ID, Provider: ProviderPayUnit, Reference: reference,
+		Amount: "10", Currency: "XAF",
+		SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/cancel",
+		FirstCheckAt: first,
+	}
+}
+
+// mustRegister registers in and fails the test unless a checkout is created.
+func mustRegister(t *testing.T, db *DB, in NewCheckout) Checkout {
+	t.Helper()
+	c, created, err := db.RegisterCheckout(context.Background(), in)
+	if err != nil {
+		t.Fatalf("RegisterCheckout(%+v): %v", in, err)
+	}
+	if !created {
+		t.Fatalf("RegisterCheckout(%+v): created = false, want true", in)
+	}
+	return c
+}
+
+// mustEvents returns the checkout's event types, oldest first.
+func mustEventTypes(t *testing.T, db *DB, merchantID, checkoutID string) []string {
+	t.Helper()
+	evs, err := db.Events(context.Background(), merchantID, checkoutID)
+	if err != nil {
+		t.Fatalf("Events(%s): %v", checkoutID, err)
+	}
+	types := make([]string, len(evs))
+	for i, e := range evs {
+		types[i] = e.Type
+	}
+	return types
+}
+
+// waitFor yields until cond holds, failing the test after 10s. It is for
+// conditions set by the store's own goroutines (no sleeping on guesses).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		runtime.Gosched()
+	}
+}
+
+// wantCode fails the test unless err carries the store error code.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("err = nil, want code %q", code)
+	}
+	if got := ErrorCode(err); got != code {
+		t.Fatalf("ErrorCode(%v) = %q, want %q", err, got, code)
+	}
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }
