@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting of CONTRACT §1; each is a flag and an environment
+// variable, and the flag wins.
+type config struct {
+	Addr             string
+	DB               string
+	PublicURL        string
+	AdminToken       string
+	MasterKey        string
+	PollGrace        time.Duration
+	PollMinInterval  time.Duration
+	PollMaxInterval  time.Duration
+	CheckoutMaxAge   time.Duration
+	AllowPrivateURLs bool
+}
+
+// bindConfig registers the settings on fs with defaults taken from the
+// environment (through getenv), falling back to the documented defaults.
+// The returned function reports environment values that don't parse.
+func bindConfig(fs *flag.FlagSet, getenv func(string) string, defaultDB string) (*config, func() error) {
+	c := &config{}
+	var errs []string
+	str := func(p *string, name, env, def, usage string) {
+		fs.StringVar(p, name, or(getenv(env), def), usage+" ($"+env+")")
+	}
+	dur := func(p *time.Duration, name, env string, def time.Duration, usage string) {
+		v := def
+		if s := getenv(env); s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Sprintf("$%s=%q is not a positive duration", env, s))
+			} else {
+				v = d
+			}
+		}
+		fs.DurationVar(p, name, v, usage+" ($"+env+")")
+	}
+	str(&c.Addr, "addr", "PAYSYNC_ADDR", "127.0.0.1:8080", "listen address")
+	str(&c.DB, "db", "PAYSYNC_DB", defaultDB, "SQLite file")
+	str(&c.PublicURL, "public-url", "PAYSYNC_PUBLIC_URL", "", "base of the URLs handed out (default http://<addr>)")
+	str(&c.AdminToken, "admin-token", "PAYSYNC_ADMIN_TOKEN", "", "bearer token of the admin API (empty: admin API off)")
+	str(&c.MasterKey, "master-key", "PAYSYNC_MASTER_KEY", "", "32-byte key, base64, sealing merchant secrets")
+	dur(&c.PollGrace, "poll-grace", "PAYSYNC_POLL_GRACE", 60*time.Second, "wait for a callback before the first fallback check")
+	dur(&c.PollMinInterval, "poll-min-interval", "PAYSYNC_POLL_MIN_INTERVAL", 5*time.Second, "shortest gap between two checks of one checkout")
+	dur(&c.PollMaxInterval, "poll-max-interval", "PAYSYNC_POLL_MAX_INTERVAL", 10*time.Minute, "backoff ceiling")
+	dur(&c.CheckoutMaxAge, "checkout-max-age", "PAYSYNC_CHECKOUT_MAX_AGE", 72*time.Hour, "non-terminal checkouts expire after this")
+	allow := false
+	if s := getenv("PAYSYNC_ALLOW_PRIVATE_URLS"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("$PAYSYNC_ALLOW_PRIVATE_URLS=%q is not a boolean", s))
+		}
+		allow = b
+	}
+	fs.BoolVar(&c.AllowPrivateURLs, "allow-private-urls", allow, "allow loopback/private addresses for provider and webhook URLs ($PAYSYNC_ALLOW_PRIVATE_URLS)")
+	return c, func() error {
+		if len(errs) > 0 {
+			return fmt.Errorf("%s", strings.Join(errs, "; "))
+		}
+		return c.validate()
+	}
+}
+
+func (c *config) validate() error {
+	if c.PollMinInterval > c.PollMaxInterval {
+		return fmt.Errorf("--poll-min-interval (%v) exceeds --poll-max-interval (%v)", c.PollMinInterval, c.PollMaxInterval)
+	}
+	for name, d := range map[string]time.Duration{"--poll-grace": c.PollGrace, "--poll-min-interval": c.PollMinInterval,
+		"--poll-max-interval": c.PollMaxInterval, "--checkout-max-age": c.CheckoutMaxAge} {
+		if d <= 0 {
+			return fmt.Errorf("%s must be positive", name)
+		}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return nil
+}
+
+// masterKey decodes --master-key; nil when unset.
+func (c *config) masterKey() ([]byte, error) {
+	if c.MasterKey == "" {
+		return nil, nil
+	}
+	k, err := base64.StdEncoding.DecodeString(c.MasterKey)
+	if err != nil {
+		return nil, fmt.Errorf("--master-key: not base64: %w", err)
+	}
+	if len(k) != 32 {
+		return nil, fmt.Errorf("--master-key: want 32 bytes, got %d", len(k))
+	}
+	return k, nil
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

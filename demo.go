@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"text/template"
+	"time"
+
+	"github.com/paysync/paysync/sandbox"
+	"github.com/paysync/paysync/store"
+)
+
+const demoDB = "paysync-demo.db"
+
+func demoCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("demo", stderr)
+	cfg, check := bindConfig(fs, getenv, demoDB)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := check(); err != nil {
+		return err
+	}
+	// The demo talks to sandbox providers on loopback and is meant to be
+	// clicked through quickly.
+	cfg.AllowPrivateURLs = true
+	if !isSet(fs, "poll-grace") && getenv("PAYSYNC_POLL_GRACE") == "" {
+		cfg.PollGrace = 15 * time.Second
+	}
+	if !isSet(fs, "poll-min-interval") && getenv("PAYSYNC_POLL_MIN_INTERVAL") == "" {
+		cfg.PollMinInterval = 2 * time.Second
+	}
+	if err := freshDemoDB(cfg.DB); err != nil {
+		return err
+	}
+	cfg.MasterKey = or(cfg.MasterKey, randomBase64(32))
+	cfg.AdminToken = or(cfg.AdminToken, "adm_"+randomBase64(18))
+
+	pu := sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "test_demo_key", APIUser: "demo", APIPassword: "demo", Mode: "test"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("sandbox listen: %w", err)
+	}
+	sb := &http.Server{Handler: pu, ReadHeaderTimeout: 10 * time.Second}
+	go sb.Serve(ln)
+	defer sb.Close()
+	sandboxURL := "http://" + ln.Addr().String()
+
+	log := newLogger(stderr)
+	return serve(ctx, cfg, log, stdout, func(s *service) {
+		m, err := s.db.CreateMerchant(ctx, store.NewMerchant{Name: "demo shop",
+			ReturnHosts: []string{"127.0.0.1", "localhost", "shop.example"},
+			PayUnit:     &store.PayUnitAccount{BaseURL: sandboxURL, APIUser: "demo", APIPassword: "demo", APIKey: "test_demo_key", Mode: "test"}})
+		if err != nil {
+			log.Error("create demo merchant", "err", err)
+			return
+		}
+		demoText.Execute(stdout, map[string]string{
+			"URL": cfg.PublicURL, "Sandbox": sandboxURL, "APIKey": m.APIKey, "Admin": cfg.AdminToken,
+			"Notify": cfg.PublicURL + "/hooks/payunit/" + m.HookToken, "DB": cfg.DB,
+			"Grace": cfg.PollGrace.String(),
+		})
+	})
+}
+
+// freshDemoDB removes the default demo database so each demo starts clean
+// (its sandbox providers live in memory). Another path must not exist yet.
+func freshDemoDB(path string) error {
+	if path != demoDB {
+		if _, err := os.Stat(path); err == nil {
+			return fmt.Errorf("demo wants a fresh database, and %s exists (the demo's own %s is reset at each start)", path, demoDB)
+		}
+		return nil
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("reset demo database: %w", err)
+		}
+	}
+	return nil
+}
+
+// isSet reports whether the flag was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+func randomBase64(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+var demoText = template.Must(template.New("demo").Parse(`
+paysync demo is running.
+
+  paysync          {{.URL}}   (data in {{.DB}}, reset at each start)
+  sandbox PayUnit  {{.Sandbox}}
+  merchant API key {{.APIKey}}
+  admin token      {{.Admin}}
+  PayUnit notify   {{.Notify}}
+
+Try it (in another terminal):
+
+  export PAYSYNC={{.URL}} KEY={{.APIKey}} SANDBOX={{.Sandbox}}
+
+  # 1. the shop starts a payment at (sandbox) PayUnit, with paysync's notify URL
+  curl -s $SANDBOX/sandbox/payments -d '{"transaction_id":"order-1","amount":"2500","currency":"XAF","notify_url":"{{.Notify}}","scenario":"pays"}'
+
+  # 2. the shop tells paysync to watch it
+  curl -s $PAYSYNC/v1/checkouts -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+       -d '{"provider":"payunit","reference":"order-1","amount":"2500","currency":"XAF"}'
+
+  # 3. the buyer pays: PayUnit posts its callback, paysync verifies it with the status API
+  curl -s -X POST $SANDBOX/sandbox/payments/<checkout_id from step 1>/resolve
+
+  # 4. the verified state, and what paysync saw
+  curl -s $PAYSYNC/v1/checkouts/<id from step 2> -H "Authorization: Bearer $KEY"
+  curl -s $PAYSYNC/v1/checkouts/<id from step 2>/events -H "Authorization: Bearer $KEY"
+
+Use "scenario":"pays_lost" for a payment whose callback never comes: the poller
+settles it after the grace period ({{.Grace}}). Stop with Ctrl-C.
+`))

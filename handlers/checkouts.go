@@ -1,0 +1,208 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/paysync/paysync/store"
+)
+
+// maxIdempotencyKey is the longest Idempotency-Key header accepted.
+const maxIdempotencyKey = 255
+
+// checkoutRequest is the body of POST /v1/checkouts (CONTRACT §3).
+type checkoutRequest struct {
+	Provider    string `json:"provider" validate:"required,oneof=payunit azotte"`
+	Reference   string `json:"reference" validate:"required_if=Provider payunit,max=128,printable"`
+	ProviderRef string `json:"provider_ref" validate:"max=128,printable"`
+	Amount      Amount `json:"amount" validate:"required,max=64"`
+	Currency    string `json:"currency" validate:"required,iso4217"`
+	SuccessURL  string `json:"success_url" validate:"omitempty,max=2048,httpurl"`
+	CancelURL   string `json:"cancel_url" validate:"omitempty,max=2048,httpurl"`
+}
+
+func (r *checkoutRequest) normalize() {
+	r.Provider = strings.ToLower(strings.TrimSpace(r.Provider))
+	r.Currency = strings.ToUpper(strings.TrimSpace(r.Currency))
+}
+
+// checkFor returns the field errors that depend on the merchant: a
+// supported provider the merchant has an account with, a well-formed
+// amount, and return URLs on the merchant's return hosts.
+func (r *checkoutRequest) checkFor(m store.Merchant) []fieldError {
+	var errs []fieldError
+	switch {
+	case r.Provider == store.ProviderAzotte:
+		errs = append(errs, fieldError{"provider", "provider azotte is not supported yet"})
+	case r.Provider == store.ProviderPayUnit && m.PayUnit == nil:
+		errs = append(errs, fieldError{"provider", "the merchant has no payunit account configured"})
+	}
+	if _, err := store.CanonicalAmount(string(r.Amount)); err != nil {
+		errs = append(errs, fieldError{"amount", store.ErrorMessage(err)})
+	}
+	for field, raw := range map[string]string{"success_url": r.SuccessURL, "cancel_url": r.CancelURL} {
+		if u, err := url.Parse(raw); raw != "" && err == nil && !slices.Contains(m.ReturnHosts, strings.ToLower(u.Hostname())) {
+			errs = append(errs, fieldError{field, "host " + u.Hostname() + " is not one of the merchant's return_hosts"})
+		}
+	}
+	slices.SortFunc(errs, func(a, b fieldError) int { return strings.Compare(a.Field, b.Field) })
+	return errs
+}
+
+// createCheckout handles POST /v1/checkouts: 201 for a new checkout, 200
+// for the same registration again, 409 when it disagrees. A new checkout
+// wakes the poller; callbacks that came before the registration make it
+// due at once.
+func (s *server) createCheckout(c echo.Context) error {
+	m := merchantOf(c)
+	idem := c.Request().Header.Get("Idempotency-Key")
+	if len(idem) > maxIdempotencyKey {
+		return invalid(fieldError{"Idempotency-Key", fmt.Sprintf("must be at most %d characters", maxIdempotencyKey)})
+	}
+	var req checkoutRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if errs := req.checkFor(m); len(errs) > 0 {
+		return invalid(errs...)
+	}
+	now := s.cfg.Now()
+	ck, created, err := s.cfg.Store.RegisterCheckout(c.Request().Context(), store.NewCheckout{
+		MerchantID: m.ID, Provider: req.Provider, Reference: req.Reference, ProviderRef: req.ProviderRef,
+		Amount: string(req.Amount), Currency: req.Currency, SuccessURL: req.SuccessURL, CancelURL: req.CancelURL,
+		IdempotencyKey: idem, FirstCheckAt: now.Add(s.cfg.PollGrace),
+	})
+	if err != nil {
+		return err
+	}
+	if !created {
+		return s.renderCheckout(c, http.StatusOK, ck)
+	}
+	// A new checkout changes the schedule: due now if early callbacks were
+	// attached, else at FirstCheckAt, which may be sooner than the poller's
+	// idle sleep. Waking lets it re-read the schedule.
+	s.cfg.Waker.Wake()
+	return s.renderCheckout(c, http.StatusCreated, ck)
+}
+
+// getCheckout handles GET /v1/checkouts/:id, honouring If-None-Match.
+func (s *server) getCheckout(c echo.Context) error {
+	ck, err := s.cfg.Store.Checkout(c.Request().Context(), merchantOf(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return s.renderCheckout(c, http.StatusOK, ck)
+}
+
+// listCheckouts handles GET /v1/checkouts: newest first, paginated.
+func (s *server) listCheckouts(c echo.Context) error {
+	f, err := checkoutFilter(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	cs, next, err := s.cfg.Store.ListCheckouts(c.Request().Context(), merchantOf(c).ID, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		Data       []checkoutJSON `json:"data"`
+		NextCursor *string        `json:"next_cursor"`
+	}{s.checkoutViews(cs), nullable(next)})
+}
+
+// checkoutFilter parses the list's query: reference, provider_ref, state,
+// limit (1..500) and cursor.
+func checkoutFilter(q url.Values) (store.CheckoutFilter, error) {
+	f := store.CheckoutFilter{Reference: q.Get("reference"), ProviderRef: q.Get("provider_ref"),
+		State: store.State(q.Get("state")), Cursor: q.Get("cursor")}
+	var errs []fieldError
+	if f.State != "" && !f.State.Valid() {
+		errs = append(errs, fieldError{"state", "must be one of: pending, action_required, succeeded, failed, cancelled, expired"})
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			errs = append(errs, fieldError{"limit", "must be an integer from 1 to 500"})
+		}
+		f.Limit = n
+	}
+	if len(errs) > 0 {
+		return f, invalid(errs...)
+	}
+	return f, nil
+}
+
+// listEvents handles GET /v1/checkouts/:id/events, oldest first.
+func (s *server) listEvents(c echo.Context) error {
+	es, err := s.cfg.Store.Events(c.Request().Context(), merchantOf(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		Data []eventJSON `json:"data"`
+	}{eventViews(es)})
+}
+
+// refreshCheckout handles POST /v1/checkouts/:id/refresh: the checkout
+// becomes due at once and the poller is woken; 202 with the checkout.
+func (s *server) refreshCheckout(c echo.Context) error {
+	ck, err := s.cfg.Store.RequestCheck(c.Request().Context(), merchantOf(c).ID, c.Param("id"), store.SourceRefresh)
+	if err != nil {
+		return err
+	}
+	s.cfg.Waker.Wake()
+	return s.renderCheckout(c, http.StatusAccepted, ck)
+}
+
+// renderCheckout writes the checkout with an ETag and, while the checkout
+// is pending or action_required, a Retry-After. A GET whose If-None-Match
+// matches the ETag gets 304.
+func (s *server) renderCheckout(c echo.Context, status int, ck store.Checkout) error {
+	body, err := json.Marshal(s.checkoutView(ck))
+	if err != nil {
+		return fmt.Errorf("encode checkout: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := c.Response().Header()
+	h.Set("ETag", etag)
+	if ck.State == store.StatePending || ck.State == store.StateActionRequired {
+		h.Set("Retry-After", strconv.Itoa(s.retryAfter(ck)))
+	}
+	if c.Request().Method == http.MethodGet && etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.JSONBlob(status, body)
+}
+
+// retryAfter is the whole seconds until the next check, at least 1, or
+// PollMinInterval when no check is scheduled.
+func (s *server) retryAfter(ck store.Checkout) int {
+	wait := s.cfg.PollMinInterval
+	if ck.NextCheckAt != nil {
+		wait = ck.NextCheckAt.Sub(s.cfg.Now())
+	}
+	return max(1, int(math.Ceil(wait.Seconds())))
+}
+
+// etagMatches reports whether an If-None-Match header names etag (weak
+// comparison) or is "*".
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}

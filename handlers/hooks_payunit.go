@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/paysync/paysync/poller/payunit"
+	"github.com/paysync/paysync/store"
+)
+
+// payunitHook handles POST /hooks/payunit/:token, PayUnit's notify_url.
+// The callback is a hint, never a verdict: it is stored durably (the store
+// returns after the commit), its checkout becomes due for a status check
+// and the poller is woken; then 200 {"received": true}. Unknown token →
+// 404, body over 64 KiB → 413, unparsable or unidentifiable body → 400,
+// store failure → 500 so PayUnit retries.
+func (s *server) payunitHook(c echo.Context) error {
+	ctx := c.Request().Context()
+	m, err := s.cfg.Store.MerchantByHookToken(ctx, c.Param("token"))
+	if store.ErrorCode(err) == store.ENOTFOUND {
+		return notFound("unknown notification URL")
+	}
+	if err != nil {
+		return fmt.Errorf("find hook merchant: %w", err)
+	}
+	req := c.Request()
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, hookBodyLimit))
+	if err != nil {
+		return fmt.Errorf("read callback: %w", err)
+	}
+	contentType := req.Header.Get(echo.HeaderContentType)
+	n, err := payunit.ParseNotification(contentType, body, req.URL.Query())
+	if err != nil {
+		return hookParseError(err)
+	}
+	rec, err := s.cfg.Store.RecordNotification(ctx, store.Notification{
+		MerchantID: m.ID, Provider: store.ProviderPayUnit, TransactionID: n.TransactionID,
+		ProviderCheckoutID: n.CheckoutID, Status: n.Status, ContentType: contentType,
+		Query: req.URL.RawQuery, Body: body,
+	})
+	if err != nil {
+		return fmt.Errorf("record payunit callback: %w", err)
+	}
+	if rec.CheckoutID != "" {
+		s.cfg.Waker.Wake()
+	}
+	return c.JSON(http.StatusOK, map[string]bool{"received": true})
+}
+
+// hookParseError turns a ParseNotification error into a 400 problem.
+func hookParseError(err error) error {
+	switch {
+	case errors.Is(err, payunit.ErrNoIdentifier):
+		return badRequest("the callback names no checkout: expected transaction_id or checkout_id " +
+			"at the top level, under data, or in the query string")
+	case errors.Is(err, payunit.ErrMalformed):
+		return badRequest("the callback body is neither a JSON object nor a form")
+	}
+	return fmt.Errorf("parse payunit callback: %w", err)
+}

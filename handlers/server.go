@@ -1,0 +1,136 @@
+// Package handlers is paysync's HTTP API: the admin API for merchants, the
+// merchant API for checkouts, PayUnit callbacks, health checks and the
+// OpenAPI description. Handlers parse, call the store and render; every
+// error becomes an RFC 9457 problem in one place (errors.go).
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/paysync/paysync/store"
+)
+
+// Store is what the handlers need of *store.DB.
+type Store interface {
+	CreateMerchant(ctx context.Context, in store.NewMerchant) (store.CreatedMerchant, error)
+	Merchant(ctx context.Context, id string) (store.Merchant, error)
+	MerchantByAPIKey(ctx context.Context, key string) (store.Merchant, error)
+	MerchantByHookToken(ctx context.Context, token string) (store.Merchant, error)
+	RegisterCheckout(ctx context.Context, in store.NewCheckout) (store.Checkout, bool, error)
+	Checkout(ctx context.Context, merchantID, id string) (store.Checkout, error)
+	ListCheckouts(ctx context.Context, merchantID string, f store.CheckoutFilter) ([]store.Checkout, string, error)
+	Events(ctx context.Context, merchantID, checkoutID string) ([]store.Event, error)
+	RequestCheck(ctx context.Context, merchantID, id, reason string) (store.Checkout, error)
+	RecordNotification(ctx context.Context, n store.Notification) (store.RecordedNotification, error)
+	Ping(ctx context.Context) error
+}
+
+// Waker makes the poller look at due checkouts now; Wake never blocks.
+type Waker interface{ Wake() }
+
+// Config configures New. Store and PublicURL are required; the rest have defaults.
+type Config struct {
+	Store  Store
+	Waker  Waker        // default: does nothing
+	Logger *slog.Logger // default: discards
+	// PublicURL is the base of the URLs handed out (notify, return, 3DS),
+	// e.g. "http://127.0.0.1:8080"; a trailing slash is removed.
+	PublicURL string
+	// AdminToken is the admin API's bearer token; "" turns the admin API
+	// off (its routes answer 404).
+	AdminToken string
+	// PollGrace delays the first fallback check after registration (default 60s).
+	PollGrace time.Duration
+	// PollMinInterval is the Retry-After when next_check_at is unknown (default 5s).
+	PollMinInterval time.Duration
+	// AllowPrivateURLs allows loopback, private, link-local and unspecified
+	// hosts in provider base URLs and webhook_url.
+	AllowPrivateURLs bool
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// server holds the handlers' dependencies; its methods are the routes.
+type server struct {
+	cfg Config
+	log *slog.Logger
+}
+
+type nopWaker struct{}
+
+func (nopWaker) Wake() {}
+
+// Body limits.
+const (
+	apiBodyLimit  = "1M"
+	hookBodyLimit = 64 << 10
+)
+
+// New returns an Echo with every route registered, the problem+json error
+// handler, the request validator and the middleware (recover, request id,
+// one log line per request, body limits). It fails when Store is nil or
+// PublicURL is not an absolute http(s) URL.
+func New(cfg Config) (*echo.Echo, error) {
+	cfg, err := withDefaults(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("new handlers: %w", err)
+	}
+	s := &server{cfg: cfg, log: cfg.Logger}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Validator = newValidator(cfg.AllowPrivateURLs)
+	e.Use(middleware.RequestID(), s.logRequests, s.recoverPanics())
+	s.routes(e)
+	return e, nil
+}
+
+func withDefaults(cfg Config) (Config, error) {
+	if cfg.Store == nil {
+		return cfg, errors.New("store is required")
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cfg, fmt.Errorf("public URL %q is not an absolute http(s) URL", cfg.PublicURL)
+	}
+	if cfg.Waker == nil {
+		cfg.Waker = nopWaker{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.PollGrace = cmp.Or(cfg.PollGrace, 60*time.Second)
+	cfg.PollMinInterval = cmp.Or(cfg.PollMinInterval, 5*time.Second)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return cfg, nil
+}
+
+func (s *server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/openapi.yaml", s.openapi)
+	e.POST("/hooks/payunit/:token", s.payunitHook)
+
+	admin := e.Group("/admin/v1", middleware.BodyLimit(apiBodyLimit), s.requireAdmin)
+	admin.POST("/merchants", s.createMerchant)
+	admin.GET("/merchants/:id", s.getMerchant)
+
+	api := e.Group("/v1", middleware.BodyLimit(apiBodyLimit), s.requireMerchant)
+	api.POST("/checkouts", s.createCheckout)
+	api.GET("/checkouts", s.listCheckouts)
+	api.GET("/checkouts/:id", s.getCheckout)
+	api.GET("/checkouts/:id/events", s.listEvents)
+	api.POST("/checkouts/:id/refresh", s.refreshCheckout)
+}

@@ -1,0 +1,25 @@
+// Command paysync tells a merchant the true state of every payment
+// checkout, however unreliable the provider's callbacks are.
+//
+//	paysync serve                         run the service
+//	paysync demo                          run it with sandbox providers and a demo merchant
+//	paysync merchant create --file m.json create a merchant in the database
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "paysync:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/paysync/paysync/handlers"
+	"github.com/paysync/paysync/poller"
+	"github.com/paysync/paysync/poller/payunit"
+	"github.com/paysync/paysync/store"
+)
+
+func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	cfg, check := bindConfig(fs, getenv, "paysync.db")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := check(); err != nil {
+		return err
+	}
+	return serve(ctx, cfg, newLogger(stderr), stdout, nil)
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// service is a running paysync: the database, the poller and the HTTP server.
+type service struct {
+	db     *store.DB
+	poller *poller.Poller
+	srv    *http.Server
+	ln     net.Listener
+	log    *slog.Logger
+}
+
+// startService opens the database, starts the poller and starts serving on
+// cfg.Addr. Stop it with shutdown.
+func startService(ctx context.Context, cfg *config, log *slog.Logger) (*service, error) {
+	key, err := cfg.masterKey()
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DB, store.Options{MasterKey: key})
+	if err != nil {
+		return nil, err
+	}
+	s := &service{db: db, log: log}
+	if err := s.start(ctx, cfg, key); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
+	if key == nil {
+		has, err := s.db.HasMerchants(ctx)
+		if err != nil {
+			return err
+		}
+		if has {
+			return errors.New("--master-key is required: the database holds merchants whose secrets it seals")
+		}
+	}
+	client := payunit.New(poller.HTTPClient(cfg.AllowPrivateURLs, payunit.DefaultTimeout))
+	p, err := poller.New(s.db, map[string]poller.Checker{store.ProviderPayUnit: poller.PayUnitChecker{Client: client}},
+		poller.Config{MinInterval: cfg.PollMinInterval, MaxInterval: cfg.PollMaxInterval, MaxAge: cfg.CheckoutMaxAge,
+			Logger: s.log.With("component", "poller")})
+	if err != nil {
+		return err
+	}
+	e, err := handlers.New(handlers.Config{Store: s.db, Waker: p, Logger: s.log.With("component", "http"),
+		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, PollGrace: cfg.PollGrace,
+		PollMinInterval: cfg.PollMinInterval, AllowPrivateURLs: cfg.AllowPrivateURLs})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if err := p.Start(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		return err
+	}
+	s.poller, s.ln = p, ln
+	s.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server", "err", err)
+		}
+	}()
+	s.log.Info("paysync listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "db", cfg.DB)
+	return nil
+}
+
+// addr is the address the service listens on.
+func (s *service) addr() string { return s.ln.Addr().String() }
+
+// shutdown stops taking requests and finishes those in flight, then stops
+// the poller (checks in flight end; their leases bring them back) and
+// closes the database after the last queued write.
+func (s *service) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	s.poller.Stop()
+	return errors.Join(err, s.db.Close())
+}
+
+// serve runs the service until ctx ends. started, if set, learns the
+// running service (tests use it to find the port).
+func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer, started func(*service)) error {
+	s, err := startService(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "paysync listening on http://%s\n", s.addr())
+	if started != nil {
+		started(s)
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return s.shutdown()
+}
