@@ -192,7 +192,7 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 // observe runs the provider check (unless the checkout is only due to
 // expire) and turns it into an observation with the next check planned.
 func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observation, error) {
-	obs := store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq}
+	obs := store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq}
 	now := p.cfg.Now()
 	if c.State == store.StateExpired && !p.cfg.inFastWindow(c) {
 		obs.Expire = true // nothing woke it: stay quiet

@@ -21,8 +21,8 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 		if err != nil {
 			return err
 		}
-		if c.Version != o.Version {
-			return ErrVersionConflict
+		if c.Version != o.Version || c.ClaimSeq != o.ClaimSeq {
+			return ErrVersionConflict // changed, or re-claimed after our lease ran out
 		}
 		if o.ProviderRef != "" && c.ProviderRef == "" {
 			taken, err := providerRefTaken(tx, c, o.ProviderRef)
@@ -108,7 +108,7 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]C
 	err := db.exec(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
 		until := ms(now.Add(lease))
-		rows, err := tx.Query(`UPDATE checkouts SET next_check_at = ?, lease_until = ?
+		rows, err := tx.Query(`UPDATE checkouts SET next_check_at = ?, lease_until = ?, claim_seq = claim_seq + 1
 			WHERE id IN (SELECT id FROM checkouts WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?)
 			RETURNING `+checkoutColumns, until, until, ms(now), limit)
 		if err != nil {

@@ -90,7 +90,7 @@ func claimOne(t *testing.T, db *DB, m CreatedMerchant, ref string) Checkout {
 }
 
 func successFor(c Checkout) Observation {
-	return Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, Checked: true,
+	return Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
 		State: StateSucceeded, ProviderStatus: "SUCCESS", Amount: "10.00", Currency: "XAF", ResolvedBy: SourcePoll, Attempts: 1}
 }
 
@@ -168,7 +168,7 @@ func TestApplyAfterWakeIsDueAgainAtOnce(t *testing.T) {
 	}
 	clock.Advance(time.Second)
 	later := clock.Now().Add(5 * time.Minute)
-	o := Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, Checked: true,
+	o := Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
 		State: StatePending, ProviderStatus: "PENDING", Attempts: 4, NextCheckAt: &later}
 	got, err := db.Apply(ctx, o)
 	if err != nil {
@@ -190,7 +190,7 @@ func TestApplyAfterWakeIsDueAgainAtOnce(t *testing.T) {
 		t.Fatalf("ClaimDue after the wake = %+v, %v", again, err)
 	}
 	// Without a wake, the observation's next check stands.
-	o = Observation{CheckoutID: c.ID, Version: again[0].Version, WakeSeq: again[0].WakeSeq, Checked: true,
+	o = Observation{CheckoutID: c.ID, Version: again[0].Version, WakeSeq: again[0].WakeSeq, ClaimSeq: again[0].ClaimSeq, Checked: true,
 		State: StatePending, ProviderStatus: "PENDING", Attempts: 1, NextCheckAt: &later}
 	got, err = db.Apply(ctx, o)
 	if err != nil || got.NextCheckAt == nil || !got.NextCheckAt.Equal(later) || got.Attempts != 1 {
@@ -207,7 +207,7 @@ func TestApplyExpiryUndoneByWake(t *testing.T) {
 	if _, err := db.RequestCheck(ctx, m.ID, c.ID, SourceBrowserReturn); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, Expire: true})
+	got, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Expire: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestApplyLearnsProviderRef(t *testing.T) {
 	mustRegister(t, db, held)
 	c := claimOne(t, db, m, "ref")
 
-	o := Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, Checked: true,
+	o := Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
 		State: StatePending, ProviderStatus: "PENDING", ProviderRef: "PU_1"}
 	got, err := db.Apply(ctx, o)
 	if err != nil || got.ProviderRef != "PU_1" {
@@ -338,7 +338,7 @@ func TestApplyStoresActionAndAnomaly(t *testing.T) {
 	m := newTestMerchant(t, db)
 	c := claimOne(t, db, m, "ref")
 	later := clock.Now().Add(time.Minute)
-	got, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, Checked: true,
+	got, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
 		State: StateActionRequired, ProviderStatus: "PENDING_3DS", NextCheckAt: &later,
 		Action: &Action{Instructions: []byte(`{"url":"https://3ds.example/a"}`)}})
 	if err != nil {
@@ -383,7 +383,7 @@ func TestExpiredCheckoutSettledAfterCallback(t *testing.T) {
 	ctx := context.Background()
 	m := newTestMerchant(t, db)
 	c := claimOne(t, db, m, "ref")
-	exp, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, Expire: true})
+	exp, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Expire: true})
 	if err != nil || exp.State != StateExpired || exp.NextCheckAt != nil {
 		t.Fatalf("expire = %q next %v, %v", exp.State, exp.NextCheckAt, err)
 	}
@@ -403,5 +403,41 @@ func TestExpiredCheckoutSettledAfterCallback(t *testing.T) {
 	got, err := db.Apply(ctx, o)
 	if err != nil || got.State != StateSucceeded || got.ResolvedBy != SourceCallback || got.NextCheckAt != nil {
 		t.Fatalf("Apply = state %q by %q next %v, %v", got.State, got.ResolvedBy, got.NextCheckAt, err)
+	}
+}
+
+func TestApplyAfterLeaseLostIsRefused(t *testing.T) {
+	clock := newFakeClock()
+	db := newTestDB(t, clock.Now)
+	ctx := context.Background()
+	m := newTestMerchant(t, db)
+	first := claimOne(t, db, m, "ref-lease")
+	clock.Advance(2 * time.Minute) // the first checker's lease runs out
+	again, err := db.ClaimDue(ctx, 10, time.Minute)
+	if err != nil || len(again) != 1 {
+		t.Fatalf("re-claim = %d, %v", len(again), err)
+	}
+	pending := func(c Checkout) Observation {
+		return Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq,
+			Checked: true, State: StatePending, ProviderStatus: "PENDING", Attempts: 1}
+	}
+	if _, err := db.Apply(ctx, pending(first)); !errors.Is(err, ErrVersionConflict) {
+		t.Fatalf("Apply with the lost lease = %v, want ErrVersionConflict", err)
+	}
+	if _, err := db.Apply(ctx, pending(again[0])); err != nil {
+		t.Fatalf("Apply with the current lease: %v", err)
+	}
+	evs, err := db.Events(ctx, m.ID, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := 0
+	for _, e := range evs {
+		if e.Type == EventStatusChecked {
+			checks++
+		}
+	}
+	if checks != 1 {
+		t.Fatalf("%d status_checked events, want 1 (only the current lease applies)", checks)
 	}
 }

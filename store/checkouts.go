@@ -15,7 +15,7 @@ import (
 const checkoutColumns = `id, merchant_id, provider, reference, provider_ref, amount, currency, success_url, cancel_url,
 	token, idempotency_key, state, provider_status, action, anomaly_code, anomaly_detail, resolved_by,
 	callback_received_at, last_checked_at, next_check_at, created_at, updated_at, version,
-	attempts, wake_reason, wake_seq`
+	attempts, wake_reason, wake_seq, claim_seq`
 
 func scanCheckout(row interface{ Scan(...any) error }) (Checkout, error) {
 	var c Checkout
@@ -26,7 +26,7 @@ func scanCheckout(row interface{ Scan(...any) error }) (Checkout, error) {
 	err := row.Scan(&c.ID, &c.MerchantID, &c.Provider, &ref, &pref, &c.Amount, &c.Currency, &c.SuccessURL, &c.CancelURL,
 		&c.Token, &idem, &c.State, &c.ProviderStatus, &action, &anomalyCode, &anomalyDetail, &c.ResolvedBy,
 		&cb, &last, &next, &created, &updated, &c.Version,
-		&c.Attempts, &c.WakeReason, &c.WakeSeq)
+		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq)
 	if err != nil {
 		return Checkout{}, err
 	}

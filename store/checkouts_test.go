@@ -313,7 +313,13 @@ func TestListCheckoutsFilters(t *testing.T) {
 	if err != nil || len(claimed) != 3 {
 		t.Fatalf("ClaimDue = %d, %v", len(claimed), err)
 	}
-	if _, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, Checked: true, State: StateSucceeded,
+	var claimSeq int64
+	for _, cl := range claimed {
+		if cl.ID == c.ID {
+			claimSeq = cl.ClaimSeq
+		}
+	}
+	if _, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, ClaimSeq: claimSeq, Checked: true, State: StateSucceeded,
 		ProviderStatus: "SUCCESS", Amount: "10", Currency: "XAF", ResolvedBy: SourcePoll}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}

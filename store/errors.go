@@ -48,4 +48,4 @@ func ErrorMessage(err error) string {
 
 // ErrVersionConflict is returned by Apply when the checkout changed since it
 // was claimed; the observation was not applied.
-var ErrVersionConflict = &Error{Code: ECONFLICT, Message: "checkout changed meanwhile"}
+var ErrVersionConflict = &Error{Code: ECONFLICT, Message: "checkout changed or was re-claimed meanwhile"}

@@ -211,7 +211,7 @@ func TestNotificationForTerminalCheckout(t *testing.T) {
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("ClaimDue = %v, %v", claimed, err)
 	}
-	done, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: claimed[0].Version, WakeSeq: claimed[0].WakeSeq,
+	done, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: claimed[0].Version, WakeSeq: claimed[0].WakeSeq, ClaimSeq: claimed[0].ClaimSeq,
 		Checked: true, State: StateFailed, ProviderStatus: "FAILED", ResolvedBy: SourcePoll})
 	if err != nil || done.State != StateFailed || done.NextCheckAt != nil {
 		t.Fatalf("Apply = %+v, %v; want failed, unscheduled", done, err)

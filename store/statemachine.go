@@ -13,6 +13,7 @@ type Observation struct {
 	CheckoutID string
 	Version    int64 // as claimed; Apply fails with ErrVersionConflict if it moved
 	WakeSeq    int64 // as claimed; a wake since then makes the checkout due again at once
+	ClaimSeq   int64 // as claimed; a later claim (lease expired) makes Apply fail with ErrVersionConflict
 
 	Checked        bool   // the provider was asked (false for a pure expiry)
 	State          State  // the provider's verdict; "" when the check failed or the status is unknown

@@ -131,6 +131,7 @@ type Checkout struct {
 	Attempts   int    // checks since the last wake
 	WakeReason string // what last made the checkout due at once, if anything
 	WakeSeq    int64  // bumped by every wake
+	ClaimSeq   int64  // bumped by every claim: identifies the poller's lease
 }
 
 // Event is one entry of a checkout's append-only log.

@@ -40,6 +40,7 @@ CREATE TABLE checkouts (
     attempts             INTEGER NOT NULL DEFAULT 0,
     wake_reason          TEXT NOT NULL DEFAULT '',
     wake_seq             INTEGER NOT NULL DEFAULT 0,
+    claim_seq            INTEGER NOT NULL DEFAULT 0,
     created_at           INTEGER NOT NULL,
     updated_at           INTEGER NOT NULL,
     version              INTEGER NOT NULL
