@@ -81,10 +81,7 @@ func (c *config) validate() error {
 			return fmt.Errorf("%s must be positive", name)
 		}
 	}
-	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Addr
-	}
-	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/") // empty: the listener's address, once known
 	return nil
 }
 

@@ -50,8 +50,9 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("sandbox listen: %w", err)
 	}
 	sb := &http.Server{Handler: pu, ReadHeaderTimeout: 10 * time.Second}
-	go sb.Serve(ln)
-	defer sb.Close()
+	sbDone := make(chan struct{})
+	go func() { defer close(sbDone); sb.Serve(ln) }()
+	defer func() { sb.Close(); <-sbDone }()
 	sandboxURL := "http://" + ln.Addr().String()
 
 	log := newLogger(stderr)

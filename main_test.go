@@ -193,7 +193,8 @@ func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) 
 	}
 }
 
-func (a *app) transitions(id string) int {
+// events counts the checkout's events by type.
+func (a *app) events(id string) map[string]int {
 	a.t.Helper()
 	resp, body := a.do("GET", "/v1/checkouts/"+id+"/events", a.apiKey, nil)
 	if resp.StatusCode != 200 {
@@ -205,11 +206,9 @@ func (a *app) transitions(id string) int {
 		} `json:"data"`
 	}
 	json.Unmarshal(body, &ev)
-	n := 0
+	n := map[string]int{}
 	for _, e := range ev.Data {
-		if e.Type == "state_changed" {
-			n++
-		}
+		n[e.Type]++
 	}
 	return n
 }
@@ -224,7 +223,7 @@ func TestForgedCallbackThenVerifiedCallback(t *testing.T) {
 		t.Fatalf("callback answered %d", code)
 	}
 	// The callback makes paysync ask PayUnit at once, and PayUnit says PENDING.
-	waitFor(t, "a status check after the callback", 5*time.Second, func() bool { return a.payunit.Checks(puID) >= 1 })
+	waitFor(t, "a status check applied after the callback", 5*time.Second, func() bool { return a.events(c.ID)["status_checked"] >= 1 })
 	if got := a.checkout(c.ID); got.State != "pending" {
 		t.Fatalf("forged callback moved the checkout to %s", got.State)
 	}
@@ -262,6 +261,8 @@ func TestDuplicateCallbacksOneTransition(t *testing.T) {
 	if err := a.payunit.SetStatus(puID, sandbox.StatusSuccess); err != nil {
 		t.Fatal(err)
 	}
+	// A slow status API, so that callbacks keep arriving while a check is in flight.
+	a.payunit.SetFaults(sandbox.Faults{Delay: 50 * time.Millisecond})
 	var wg sync.WaitGroup
 	codes := make(chan int, 50)
 	for range 50 {
@@ -275,9 +276,19 @@ func TestDuplicateCallbacksOneTransition(t *testing.T) {
 		}
 	}
 	waitFor(t, "succeeded", 5*time.Second, func() bool { return a.checkout(c.ID).State == "succeeded" })
-	if n := a.transitions(c.ID); n != 1 {
-		t.Fatalf("%d state transitions, want exactly 1", n)
+	ev := a.events(c.ID)
+	if ev["state_changed"] != 1 {
+		t.Fatalf("%d state transitions, want exactly 1", ev["state_changed"])
 	}
+	if ev["callback_received"] != 50 {
+		t.Fatalf("%d callbacks stored, want 50", ev["callback_received"])
+	}
+	// Duplicates coalesce: a check in flight keeps its lease, and a callback
+	// during it buys one more check, not one each.
+	if n := a.payunit.Checks(puID); n > 4 {
+		t.Fatalf("50 duplicate callbacks led to %d PayUnit status calls, want a handful", n)
+	}
+	t.Logf("50 duplicate callbacks: 1 transition, %d PayUnit status calls", a.payunit.Checks(puID))
 	if got := a.checkout(c.ID); got.Version != 2 {
 		t.Fatalf("version %d, want 2 (registered, then settled once)", got.Version)
 	}

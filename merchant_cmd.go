@@ -51,9 +51,10 @@ func merchantCreateCmd(ctx context.Context, args []string, getenv func(string) s
 	if err != nil {
 		return fmt.Errorf("merchant create: %w", err)
 	}
+	publicURL := or(cfg.PublicURL, "http://"+cfg.Addr)
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(handlers.CreatedMerchantJSON(m, cfg.PublicURL))
+	return enc.Encode(handlers.CreatedMerchantJSON(m, publicURL))
 }
 
 func readFileOrStdin(name string) ([]byte, error) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/paysync/paysync/handlers"
@@ -38,6 +39,7 @@ type service struct {
 	poller *poller.Poller
 	srv    *http.Server
 	ln     net.Listener
+	served chan struct{} // closed when Serve returns
 	log    *slog.Logger
 }
 
@@ -77,15 +79,22 @@ func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if cfg.PublicURL == "" {
+		if cfg.PublicURL, err = publicURLFor(ln.Addr()); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	e, err := handlers.New(handlers.Config{Store: s.db, Waker: p, Logger: s.log.With("component", "http"),
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, PollGrace: cfg.PollGrace,
 		PollMinInterval: cfg.PollMinInterval, AllowPrivateURLs: cfg.AllowPrivateURLs})
 	if err != nil {
+		ln.Close()
 		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	if err := p.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
@@ -95,13 +104,25 @@ func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
 	s.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.served = make(chan struct{})
 	go func() {
+		defer close(s.served)
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("http server", "err", err)
 		}
 	}()
 	s.log.Info("paysync listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "db", cfg.DB)
 	return nil
+}
+
+// publicURLFor is the default --public-url: the listener's own address,
+// which only works when it names a host.
+func publicURLFor(addr net.Addr) (string, error) {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil || ap.Addr().IsUnspecified() {
+		return "", fmt.Errorf("listening on %s: set --public-url to the URL PayUnit and buyers reach paysync at", addr)
+	}
+	return "http://" + addr.String(), nil
 }
 
 // addr is the address the service listens on.
@@ -114,6 +135,7 @@ func (s *service) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
+	<-s.served
 	s.poller.Stop()
 	return errors.Join(err, s.db.Close())
 }

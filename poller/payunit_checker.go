@@ -48,6 +48,9 @@ func (pc PayUnitChecker) Check(ctx context.Context, m store.Merchant, c store.Ch
 		r.Failure = fmt.Sprintf("unknown PayUnit status %q", res.Status)
 	}
 	switch {
+	case r.State == store.StateSucceeded && len(res.TransactionIDs) == 0 && res.CheckoutID == "":
+		r.Anomaly = &store.Anomaly{Code: store.AnomalyReferenceMismatch,
+			Detail: "PayUnit reported success without naming the transaction or checkout"}
 	case c.Reference != "" && len(res.TransactionIDs) > 0 && !res.HasTransactionID(c.Reference):
 		r.Anomaly = &store.Anomaly{Code: store.AnomalyReferenceMismatch,
 			Detail: fmt.Sprintf("PayUnit answered for transaction %s, registered %s", strings.Join(res.TransactionIDs, "/"), c.Reference)}

@@ -193,11 +193,6 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 // expire) and turns it into an observation with the next check planned.
 func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observation, error) {
 	obs := store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq}
-	now := p.cfg.Now()
-	if c.State == store.StateExpired && !p.cfg.inFastWindow(c) {
-		obs.Expire = true // nothing woke it: stay quiet
-		return obs, nil
-	}
 	checker, ok := p.checkers[c.Provider]
 	if !ok {
 		return obs, fmt.Errorf("no checker for provider %q", c.Provider)
@@ -215,7 +210,7 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 	if ctx.Err() != nil {
 		return obs, ctx.Err() // shutting down: don't record a check we cut short
 	}
-	now = p.cfg.Now()
+	now := p.cfg.Now()
 	plan := p.cfg.schedule(now, c, outcome{retryAfter: r.RetryAfter, slowDown: r.SlowDown}, p.cfg.Jitter())
 	obs.Checked = true
 	obs.State, obs.ProviderStatus, obs.ProviderRef = r.State, r.ProviderStatus, r.ProviderRef

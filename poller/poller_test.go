@@ -280,3 +280,28 @@ func TestLoopWakesOnCallback(t *testing.T) {
 
 // waitBriefly yields between looks at a condition (not a wait for work).
 func waitBriefly() { <-time.After(5 * time.Millisecond) }
+
+func TestRefreshOfExpiredCheckoutChecksProvider(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c, puID := b.register(t, "txn-refresh", sandbox.ScenarioPaysLost)
+	b.clock.Advance(b.cfg.MaxAge)
+	b.runOnce(t, 1)
+	if got := b.get(t, c.ID); got.State != store.StateExpired || got.NextCheckAt != nil {
+		t.Fatalf("state %s next %v, want expired and unscheduled", got.State, got.NextCheckAt)
+	}
+	if err := b.payunit.SetStatus(puID, sandbox.StatusSuccess); err != nil {
+		t.Fatal(err)
+	}
+	before := b.payunit.Checks(puID)
+	if _, err := b.db.RequestCheck(b.ctx, b.merchant.ID, c.ID, store.SourceRefresh); err != nil {
+		t.Fatal(err)
+	}
+	b.runOnce(t, 1)
+	if b.payunit.Checks(puID) != before+1 {
+		t.Fatalf("refresh of an expired checkout made %d provider calls, want 1", b.payunit.Checks(puID)-before)
+	}
+	if got := b.get(t, c.ID); got.State != store.StateSucceeded || got.ResolvedBy != store.SourcePoll {
+		t.Fatalf("state %s resolved_by %q, want succeeded by poll", got.State, got.ResolvedBy)
+	}
+}

@@ -192,11 +192,15 @@ func appendEvent(tx *sql.Tx, e Event) error {
 }
 
 // wake makes a checkout due at once for the given reason. Terminal
-// checkouts are left alone: their verdict can't change.
+// checkouts are left alone: their verdict can't change. A checkout whose
+// check is in flight keeps its lease (no second check in parallel); the
+// bumped wake_seq makes Apply schedule it again at once.
 func wake(tx *sql.Tx, id, reason string, now time.Time) error {
-	_, err := tx.Exec(`UPDATE checkouts SET next_check_at = ?, lease_until = NULL, attempts = 0,
-		wake_reason = ?, wake_seq = wake_seq + 1
-		WHERE id = ? AND state NOT IN ('succeeded','failed','cancelled')`, ms(now), reason, id)
+	_, err := tx.Exec(`UPDATE checkouts SET
+		next_check_at = CASE WHEN lease_until > ?1 THEN next_check_at ELSE ?1 END,
+		lease_until = CASE WHEN lease_until > ?1 THEN lease_until ELSE NULL END,
+		attempts = 0, wake_reason = ?2, wake_seq = wake_seq + 1
+		WHERE id = ?3 AND state NOT IN ('succeeded','failed','cancelled')`, ms(now), reason, id)
 	if err != nil {
 		return fmt.Errorf("wake checkout: %w", err)
 	}

@@ -393,3 +393,19 @@ func TestRequestCheck(t *testing.T) {
 		t.Errorf("events = %v, want refresh_requested last", types)
 	}
 }
+
+func TestRegisterAgainLearnsProviderRef(t *testing.T) {
+	clock := newFakeClock()
+	db := newTestDB(t, clock.Now)
+	m := newTestMerchant(t, db)
+	first := mustRegister(t, db, newPayUnitCheckout(m, "ref-learn", clock.Now()))
+	again := newPayUnitCheckout(m, "ref-learn", clock.Now())
+	again.ProviderRef = "PU_learned"
+	got, created, err := db.RegisterCheckout(context.Background(), again)
+	if err != nil || created {
+		t.Fatalf("RegisterCheckout again = created %v, %v", created, err)
+	}
+	if got.ID != first.ID || got.ProviderRef != "PU_learned" || got.Version != first.Version+1 {
+		t.Fatalf("got id %s ref %q version %d; want %s, PU_learned, %d", got.ID, got.ProviderRef, got.Version, first.ID, first.Version+1)
+	}
+}

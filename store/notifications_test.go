@@ -245,3 +245,29 @@ func TestNotificationForTerminalCheckout(t *testing.T) {
 		t.Errorf("NextDue = %v, %v; want nothing scheduled", ok, err)
 	}
 }
+
+func TestWakeKeepsLiveLease(t *testing.T) {
+	clock := newFakeClock()
+	db := newTestDB(t, clock.Now)
+	ctx := context.Background()
+	m := newTestMerchant(t, db)
+	c := claimOne(t, db, m, "ref-leased")
+	if _, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, TransactionID: "ref-leased", Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.ClaimDue(ctx, 10, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 0 {
+		t.Fatalf("a callback during a check let %d more claims through; want the lease kept", len(again))
+	}
+	got, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq,
+		Checked: true, State: StatePending, ProviderStatus: "PENDING", Attempts: 1, NextCheckAt: ptrTime(clock.Now().Add(time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.NextCheckAt == nil || !got.NextCheckAt.Equal(clock.Now()) {
+		t.Fatalf("after a check overtaken by a callback: next %v, want now", got.NextCheckAt)
+	}
+}

@@ -47,8 +47,8 @@ func (db *DB) RegisterCheckout(ctx context.Context, in NewCheckout) (Checkout, b
 			if err := sameRegistration(existing, in); err != nil {
 				return err
 			}
-			out = existing
-			return nil
+			out, err = learnProviderRef(tx, existing, in.ProviderRef, db.Now())
+			return err
 		}
 		if ErrorCode(err) != ENOTFOUND {
 			return err
@@ -172,4 +172,22 @@ func adoptEarlyNotifications(tx *sql.Tx, id string, in NewCheckout, now time.Tim
 		return fmt.Errorf("adopt notification: %w", err)
 	}
 	return wake(tx, id, SourceCallback, now)
+}
+
+// learnProviderRef records the provider's checkout id that a repeated
+// registration brings, when the checkout didn't know it yet and no other
+// checkout holds it.
+func learnProviderRef(tx *sql.Tx, c Checkout, ref string, now time.Time) (Checkout, error) {
+	if ref == "" || c.ProviderRef != "" {
+		return c, nil
+	}
+	taken, err := providerRefTaken(tx, c, ref)
+	if err != nil || taken {
+		return c, err
+	}
+	if _, err := tx.Exec(`UPDATE checkouts SET provider_ref = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+		ref, ms(now), c.ID); err != nil {
+		return Checkout{}, fmt.Errorf("learn provider_ref: %w", err)
+	}
+	return getCheckout(tx, `id = ?`, c.ID)
 }

@@ -86,6 +86,7 @@ func decide(c Checkout, o Observation, now time.Time) decision {
 		next.State = verdict
 		if verdict.Terminal() {
 			next.ResolvedBy = o.ResolvedBy
+			next.Anomaly = nil // an earlier refusal is history (the events keep it)
 		}
 	}
 	if next.State == StateActionRequired {

@@ -231,6 +231,14 @@ func TestDecide(t *testing.T) {
 			state: StatePending, anomaly: AnomalyAmountMismatch, events: []string{EventStatusChecked}, version: 3, nextCheck: true,
 		},
 		{
+			name: "an accepted final verdict clears an earlier refusal",
+			c: with(func(c *Checkout) {
+				c.ProviderStatus, c.Anomaly = "SUCCESS", &Anomaly{Code: AnomalyAmountMismatch, Detail: "x"}
+			}),
+			o:     success,
+			state: StateSucceeded, events: []string{EventStatusChecked, EventStateChanged}, version: 4, resolvedBy: SourcePoll,
+		},
+		{
 			name:  "pure expiry stops polling",
 			c:     with(func(c *Checkout) { c.ProviderStatus = "PENDING" }),
 			o:     Observation{Expire: true, NextCheckAt: &later},
