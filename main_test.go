@@ -325,6 +325,16 @@ func TestEarlyCallbackSettlesOnRegistration(t *testing.T) {
 	if got := a.checkout(c.ID); got.ResolvedBy != "callback" {
 		t.Fatalf("resolved_by = %q, want callback", got.ResolvedBy)
 	}
+	resp, body := a.do("GET", "/metrics", "", nil)
+	for _, want := range []string{
+		`paysync_callbacks_received_total{early="true",provider="payunit"} 1`,
+		`paysync_settlements_total{provider="payunit",resolved_by="callback",state="succeeded"} 1`,
+		`paysync_checks_total{outcome="succeeded",provider="payunit"} 1`,
+	} {
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("/metrics (%d) lacks %s", resp.StatusCode, want)
+		}
+	}
 }
 
 func TestMerchantIsolationAndBadInput(t *testing.T) {

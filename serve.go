@@ -11,6 +11,9 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/paysync/paysync/handlers"
 	"github.com/paysync/paysync/poller"
 	"github.com/paysync/paysync/poller/payunit"
@@ -72,10 +75,12 @@ func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
 			return errors.New("--master-key is required: the database holds merchants whose secrets it seals")
 		}
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	client := payunit.New(poller.HTTPClient(cfg.AllowPrivateURLs, payunit.DefaultTimeout))
 	p, err := poller.New(s.db, map[string]poller.Checker{store.ProviderPayUnit: poller.PayUnitChecker{Client: client}},
 		poller.Config{MinInterval: cfg.PollMinInterval, MaxInterval: cfg.PollMaxInterval, MaxAge: cfg.CheckoutMaxAge,
-			Logger: s.log.With("component", "poller")})
+			Logger: s.log.With("component", "poller"), Metrics: reg})
 	if err != nil {
 		return err
 	}
@@ -91,7 +96,7 @@ func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
 	}
 	e, err := handlers.New(handlers.Config{Store: s.db, Waker: p, Logger: s.log.With("component", "http"),
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, PollGrace: cfg.PollGrace,
-		PollMinInterval: cfg.PollMinInterval, AllowPrivateURLs: cfg.AllowPrivateURLs})
+		PollMinInterval: cfg.PollMinInterval, AllowPrivateURLs: cfg.AllowPrivateURLs, Metrics: reg})
 	if err != nil {
 		ln.Close()
 		return err

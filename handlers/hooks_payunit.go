@@ -45,6 +45,7 @@ func (s *server) payunitHook(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("record payunit callback: %w", err)
 	}
+	s.metrics.callbacks.WithLabelValues(store.ProviderPayUnit, fmt.Sprint(rec.CheckoutID == "")).Inc()
 	if rec.CheckoutID != "" {
 		s.cfg.Waker.Wake()
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paysync/paysync/store"
 )
@@ -58,12 +59,16 @@ type Config struct {
 	AllowPrivateURLs bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Metrics, when set, receives the handlers' instruments and is served
+	// at GET /metrics.
+	Metrics *prometheus.Registry
 }
 
 // server holds the handlers' dependencies; its methods are the routes.
 type server struct {
-	cfg Config
-	log *slog.Logger
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
 }
 
 type nopWaker struct{}
@@ -85,7 +90,15 @@ func New(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new handlers: %w", err)
 	}
-	s := &server{cfg: cfg, log: cfg.Logger}
+	var reg prometheus.Registerer
+	if cfg.Metrics != nil {
+		reg = cfg.Metrics
+	}
+	met, err := newMetrics(reg)
+	if err != nil {
+		return nil, fmt.Errorf("new handlers: %w", err)
+	}
+	s := &server{cfg: cfg, log: cfg.Logger, metrics: met}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -121,6 +134,9 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
+	if s.cfg.Metrics != nil {
+		e.GET("/metrics", metricsHandler(s.cfg.Metrics))
+	}
 	e.POST("/hooks/payunit/:token", s.payunitHook)
 
 	admin := e.Group("/admin/v1", middleware.BodyLimit(apiBodyLimit), s.requireAdmin)

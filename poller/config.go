@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 )
 
@@ -30,6 +31,8 @@ type Config struct {
 	Now    func() time.Time // clock; time.Now
 	Jitter func() float64   // in [0,1); math/rand/v2 by default
 	Logger *slog.Logger
+	// Metrics, when set, receives the poller's Prometheus instruments.
+	Metrics prometheus.Registerer
 }
 
 func (cfg Config) withDefaults() (Config, error) {

@@ -29,6 +29,7 @@ type Poller struct {
 	checkers map[string]Checker
 	limits   *merchantLimits
 	accounts *accountCache
+	metrics  *metrics
 
 	wake   chan struct{}
 	slots  chan struct{} // one token per check in flight
@@ -45,8 +46,13 @@ func New(st Store, checkers map[string]Checker, cfg Config) (*Poller, error) {
 	if err != nil {
 		return nil, err
 	}
+	met, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, fmt.Errorf("poller metrics: %w", err)
+	}
 	return &Poller{
-		cfg: cfg, store: st, checkers: checkers,
+		metrics: met,
+		cfg:     cfg, store: st, checkers: checkers,
 		limits:   newMerchantLimits(cfg.MerchantRate, cfg.MerchantBurst),
 		accounts: newAccountCache(st, cfg.Now, time.Minute),
 		wake:     make(chan struct{}, 1),
@@ -171,7 +177,7 @@ func (p *Poller) RunOnce(ctx context.Context) (int, error) {
 // check asks the provider about one claimed checkout and applies the answer.
 func (p *Poller) check(ctx context.Context, c store.Checkout) {
 	log := p.cfg.Logger.With("checkout_id", c.ID, "provider", c.Provider)
-	obs, err := p.observe(ctx, c)
+	obs, report, err := p.observe(ctx, c)
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Error("check", "err", err)
@@ -179,6 +185,9 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 		return // the lease brings it back
 	}
 	after, err := p.store.Apply(ctx, obs)
+	if err == nil {
+		p.metrics.observe(c, after, report)
+	}
 	switch {
 	case errors.Is(err, store.ErrVersionConflict):
 		log.Debug("checkout changed during the check; dropped")
@@ -191,24 +200,24 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 
 // observe runs the provider check (unless the checkout is only due to
 // expire) and turns it into an observation with the next check planned.
-func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observation, error) {
+func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observation, Report, error) {
 	obs := store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq}
 	checker, ok := p.checkers[c.Provider]
 	if !ok {
-		return obs, fmt.Errorf("no checker for provider %q", c.Provider)
+		return obs, Report{}, fmt.Errorf("no checker for provider %q", c.Provider)
 	}
 	m, err := p.accounts.get(ctx, c.MerchantID)
 	if err != nil {
-		return obs, err
+		return obs, Report{}, err
 	}
 	if err := p.limits.wait(ctx, c.MerchantID); err != nil {
-		return obs, err
+		return obs, Report{}, err
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CheckTimeout)
 	r := checker.Check(cctx, m, c)
 	cancel()
 	if ctx.Err() != nil {
-		return obs, ctx.Err() // shutting down: don't record a check we cut short
+		return obs, Report{}, ctx.Err() // shutting down: don't record a check we cut short
 	}
 	now := p.cfg.Now()
 	plan := p.cfg.schedule(now, c, outcome{retryAfter: r.RetryAfter, slowDown: r.SlowDown}, p.cfg.Jitter())
@@ -217,5 +226,5 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 	obs.Amount, obs.Currency, obs.Action, obs.Anomaly, obs.Failure = r.Amount, r.Currency, r.Action, r.Anomaly, r.Failure
 	obs.ResolvedBy = p.cfg.resolvedBy(c)
 	obs.Attempts, obs.NextCheckAt, obs.Expire = plan.attempts, plan.next, plan.expire
-	return obs, nil
+	return obs, r, nil
 }

@@ -1,0 +1,34 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the handlers' Prometheus instruments.
+type metrics struct {
+	callbacks *prometheus.CounterVec
+}
+
+// newMetrics registers the handlers' instruments on reg; nil reg gives
+// instruments nobody collects.
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "paysync_callbacks_received_total",
+			Help: "Provider callbacks stored, by provider and whether their checkout was registered yet (early = not yet).",
+		}, []string{"provider", "early"}),
+	}
+	if reg != nil {
+		if err := reg.Register(m.callbacks); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// metricsHandler serves GET /metrics from g.
+func metricsHandler(g prometheus.Gatherer) echo.HandlerFunc {
+	return echo.WrapHandler(promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+}
