@@ -4,33 +4,16 @@ import (
 	"context"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/sandbox"
 )
 
-// fakeClock is a settable clock for Options.Now. Its readings have
-// millisecond precision, like the times the store keeps.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 14, 9, 26, 53, 589_000_000, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
+// newFakeClock returns a settable clock for Options.Now, at millisecond
+// precision like the times the store keeps.
+func newFakeClock() *sandbox.Clock {
+	return sandbox.NewClock(time.Date(2025, 3, 14, 9, 26, 53, 589_000_000, time.UTC))
 }
 
 // testMasterKey is a fixed 32-byte master key.
