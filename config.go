@@ -24,6 +24,19 @@ type config struct {
 	AllowPrivateURLs bool
 }
 
+// parseConfig registers the settings on fs (callers add their own flags
+// first), parses args and validates the result.
+func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string, defaultDB string) (*config, error) {
+	cfg, check := bindConfig(fs, getenv, defaultDB)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := check(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
 // bindConfig registers the settings on fs with defaults taken from the
 // environment (through getenv), falling back to the documented defaults.
 // The returned function reports environment values that don't parse.

@@ -22,11 +22,8 @@ const demoDB = "paysync-demo.db"
 
 func demoCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
-	cfg, check := bindConfig(fs, getenv, demoDB)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := check(); err != nil {
+	cfg, err := parseConfig(fs, args, getenv, demoDB)
+	if err != nil {
 		return err
 	}
 	// The demo talks to sandbox providers on loopback and is meant to be

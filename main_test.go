@@ -57,12 +57,8 @@ func (a *app) boot(extra ...string) (stop func()) {
 	args := append([]string{"--addr", "127.0.0.1:0", "--db", a.dbPath, "--public-url", "http://paysync.test"}, extra...)
 	go func() {
 		done <- func() error {
-			fs := newFlagSet("serve", io.Discard)
-			cfg, check := bindConfig(fs, func(k string) string { return env[k] }, "")
-			if err := fs.Parse(args); err != nil {
-				return err
-			}
-			if err := check(); err != nil {
+			cfg, err := parseConfig(newFlagSet("serve", io.Discard), args, func(k string) string { return env[k] }, "")
+			if err != nil {
 				return err
 			}
 			return serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *service) { started <- s.addr() })

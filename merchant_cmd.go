@@ -16,12 +16,9 @@ import (
 // same JSON the admin API takes, and prints it with its API key.
 func merchantCreateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("merchant create", stderr)
-	cfg, check := bindConfig(fs, getenv, "paysync.db")
 	file := fs.String("file", "", "merchant JSON, as POST /admin/v1/merchants takes (- for stdin)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := check(); err != nil {
+	cfg, err := parseConfig(fs, args, getenv, "paysync.db")
+	if err != nil {
 		return err
 	}
 	if *file == "" {

@@ -22,11 +22,8 @@ import (
 
 func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
-	cfg, check := bindConfig(fs, getenv, "paysync.db")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := check(); err != nil {
+	cfg, err := parseConfig(fs, args, getenv, "paysync.db")
+	if err != nil {
 		return err
 	}
 	return serve(ctx, cfg, newLogger(stderr), stdout, nil)
