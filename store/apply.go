@@ -15,6 +15,7 @@ import (
 // again at once instead of at o.NextCheckAt.
 func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 	var out Checkout
+	var before int64
 	err := db.exec(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
 		c, err := getCheckout(tx, `id = ?`, o.CheckoutID)
@@ -24,6 +25,7 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 		if c.Version != o.Version || c.ClaimSeq != o.ClaimSeq {
 			return ErrVersionConflict // changed, or re-claimed after our lease ran out
 		}
+		before = c.Version
 		if o.ProviderRef != "" && c.ProviderRef == "" {
 			taken, err := providerRefTaken(tx, c, o.ProviderRef)
 			if err != nil {
@@ -58,6 +60,7 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 	if err != nil {
 		return Checkout{}, fmt.Errorf("apply observation: %w", err)
 	}
+	db.changed(before, out)
 	return out, nil
 }
 

@@ -41,12 +41,14 @@ func (db *DB) RegisterCheckout(ctx context.Context, in NewCheckout) (Checkout, b
 	}
 	var out Checkout
 	var created bool
+	var before int64
 	err = db.exec(ctx, func(tx *sql.Tx) error {
 		existing, err := findRegistered(tx, in)
 		if err == nil {
 			if err := sameRegistration(existing, in); err != nil {
 				return err
 			}
+			before = existing.Version
 			out, err = learnProviderRef(tx, existing, in.ProviderRef, db.Now())
 			return err
 		}
@@ -60,6 +62,7 @@ func (db *DB) RegisterCheckout(ctx context.Context, in NewCheckout) (Checkout, b
 	if err != nil {
 		return Checkout{}, false, fmt.Errorf("register checkout: %w", err)
 	}
+	db.changed(before, out) // a new checkout (version 1) or a learned provider_ref
 	return out, created, nil
 }
 

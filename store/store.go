@@ -27,16 +27,23 @@ type Options struct {
 	MaxBatch int
 	// BusyTimeout is how long a connection waits on a lock.
 	BusyTimeout time.Duration
+	// OnChange, when set, learns every checkout whose version changed,
+	// after the transaction that changed it committed. It is called on the
+	// committing caller's goroutine and must not block; calls for one
+	// checkout may arrive out of version order when writers race, so keep
+	// the highest version seen.
+	OnChange func(Checkout)
 }
 
 // DB is paysync's SQLite database: one writer connection fed by a
 // group-commit loop, and a pool of read connections.
 type DB struct {
-	write  *sql.DB
-	read   *sql.DB
-	w      *writer
-	sealer *sealer
-	now    func() time.Time
+	write    *sql.DB
+	read     *sql.DB
+	w        *writer
+	sealer   *sealer
+	now      func() time.Time
+	onChange func(Checkout)
 }
 
 // Open opens (creating if needed) the SQLite file at path, sets WAL,
@@ -58,7 +65,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
-	db := &DB{write: wdb, now: opts.Now}
+	db := &DB{write: wdb, now: opts.Now, onChange: opts.OnChange}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -105,6 +112,13 @@ func (db *DB) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping store: %d of %d migrations applied", n, want)
 	}
 	return nil
+}
+
+// changed announces committed versions of checkouts to OnChange.
+func (db *DB) changed(before int64, c Checkout) {
+	if db.onChange != nil && c.ID != "" && c.Version != before {
+		db.onChange(c)
+	}
 }
 
 // Now returns the store's clock reading, for callers that must agree with it.
