@@ -44,10 +44,10 @@ type service struct {
 	// changes learn every committed checkout version (store OnChange),
 	// in order; add a listener here before the service starts.
 	changes []func(store.Checkout)
-	srv    *http.Server
-	ln     net.Listener
-	served chan struct{} // closed when Serve returns
-	log    *slog.Logger
+	srv     *http.Server
+	ln      net.Listener
+	served  chan struct{} // closed when Serve returns
+	log     *slog.Logger
 }
 
 // startService opens the database, starts the poller and starts serving on
