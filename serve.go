@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/paysync/paysync/handlers"
+	"github.com/paysync/paysync/netguard"
+	"github.com/paysync/paysync/notify"
 	"github.com/paysync/paysync/poller"
 	"github.com/paysync/paysync/poller/payunit"
 	"github.com/paysync/paysync/store"
@@ -33,14 +35,19 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-// service is a running paysync: the database, the poller and the HTTP server.
+// service is a running paysync: the database, the poller, the webhook
+// dispatcher and the HTTP server.
 type service struct {
-	db     *store.DB
-	poller *poller.Poller
-	srv    *http.Server
-	ln     net.Listener
-	served chan struct{} // closed when Serve returns
-	log    *slog.Logger
+	db       *store.DB
+	poller   *poller.Poller
+	notifier *notify.Dispatcher
+	// changes learn every committed checkout version (store OnChange),
+	// in order; add a listener here before the service starts.
+	changes []func(store.Checkout)
+	srv     *http.Server
+	ln      net.Listener
+	served  chan struct{} // closed when Serve returns
+	log     *slog.Logger
 }
 
 // startService opens the database, starts the poller and starts serving on
@@ -50,11 +57,12 @@ func startService(ctx context.Context, cfg *config, log *slog.Logger) (*service,
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{MasterKey: key})
+	s := &service{log: log}
+	db, err := store.Open(ctx, cfg.DB, store.Options{MasterKey: key, OnChange: s.changed})
 	if err != nil {
 		return nil, err
 	}
-	s := &service{db: db, log: log}
+	s.db = db
 	if err := s.start(ctx, cfg, key); err != nil {
 		db.Close()
 		return nil, err
@@ -91,7 +99,14 @@ func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
 			return err
 		}
 	}
-	e, err := handlers.New(handlers.Config{Store: s.db, Waker: p, Logger: s.log.With("component", "http"),
+	n, err := notify.New(s.db, notify.Config{PublicURL: cfg.PublicURL, Client: netguard.HTTPClient(cfg.AllowPrivateURLs, 15*time.Second),
+		Logger: s.log.With("component", "notify"), Metrics: reg})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	s.changes = append(s.changes, func(store.Checkout) { n.Wake() })
+	e, err := handlers.New(handlers.Config{Store: s.db, Waker: p, Webhooks: n, Logger: s.log.With("component", "http"),
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, PollGrace: cfg.PollGrace,
 		PollMinInterval: cfg.PollMinInterval, AllowPrivateURLs: cfg.AllowPrivateURLs, Metrics: reg})
 	if err != nil {
@@ -102,7 +117,12 @@ func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
 		ln.Close()
 		return err
 	}
-	s.poller, s.ln = p, ln
+	if err := n.Start(context.WithoutCancel(ctx)); err != nil {
+		p.Stop()
+		ln.Close()
+		return err
+	}
+	s.poller, s.notifier, s.ln = p, n, ln
 	s.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
@@ -127,11 +147,20 @@ func publicURLFor(addr net.Addr) (string, error) {
 	return "http://" + addr.String(), nil
 }
 
+// changed is the store's OnChange: it fans each committed checkout
+// version out to the listeners in s.changes (they must not block).
+func (s *service) changed(c store.Checkout) {
+	for _, f := range s.changes {
+		f(c)
+	}
+}
+
 // addr is the address the service listens on.
 func (s *service) addr() string { return s.ln.Addr().String() }
 
 // shutdown stops taking requests and finishes those in flight, then stops
-// the poller (checks in flight end; their leases bring them back) and
+// the poller (checks in flight end; their leases bring them back) and the
+// webhook dispatcher (likewise), and
 // closes the database after the last queued write.
 func (s *service) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -139,6 +168,7 @@ func (s *service) shutdown() error {
 	err := s.srv.Shutdown(ctx)
 	<-s.served
 	s.poller.Stop()
+	s.notifier.Stop() // after the poller: its last transitions are in the outbox for the next start
 	return errors.Join(err, s.db.Close())
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/paysync/paysync/apiview"
 	"github.com/paysync/paysync/store"
 )
 
@@ -45,9 +46,11 @@ type MerchantJSON struct {
 	PayUnit          *payunitJSON `json:"payunit"`
 	Azotte           *azotteJSON  `json:"azotte"`
 	PayUnitNotifyURL string       `json:"payunit_notify_url"`
-	CreatedAt        time.Time    `json:"created_at"`
-	APIKey           string       `json:"api_key,omitempty"`
-	WebhookSecret    string       `json:"webhook_secret,omitempty"`
+	// WebhookDisabledAt is when the endpoint answered 410 Gone; null while enabled.
+	WebhookDisabledAt *time.Time `json:"webhook_disabled_at"`
+	CreatedAt         time.Time  `json:"created_at"`
+	APIKey            string     `json:"api_key,omitempty"`
+	WebhookSecret     string     `json:"webhook_secret,omitempty"`
 }
 
 type payunitJSON struct {
@@ -124,7 +127,8 @@ func DecodeMerchant(body []byte, allowPrivateURLs bool) (store.NewMerchant, erro
 
 func merchantView(m store.Merchant, publicURL string) MerchantJSON {
 	out := MerchantJSON{ID: m.ID, Name: m.Name, WebhookURL: nullable(m.WebhookURL), ReturnHosts: m.ReturnHosts,
-		PayUnitNotifyURL: strings.TrimRight(publicURL, "/") + "/hooks/payunit/" + m.HookToken, CreatedAt: m.CreatedAt.UTC()}
+		PayUnitNotifyURL: strings.TrimRight(publicURL, "/") + "/hooks/payunit/" + m.HookToken, CreatedAt: m.CreatedAt.UTC(),
+		WebhookDisabledAt: apiview.UTC(m.WebhookDisabledAt)}
 	if out.ReturnHosts == nil {
 		out.ReturnHosts = []string{}
 	}

@@ -34,6 +34,7 @@ type Store interface {
 	RequestCheck(ctx context.Context, merchantID, id, reason string) (store.Checkout, error)
 	RecordNotification(ctx context.Context, n store.Notification) (store.RecordedNotification, error)
 	Ping(ctx context.Context) error
+	WebhookStore
 }
 
 // Waker makes the poller look at due checkouts now; Wake never blocks.
@@ -41,9 +42,11 @@ type Waker interface{ Wake() }
 
 // Config configures New. Store and PublicURL are required; the rest have defaults.
 type Config struct {
-	Store  Store
-	Waker  Waker        // default: does nothing
-	Logger *slog.Logger // default: discards
+	Store Store
+	Waker Waker // default: does nothing
+	// Webhooks wakes the webhook dispatcher after a redelivery (default: does nothing).
+	Webhooks Waker
+	Logger   *slog.Logger // default: discards
 	// PublicURL is the base of the URLs handed out (notify, return, 3DS),
 	// e.g. "http://127.0.0.1:8080"; a trailing slash is removed.
 	PublicURL string
@@ -119,6 +122,9 @@ func withDefaults(cfg Config) (Config, error) {
 	if cfg.Waker == nil {
 		cfg.Waker = nopWaker{}
 	}
+	if cfg.Webhooks == nil {
+		cfg.Webhooks = nopWaker{}
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -142,6 +148,8 @@ func (s *server) routes(e *echo.Echo) {
 	admin := e.Group("/admin/v1", middleware.BodyLimit(apiBodyLimit), s.requireAdmin)
 	admin.POST("/merchants", s.createMerchant)
 	admin.GET("/merchants/:id", s.getMerchant)
+	admin.POST("/merchants/:id/webhook-secret/rotate", s.rotateWebhookSecret)
+	admin.POST("/merchants/:id/webhook/enable", s.enableWebhook)
 
 	api := e.Group("/v1", middleware.BodyLimit(apiBodyLimit), s.requireMerchant)
 	api.POST("/checkouts", s.createCheckout)
@@ -149,4 +157,6 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/checkouts/:id", s.getCheckout)
 	api.GET("/checkouts/:id/events", s.listEvents)
 	api.POST("/checkouts/:id/refresh", s.refreshCheckout)
+	api.GET("/deliveries", s.listDeliveries)
+	api.POST("/deliveries/:id/redeliver", s.redeliver)
 }

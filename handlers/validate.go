@@ -2,13 +2,15 @@ package handlers
 
 import (
 	"errors"
-	"net"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strings"
 	"unicode"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/paysync/paysync/netguard"
 )
 
 // requestValidator is Echo's Validator: validator/v10 with paysync's tags,
@@ -106,13 +108,14 @@ func isHTTPURL(s string) bool {
 }
 
 // isPrivateHost reports whether host is "localhost" (or under it) or a
-// literal loopback, private, link-local or unspecified IP.
+// literal IP that is not public (loopback, private, link-local, metadata,
+// CGNAT, multicast, unspecified …). Names that resolve to such addresses
+// are refused when connecting (netguard).
 func isPrivateHost(host string) bool {
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
-		ip.IsLinkLocalMulticast() || ip.IsUnspecified())
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && !netguard.PublicAddr(ip) // the connect-time guard's own rule
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // Apply records an observation in one transaction: the state machine's
-// verdict on the checkout, the events, and the next check, guarded by a
+// verdict on the checkout, the events, the merchant webhooks it announces
+// (the outbox), and the next check, guarded by a
 // compare-and-set on the version the poller claimed. It returns the updated
 // checkout, ErrVersionConflict if the checkout changed since the claim, or
 // ENOTFOUND. A wake that arrived during the check makes the checkout due
@@ -53,6 +54,9 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 			if err := appendEvent(tx, e); err != nil {
 				return err
 			}
+		}
+		if err := enqueueDeliveries(tx, c, d.next, now); err != nil { // the outbox: same transaction as the change
+			return err
 		}
 		out = d.next
 		return nil

@@ -30,9 +30,12 @@ type CreatedMerchant struct {
 
 // merchantSecrets is the sealed part of a merchant row.
 type merchantSecrets struct {
-	WebhookSecret string          `json:"webhook_secret"`
-	PayUnit       *PayUnitAccount `json:"payunit,omitempty"`
-	Azotte        *AzotteAccount  `json:"azotte,omitempty"`
+	WebhookSecret string `json:"webhook_secret"`
+	// The secret a rotation replaced, still signing until PreviousUntil (unix ms).
+	PreviousWebhookSecret string          `json:"previous_webhook_secret,omitempty"`
+	PreviousUntil         int64           `json:"previous_until,omitempty"`
+	PayUnit               *PayUnitAccount `json:"payunit,omitempty"`
+	Azotte                *AzotteAccount  `json:"azotte,omitempty"`
 }
 
 // CreateMerchant stores a merchant with a fresh API key (kept hashed), hook
@@ -91,7 +94,7 @@ func publicAccounts(pu *PayUnitAccount, az *AzotteAccount) (*PayUnitAccount, *Az
 	return pu, az
 }
 
-const merchantColumns = `id, name, hook_token, webhook_url, return_hosts, payunit_base_url, payunit_mode, azotte_base_url, created_at`
+const merchantColumns = `id, name, hook_token, webhook_url, return_hosts, payunit_base_url, payunit_mode, azotte_base_url, created_at, webhook_disabled_at`
 
 // Merchant returns the merchant with the given id, without secrets, or ENOTFOUND.
 func (db *DB) Merchant(ctx context.Context, id string) (Merchant, error) {
@@ -124,7 +127,8 @@ func scanMerchant(row interface{ Scan(...any) error }) (Merchant, error) {
 	var m Merchant
 	var hosts, puURL, puMode, azURL string
 	var created int64
-	if err := row.Scan(&m.ID, &m.Name, &m.HookToken, &m.WebhookURL, &hosts, &puURL, &puMode, &azURL, &created); err != nil {
+	var disabled sql.NullInt64
+	if err := row.Scan(&m.ID, &m.Name, &m.HookToken, &m.WebhookURL, &hosts, &puURL, &puMode, &azURL, &created, &disabled); err != nil {
 		return Merchant{}, err
 	}
 	if err := json.Unmarshal([]byte(hosts), &m.ReturnHosts); err != nil {
@@ -137,6 +141,7 @@ func scanMerchant(row interface{ Scan(...any) error }) (Merchant, error) {
 		m.Azotte = &AzotteAccount{BaseURL: azURL}
 	}
 	m.CreatedAt = fromMS(created)
+	m.WebhookDisabledAt = timePtr(disabled)
 	return m, nil
 }
 

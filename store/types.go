@@ -59,6 +59,9 @@ type Merchant struct {
 	PayUnit     *PayUnitAccount
 	Azotte      *AzotteAccount
 	CreatedAt   time.Time
+	// WebhookDisabledAt is when the webhook endpoint answered 410 Gone;
+	// nil while enabled.
+	WebhookDisabledAt *time.Time
 }
 
 // PayUnitAccount is a merchant's PayUnit configuration. The credential
