@@ -24,15 +24,15 @@ var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,128}$`)
 
 // view is what the templates render.
 type view struct {
-	T            messages
-	Heading      string
-	Body         string
-	Outcome      string // result pages: the state, for styling
-	StatusURL    string // progress page: the JSON its script polls
-	ProgressURL  string // progress page: the "check again" link
-	ThreeDSURL   string // progress page while action_required
-	Refresh      int    // seconds between reloads without JavaScript; 0: none
-	PollMillis   int    // milliseconds between polls with JavaScript
+	T           messages
+	Heading     string
+	Body        string
+	Outcome     string // result pages: the state, for styling
+	StatusURL   string // progress page: the JSON its script polls
+	ProgressURL string // progress page: the "check again" link
+	ThreeDSURL  string // progress page while action_required
+	Refresh     int    // seconds between reloads without JavaScript; 0: none
+	PollMillis  int    // milliseconds between polls with JavaScript
 }
 
 func pagePath(token, page string) string { return basePath + "/" + token + "/" + page }
