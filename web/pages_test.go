@@ -127,7 +127,7 @@ func TestProgressPageWorksWithAndWithoutJavaScript(t *testing.T) {
 	c := en.observe(en.register("trk_1", "", ""), store.StateActionRequired, threeDSRedirect)
 	rec := en.request("GET", "/pay/"+c.Token+"/progress", "")
 	wantPage(t, rec, http.StatusOK,
-		`<noscript><meta http-equiv="refresh" content="3"></noscript>`, // without JavaScript
+		`<noscript><meta http-equiv="refresh" content="3"></noscript>`,               // without JavaScript
 		`data-status-url="/pay/`+c.Token+`/status"`, `src="/pay/assets/progress.js"`, // with it
 		`role="status" aria-live="polite"`, `name="viewport"`,
 		`href="/pay/`+c.Token+`/3ds"`) // back to the bank while 3DS is pending
