@@ -37,11 +37,11 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// logPath is the request path without query; on callback routes it is the
-// route pattern, since the hook token in the path is a credential.
+// logPath is the request path without query; on callback routes and hosted
+// pages it is the route pattern, since the token in the path is a credential.
 func logPath(c echo.Context) string {
 	p := c.Request().URL.Path
-	if strings.HasPrefix(p, "/hooks/") && c.Path() != "" {
+	if (strings.HasPrefix(p, "/hooks/") || strings.HasPrefix(p, "/pay/")) && c.Path() != "" {
 		return c.Path()
 	}
 	return p

@@ -19,10 +19,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/web"
 )
 
-// Store is what the handlers need of *store.DB.
+// Store is what the handlers need of *store.DB, including what the
+// hosted pages need (web.Store).
 type Store interface {
+	web.Store
 	CreateMerchant(ctx context.Context, in store.NewMerchant) (store.CreatedMerchant, error)
 	Merchant(ctx context.Context, id string) (store.Merchant, error)
 	MerchantByAPIKey(ctx context.Context, key string) (store.Merchant, error)
@@ -108,6 +111,11 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Validator = newValidator(cfg.AllowPrivateURLs)
 	e.Use(middleware.RequestID(), s.logRequests, s.recoverPanics())
 	s.routes(e)
+	pages, err := web.New(web.Config{Store: cfg.Store, Waker: cfg.Waker, Logger: cfg.Logger.With("component", "web")})
+	if err != nil {
+		return nil, fmt.Errorf("new handlers: %w", err)
+	}
+	pages.Register(e.Group("/pay")) // HTML pages: their own errors and headers, not problem+json
 	return e, nil
 }
 

@@ -1,0 +1,23 @@
+package web
+
+import (
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+
+	"github.com/labstack/echo/v4"
+)
+
+// asset handles GET /pay/assets/*: the embedded stylesheet and script.
+// They are public and versionless, so they may be cached for a short while.
+func (p *Pages) asset(c echo.Context) error {
+	name := path.Clean("assets/" + c.Param("*"))
+	b, err := fs.ReadFile(assetFS, name)
+	if err != nil {
+		return p.notFound(c)
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=300")
+	return c.Blob(http.StatusOK, mime.TypeByExtension(path.Ext(name)), b)
+}
