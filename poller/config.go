@@ -17,10 +17,23 @@ import (
 
 // Config tunes the poller. Zero values take the defaults shown.
 type Config struct {
-	MinInterval time.Duration // shortest gap between checks of one checkout (5s)
-	MaxInterval time.Duration // backoff ceiling (10m)
-	MaxAge      time.Duration // non-terminal checkouts expire after this (72h)
-	FastChecks  int           // quick re-checks after a callback while the status API lags (3)
+	MinInterval   time.Duration // shortest gap between checks of one checkout (5s)
+	MaxInterval   time.Duration // backoff ceiling (10m)
+	MaxAge        time.Duration // non-terminal checkouts expire after this (72h)
+	FastChecks    int           // quick re-checks after a callback while the status API lags (3)
+	Concurrency   int           // checks in flight at once (16)
+	Lease         time.Duration // how long a claim holds a checkout (1m)
+	CheckTimeout  time.Duration // bound on one provider call (15s)
+	MerchantRate  rate.Limit    // status checks per second per merchant (20)
+	MerchantBurst int           // burst of the per-merchant limiter (20)
+	MaxWait       time.Duration // longest idle sleep between store looks (30s)
+
+	Now    func() time.Time // clock; time.Now
+	Jitter func() float64   // in [0,1); math/rand/v2 by default
+	Logger *slog.Logger
+	// Metrics, when set, receives the poller's Prometheus instruments.
+	Metrics prometheus.Registerer
+
 	// ReturnChecks is how many checks at MinInterval follow the buyer's
 	// browser coming back (from 3DS or a payment page), the first at once,
 	// before backoff resumes (12: a minute at the default MinInterval).
@@ -32,21 +45,9 @@ type Config struct {
 	ActionInterval time.Duration
 	// NotFoundWindow is how long after registration a checkout the provider
 	// says it doesn't know (Azotte's 404) is still re-checked, in case the
-	// reference had not propagated; then anomaly not_found and polling
-	// stops (10m).
+	// reference had not propagated; then anomaly not_found is raised and
+	// polling stops (10m).
 	NotFoundWindow time.Duration
-	Concurrency    int           // checks in flight at once (16)
-	Lease          time.Duration // how long a claim holds a checkout (1m)
-	CheckTimeout   time.Duration // bound on one provider call (15s)
-	MerchantRate   rate.Limit    // status checks per second per merchant (20)
-	MerchantBurst  int           // burst of the per-merchant limiter (20)
-	MaxWait        time.Duration // longest idle sleep between store looks (30s)
-
-	Now    func() time.Time // clock; time.Now
-	Jitter func() float64   // in [0,1); math/rand/v2 by default
-	Logger *slog.Logger
-	// Metrics, when set, receives the poller's Prometheus instruments.
-	Metrics prometheus.Registerer
 }
 
 func (cfg Config) withDefaults() (Config, error) {
