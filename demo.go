@@ -51,12 +51,18 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	go func() { defer close(sbDone); sb.Serve(ln) }()
 	defer func() { sb.Close(); <-sbDone }()
 	sandboxURL := "http://" + ln.Addr().String()
+	azotteURL, stopAzotte, err := loopbackServer(newDemoAzotte())
+	if err != nil {
+		return err
+	}
+	defer stopAzotte()
 
 	log := newLogger(stderr)
 	return serve(ctx, cfg, log, stdout, func(s *service) {
 		m, err := s.db.CreateMerchant(ctx, store.NewMerchant{Name: "demo shop",
 			ReturnHosts: []string{"127.0.0.1", "localhost", "shop.example"},
-			PayUnit:     &store.PayUnitAccount{BaseURL: sandboxURL, APIUser: "demo", APIPassword: "demo", APIKey: "test_demo_key", Mode: "test"}})
+			PayUnit:     &store.PayUnitAccount{BaseURL: sandboxURL, APIUser: "demo", APIPassword: "demo", APIKey: "test_demo_key", Mode: "test"},
+			Azotte:      demoAzotteAccount(azotteURL)})
 		if err != nil {
 			log.Error("create demo merchant", "err", err)
 			return
@@ -66,6 +72,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 			"Notify": cfg.PublicURL + "/hooks/payunit/" + m.HookToken, "DB": cfg.DB,
 			"Grace": cfg.PollGrace.String(),
 		})
+		demoAzotteText.Execute(stdout, map[string]string{"URL": cfg.PublicURL, "Azotte": azotteURL})
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,7 +25,7 @@ const maxIdempotencyKey = 255
 type checkoutRequest struct {
 	Provider    string `json:"provider" validate:"required,oneof=payunit azotte"`
 	Reference   string `json:"reference" validate:"required_if=Provider payunit,max=128,printable"`
-	ProviderRef string `json:"provider_ref" validate:"max=128,printable"`
+	ProviderRef string `json:"provider_ref" validate:"required_if=Provider azotte,max=128,printable"`
 	Amount      Amount `json:"amount" validate:"required,max=64"`
 	Currency    string `json:"currency" validate:"required,iso4217"`
 	SuccessURL  string `json:"success_url" validate:"omitempty,max=2048,httpurl"`
@@ -42,8 +43,8 @@ func (r *checkoutRequest) normalize() {
 func (r *checkoutRequest) checkFor(m store.Merchant) []fieldError {
 	var errs []fieldError
 	switch {
-	case r.Provider == store.ProviderAzotte:
-		errs = append(errs, fieldError{"provider", "provider azotte is not supported yet"})
+	case r.Provider == store.ProviderAzotte && m.Azotte == nil:
+		errs = append(errs, fieldError{"provider", "the merchant has no azotte account configured"})
 	case r.Provider == store.ProviderPayUnit && m.PayUnit == nil:
 		errs = append(errs, fieldError{"provider", "the merchant has no payunit account configured"})
 	}
@@ -76,11 +77,10 @@ func (s *server) createCheckout(c echo.Context) error {
 	if errs := req.checkFor(m); len(errs) > 0 {
 		return invalid(errs...)
 	}
-	now := s.cfg.Now()
 	ck, created, err := s.cfg.Store.RegisterCheckout(c.Request().Context(), store.NewCheckout{
 		MerchantID: m.ID, Provider: req.Provider, Reference: req.Reference, ProviderRef: req.ProviderRef,
 		Amount: string(req.Amount), Currency: req.Currency, SuccessURL: req.SuccessURL, CancelURL: req.CancelURL,
-		IdempotencyKey: idem, FirstCheckAt: now.Add(s.cfg.PollGrace),
+		IdempotencyKey: idem, FirstCheckAt: s.firstCheckAt(req.Provider),
 	})
 	if err != nil {
 		return err
@@ -93,6 +93,17 @@ func (s *server) createCheckout(c echo.Context) error {
 	// idle sleep. Waking lets it re-read the schedule.
 	s.cfg.Waker.Wake()
 	return s.renderCheckout(c, http.StatusCreated, ck)
+}
+
+// firstCheckAt is when a new checkout is first checked: after the poll
+// grace for PayUnit, whose callback usually comes first; at once for
+// Azotte, which sends no callbacks and whose answer (PROCESSING with
+// Retry-After, or the 3DS step the buyer waits for) is needed now.
+func (s *server) firstCheckAt(provider string) time.Time {
+	if provider == store.ProviderAzotte {
+		return s.cfg.Now()
+	}
+	return s.cfg.Now().Add(s.cfg.PollGrace)
 }
 
 // getCheckout handles GET /v1/checkouts/:id, honouring If-None-Match.

@@ -82,7 +82,7 @@ func TestRegisterCheckoutValidation(t *testing.T) {
 		{"no reference", `{"provider":"payunit","amount":"10","currency":"XAF"}`, "reference"},
 		{"bad currency", `{"provider":"payunit","reference":"r","amount":"10","currency":"XXQ"}`, "currency"},
 		{"unknown provider", `{"provider":"stripe","reference":"r","amount":"10","currency":"XAF"}`, "provider"},
-		{"azotte", `{"provider":"azotte","provider_ref":"t","amount":"10","currency":"XAF"}`, "provider"},
+		{"azotte without provider_ref", `{"provider":"azotte","reference":"r","amount":"10","currency":"XAF"}`, "provider_ref"},
 		{"negative amount", `{"provider":"payunit","reference":"r","amount":-1,"currency":"XAF"}`, "amount"},
 		{"exponent", `{"provider":"payunit","reference":"r","amount":1e3,"currency":"XAF"}`, "amount"},
 		{"zero", `{"provider":"payunit","reference":"r","amount":"0.00","currency":"XAF"}`, "amount"},
@@ -103,7 +103,7 @@ func TestRegisterCheckoutValidation(t *testing.T) {
 		})
 	}
 	rec := h.request(http.MethodPost, "/v1/checkouts", key, `{"provider":"azotte","provider_ref":"t","amount":"10","currency":"XAF"}`)
-	if msg := fieldErrors(t, rec)["provider"]; msg != "provider azotte is not supported yet" {
+	if msg := fieldErrors(t, rec)["provider"]; msg != "the merchant has no azotte account configured" {
 		t.Fatalf("azotte message %q", msg)
 	}
 	ok := h.request(http.MethodPost, "/v1/checkouts", key, `{"provider":"payunit","reference":"r","amount":"1","currency":"XAF",

@@ -27,6 +27,18 @@ type Report struct {
 	Failure        string         // why the check failed; safe to show
 	RetryAfter     time.Duration  // the provider asked us to wait
 	SlowDown       bool           // back off to the maximum interval (credentials rejected …)
+
+	// VerifiedByReference says this provider reports no amount and the
+	// checker identified the payment by the registered provider_ref (see
+	// store.Observation.VerifiedByReference). Only AzotteChecker sets it.
+	VerifiedByReference bool
+	// NotFound says the provider doesn't know the checkout, perhaps not
+	// yet: it is re-checked until Config.NotFoundWindow after
+	// registration, then anomaly not_found is raised and polling stops.
+	NotFound bool
+	// Stop says further checks are pointless until something wakes the
+	// checkout (a refresh, the buyer's browser): no next check is planned.
+	Stop bool
 }
 
 // CheckerFunc adapts a function to Checker (handy for tests).

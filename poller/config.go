@@ -33,6 +33,21 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics, when set, receives the poller's Prometheus instruments.
 	Metrics prometheus.Registerer
+
+	// ReturnChecks is how many checks at MinInterval follow the buyer's
+	// browser coming back (from 3DS or a payment page), the first at once,
+	// before backoff resumes (12: a minute at the default MinInterval).
+	ReturnChecks int
+	// ActionInterval is the gap between checks while the buyer is in a 3DS
+	// step (state action_required, no fresh browser return), kept within
+	// [MinInterval, MaxInterval]: the buyer may take minutes, and their
+	// browser's return makes the checkout due at once anyway (30s).
+	ActionInterval time.Duration
+	// NotFoundWindow is how long after registration a checkout the provider
+	// says it doesn't know (Azotte's 404) is still re-checked, in case the
+	// reference had not propagated; then anomaly not_found is raised and
+	// polling stops (10m).
+	NotFoundWindow time.Duration
 }
 
 func (cfg Config) withDefaults() (Config, error) {
@@ -40,6 +55,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.MaxInterval = cmp.Or(cfg.MaxInterval, 10*time.Minute)
 	cfg.MaxAge = cmp.Or(cfg.MaxAge, 72*time.Hour)
 	cfg.FastChecks = cmp.Or(cfg.FastChecks, 3)
+	cfg.ReturnChecks = cmp.Or(cfg.ReturnChecks, 12)
+	cfg.ActionInterval = cmp.Or(cfg.ActionInterval, 30*time.Second)
+	cfg.NotFoundWindow = cmp.Or(cfg.NotFoundWindow, 10*time.Minute)
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, 16)
 	cfg.CheckTimeout = cmp.Or(cfg.CheckTimeout, 15*time.Second)
 	cfg.Lease = cmp.Or(cfg.Lease, max(time.Minute, 2*cfg.CheckTimeout))
@@ -58,7 +76,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.MinInterval > cfg.MaxInterval {
 		return cfg, errors.New("poller: min interval exceeds max interval")
 	}
-	if cfg.Concurrency < 1 || cfg.FastChecks < 0 {
+	if cfg.Concurrency < 1 || cfg.FastChecks < 0 || cfg.ReturnChecks < 0 {
 		return cfg, errors.New("poller: concurrency must be positive")
 	}
 	return cfg, nil

@@ -220,10 +220,15 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 		return obs, Report{}, ctx.Err() // shutting down: don't record a check we cut short
 	}
 	now := p.cfg.Now()
-	plan := p.cfg.schedule(now, c, outcome{retryAfter: r.RetryAfter, slowDown: r.SlowDown}, p.cfg.Jitter())
+	plan := p.cfg.schedule(now, c, outcomeOf(r), p.cfg.Jitter())
 	obs.Checked = true
 	obs.State, obs.ProviderStatus, obs.ProviderRef = r.State, r.ProviderStatus, r.ProviderRef
 	obs.Amount, obs.Currency, obs.Action, obs.Anomaly, obs.Failure = r.Amount, r.Currency, r.Action, r.Anomaly, r.Failure
+	obs.VerifiedByReference = r.VerifiedByReference
+	if plan.notFound && obs.Anomaly == nil {
+		obs.Anomaly = &store.Anomaly{Code: store.AnomalyNotFound,
+			Detail: fmt.Sprintf("%s, %s after registration; polling stopped until a refresh or the buyer's return", r.Failure, p.cfg.NotFoundWindow)}
+	}
 	obs.ResolvedBy = p.cfg.resolvedBy(c)
 	obs.Attempts, obs.NextCheckAt, obs.Expire = plan.attempts, plan.next, plan.expire
 	return obs, r, nil

@@ -11,6 +11,15 @@ import (
 type outcome struct {
 	retryAfter time.Duration // the provider asked us to wait at least this long
 	slowDown   bool          // credentials rejected and the like: wait the maximum
+	action     bool          // the buyer is in a 3DS step: check every ActionInterval
+	notFound   bool          // the provider doesn't know the checkout (yet)
+	stop       bool          // no point checking again until a wake
+}
+
+// outcomeOf is what a report says about scheduling.
+func outcomeOf(r Report) outcome {
+	return outcome{retryAfter: r.RetryAfter, slowDown: r.SlowDown,
+		action: r.State == store.StateActionRequired, notFound: r.NotFound, stop: r.Stop}
 }
 
 // plan is when to check a checkout next.
@@ -18,6 +27,7 @@ type plan struct {
 	next     *time.Time // nil: stop polling
 	attempts int
 	expire   bool
+	notFound bool // gave up on a checkout the provider never found: raise not_found
 }
 
 // inFastWindow reports whether c was woken by news (a callback, the buyer's
@@ -25,8 +35,10 @@ type plan struct {
 // provider's status API catches up.
 func (cfg Config) inFastWindow(c store.Checkout) bool {
 	switch c.WakeReason {
-	case store.SourceCallback, store.SourceBrowserReturn:
+	case store.SourceCallback:
 		return c.Attempts < cfg.FastChecks
+	case store.SourceBrowserReturn:
+		return c.Attempts < cfg.ReturnChecks
 	}
 	return false
 }
@@ -40,19 +52,30 @@ func (cfg Config) resolvedBy(c store.Checkout) string {
 }
 
 // schedule decides the next check after one that left c non-terminal:
-// quick re-checks at the minimum interval right after a callback, then
-// exponential backoff with jitter between the minimum and maximum
-// intervals, never sooner than the provider's Retry-After (itself bounded
-// by the maximum), and never past the checkout's max age, at which polling
-// stops. jitter is a number in [0, 1). It is pure.
+// quick re-checks at the minimum interval right after a callback or the
+// buyer's browser return, every ActionInterval while the buyer is in a 3DS
+// step, else exponential backoff with jitter between the minimum and
+// maximum intervals; never sooner than the provider's Retry-After (itself
+// bounded by the maximum), and never past the checkout's max age, at which
+// polling stops. A stop outcome plans no check; a checkout the provider
+// still doesn't know NotFoundWindow after registration plans none either
+// and is marked notFound. jitter is a number in [0, 1). It is pure.
 func (cfg Config) schedule(now time.Time, c store.Checkout, o outcome, jitter float64) plan {
 	attempts := c.Attempts + 1
+	if o.stop {
+		return plan{attempts: attempts}
+	}
+	if o.notFound && !now.Before(c.CreatedAt.Add(cfg.NotFoundWindow)) {
+		return plan{attempts: attempts, notFound: true}
+	}
 	var delay time.Duration
 	switch {
 	case o.slowDown:
 		delay = cfg.MaxInterval
 	case cfg.inFastWindow(c):
 		delay = cfg.MinInterval
+	case o.action:
+		delay = min(max(cfg.ActionInterval, cfg.MinInterval), cfg.MaxInterval)
 	default:
 		delay = backoff(cfg.MinInterval, cfg.MaxInterval, attempts-cfg.fastUsed(c), jitter)
 	}
@@ -72,8 +95,10 @@ func (cfg Config) schedule(now time.Time, c store.Checkout, o outcome, jitter fl
 // starts from the minimum once they are spent.
 func (cfg Config) fastUsed(c store.Checkout) int {
 	switch c.WakeReason {
-	case store.SourceCallback, store.SourceBrowserReturn:
+	case store.SourceCallback:
 		return min(c.Attempts, cfg.FastChecks)
+	case store.SourceBrowserReturn:
+		return min(c.Attempts, cfg.ReturnChecks)
 	}
 	return 0
 }

@@ -25,6 +25,13 @@ type Observation struct {
 	Anomaly        *Anomaly // raised by the checker (credentials, mode …); blocks the verdict
 	Failure        string   // why the check failed, if it did; safe to show
 	ResolvedBy     string   // what revealed the verdict, recorded if this settles the checkout
+	// VerifiedByReference says the provider reports no amount at all and
+	// the checker identified the payment by the registered provider_ref
+	// alone (Azotte: the status API is addressed by trackingNumber, scoped
+	// by tenant). A success without amount and currency is then accepted
+	// when the checkout has a provider_ref and the provider's reported
+	// reference, if any, equals it. Only checkers of such providers set it.
+	VerifiedByReference bool
 
 	Attempts    int        // checks since the last wake, including this one
 	NextCheckAt *time.Time // when to check again; nil stops polling
@@ -105,8 +112,8 @@ func decide(c Checkout, o Observation, now time.Time) decision {
 			next.Anomaly = anomaly
 			ev(Event{Source: "paysync", Type: EventAnomaly, ProviderStatus: o.ProviderStatus, Detail: anomaly.Code + ": " + anomaly.Detail})
 		}
-	case c.Anomaly != nil && c.Anomaly.Code == AnomalyCredentials && o.Checked && o.Failure == "":
-		next.Anomaly = nil // the credentials work again
+	case c.Anomaly != nil && answeredAgain(c.Anomaly.Code) && o.Checked && o.Failure == "":
+		next.Anomaly = nil // the provider answers again (credentials work, the checkout is found …)
 	}
 	if next.State != c.State {
 		ev(Event{Source: "paysync", Type: EventStateChanged, ProviderStatus: o.ProviderStatus, FromState: c.State, ToState: next.State})
@@ -126,9 +133,23 @@ func decide(c Checkout, o Observation, now time.Time) decision {
 	return decision{next: next, events: events}
 }
 
+// answeredAgain reports whether an anomaly of this code only said the
+// provider could not answer, so that a later clean answer clears it.
+func answeredAgain(code string) bool {
+	return code == AnomalyCredentials || code == AnomalyNotFound || code == AnomalyConflict
+}
+
 // verifyAmount returns an anomaly unless the provider's amount and currency
-// equal the registration exactly.
+// equal the registration exactly, or the provider reports no amount and
+// the checker verified identity by reference (see VerifiedByReference).
 func verifyAmount(c Checkout, o Observation) *Anomaly {
+	if o.VerifiedByReference && o.Amount == "" && o.Currency == "" {
+		if c.ProviderRef == "" || (o.ProviderRef != "" && o.ProviderRef != c.ProviderRef) {
+			return &Anomaly{Code: AnomalyAmountUnverified,
+				Detail: "provider reports no amount, and the checkout's reference could not be verified"}
+		}
+		return nil
+	}
 	if o.Amount == "" || o.Currency == "" {
 		return &Anomaly{Code: AnomalyAmountUnverified, Detail: "provider reported success without amount and currency"}
 	}

@@ -96,6 +96,56 @@ func TestDecide(t *testing.T) {
 			events: []string{EventStatusChecked, EventAnomaly}, version: 4, nextCheck: true,
 		},
 		{
+			name: "no amount but identity verified by reference (Azotte)",
+			c:    with(func(c *Checkout) { c.Provider, c.ProviderRef = ProviderAzotte, "trk_1" }),
+			o: obs(func(o *Observation) {
+				o.ProviderStatus, o.Amount, o.Currency, o.ProviderRef, o.VerifiedByReference = "CHECK_OUT_DONE", "", "", "trk_1", true
+			}),
+			state: StateSucceeded, events: []string{EventStatusChecked, EventStateChanged},
+			version: 4, resolvedBy: SourcePoll, providerRef: "trk_1",
+		},
+		{
+			name: "verified by reference, but the provider names another tracking number",
+			c:    with(func(c *Checkout) { c.Provider, c.ProviderRef = ProviderAzotte, "trk_1" }),
+			o: obs(func(o *Observation) {
+				o.ProviderStatus, o.Amount, o.Currency, o.ProviderRef, o.VerifiedByReference = "CHECK_OUT_DONE", "", "", "trk_2", true
+			}),
+			state: StatePending, anomaly: AnomalyReferenceMismatch,
+			events: []string{EventStatusChecked, EventAnomaly}, version: 4, nextCheck: true, providerRef: "trk_1",
+		},
+		{
+			name: "verified by reference without a registered provider_ref is refused",
+			c:    base,
+			o: obs(func(o *Observation) {
+				o.ProviderStatus, o.Amount, o.Currency, o.VerifiedByReference = "CHECK_OUT_DONE", "", "", true
+			}),
+			state: StatePending, anomaly: AnomalyAmountUnverified,
+			events: []string{EventStatusChecked, EventAnomaly}, version: 4, nextCheck: true,
+		},
+		{
+			name: "verified by reference still checks an amount the provider does report",
+			c:    with(func(c *Checkout) { c.ProviderRef = "trk_1" }),
+			o: obs(func(o *Observation) {
+				o.Amount, o.ProviderRef, o.VerifiedByReference = "11", "trk_1", true
+			}),
+			state: StatePending, anomaly: AnomalyAmountMismatch,
+			events: []string{EventStatusChecked, EventAnomaly}, version: 4, nextCheck: true, providerRef: "trk_1",
+		},
+		{
+			name:  "a clean answer clears not_found",
+			c:     with(func(c *Checkout) { c.Anomaly = &Anomaly{Code: AnomalyNotFound, Detail: "404"} }),
+			o:     pending,
+			state: StatePending, events: []string{EventStatusChecked}, version: 4, nextCheck: true,
+		},
+		{
+			name: "a failed check keeps conflict",
+			c:    with(func(c *Checkout) { c.Anomaly = &Anomaly{Code: AnomalyConflict, Detail: "409"} }),
+			o: obs(func(o *Observation) {
+				o.State, o.ProviderStatus, o.Amount, o.Currency, o.Failure = "", "", "", "", "timeout"
+			}),
+			state: StatePending, anomaly: AnomalyConflict, events: []string{EventCheckFailed}, version: 3, nextCheck: true,
+		},
+		{
 			name: "same anomaly again is not raised twice",
 			c: with(func(c *Checkout) {
 				c.ProviderStatus = "SUCCESS"

@@ -103,6 +103,14 @@ const (
 	AnomalyModeMismatch       = "mode_mismatch"
 	AnomalyConflictingVerdict = "conflicting_verdict"
 	AnomalyCredentials        = "credentials_rejected"
+	// AnomalyNotFound: the provider kept answering that it doesn't know the
+	// checkout (Azotte's 404 ORDERED_ITEM_NOT_FOUND) past the propagation
+	// window; polling stopped, a refresh or browser return still checks.
+	AnomalyNotFound = "not_found"
+	// AnomalyConflict: the provider reported a state conflict (Azotte's 409
+	// ProblemDetails, e.g. the tracking number belongs to another tenant);
+	// polling stopped.
+	AnomalyConflict = "conflict"
 )
 
 // Checkout is a payment paysync watches.

@@ -1,0 +1,106 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/paysync/paysync/poller/azotte"
+	"github.com/paysync/paysync/store"
+)
+
+// AzotteChecker checks Azotte C2A checkouts through the status API, by
+// tracking number (the checkout's provider_ref) under the merchant's tenant.
+//
+// Azotte reports no amount: the tracking number, scoped by tenant, is the
+// payment's identity, so reports carry VerifiedByReference, and a
+// trackingNumber in the answer must equal the registered one.
+type AzotteChecker struct {
+	Client *azotte.Client
+}
+
+var _ Checker = AzotteChecker{}
+
+// azotteStates maps status.messageCode to paysync's state; other codes
+// keep the state.
+var azotteStates = map[string]store.State{
+	azotte.CodeProcessing: store.StatePending,
+	azotte.CodeThreeDS:    store.StateActionRequired,
+	azotte.CodeDone:       store.StateSucceeded,
+	azotte.CodeFailed:     store.StateFailed,
+}
+
+// Check asks Azotte about c. The next check honours the larger of the
+// Retry-After header and followUpInstructions.retryAfterSeconds. An unknown
+// messageCode is recorded (status_checked with the raw code) and leaves the
+// state alone; 3DS instructions are kept verbatim as the checkout's action.
+func (ac AzotteChecker) Check(ctx context.Context, m store.Merchant, c store.Checkout) Report {
+	if m.Azotte == nil {
+		return Report{Failure: "merchant has no Azotte account", SlowDown: true}
+	}
+	if c.ProviderRef == "" {
+		return Report{Failure: "checkout has no Azotte tracking number", Stop: true}
+	}
+	creds := azotte.Credentials{BaseURL: m.Azotte.BaseURL, TenantID: m.Azotte.TenantID, APIKey: m.Azotte.APIKey}
+	res, err := ac.Client.Status(ctx, creds, c.ProviderRef)
+	if err != nil {
+		return azotteFailure(err)
+	}
+	r := Report{State: azotteStates[res.MessageCode], ProviderStatus: res.MessageCode,
+		ProviderRef: res.TrackingNumber, RetryAfter: res.Wait(), VerifiedByReference: true}
+	if r.State == store.StateActionRequired {
+		if !usableRedirect(res) {
+			r.State, r.Failure = "", "Azotte asked for 3DS without usable redirect instructions"
+		} else {
+			r.Action = &store.Action{Instructions: res.Redirect}
+		}
+	}
+	return r
+}
+
+// usableRedirect reports whether the buyer can be sent somewhere: HTML to
+// show, or an absolute http(s) redirect URL (never javascript: and the like).
+func usableRedirect(res azotte.Result) bool {
+	if res.ShowHTMLContent && res.HTMLContent != "" {
+		return true
+	}
+	u, err := url.Parse(res.RedirectURL)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// azotteFailure turns a failed status call into a report: 404 re-checks
+// for a while (never failed on a 404 alone), 409 raises conflict and stops,
+// rejected credentials raise credentials_rejected and slow down.
+func azotteFailure(err error) Report {
+	var e *azotte.Error
+	if !errors.As(err, &e) {
+		return Report{Failure: "status check failed"}
+	}
+	r := Report{Failure: e.Detail, RetryAfter: e.RetryAfter}
+	if r.Failure == "" {
+		r.Failure = e.Kind.String()
+	}
+	switch e.Kind {
+	case azotte.KindNotFound:
+		r.NotFound, r.ProviderStatus = true, e.MessageCode
+		r.Failure = "Azotte does not know the tracking number"
+		if e.MessageCode != "" {
+			r.Failure += " (" + e.MessageCode + ")"
+		}
+	case azotte.KindConflict:
+		detail := "Azotte answered 409 without details"
+		if e.Problem != nil {
+			detail = "Azotte reported a conflict: " + e.Problem.Summary()
+		}
+		r.Anomaly = &store.Anomaly{Code: store.AnomalyConflict, Detail: detail}
+		r.Stop = true
+	case azotte.KindAuth:
+		r.Anomaly = &store.Anomaly{Code: store.AnomalyCredentials,
+			Detail: fmt.Sprintf("Azotte refused the merchant's tenant id or API key (HTTP %d)", e.HTTPStatus)}
+		r.SlowDown = true
+	case azotte.KindRejected:
+		r.SlowDown = true
+	}
+	return r
+}
