@@ -27,6 +27,10 @@ type Report struct {
 	Failure        string         // why the check failed; safe to show
 	RetryAfter     time.Duration  // the provider asked us to wait
 	SlowDown       bool           // back off to the maximum interval (credentials rejected …)
+	// Unavailable: the provider gave no usable answer (no connection,
+	// timeout, 5xx, garbled or HTML body). It counts toward the endpoint's
+	// circuit breaker; a 4xx verdict (429, 401, 404 …) does not.
+	Unavailable bool
 }
 
 // CheckerFunc adapts a function to Checker (handy for tests).
