@@ -40,7 +40,7 @@ func (s circuitState) String() string {
 type breaker struct {
 	threshold int
 	cooldown  time.Duration
-	onChange  func(key string, from, to circuitState)
+	onChange  func(key string, from, to circuitState) // also called once per new key, closed to closed
 
 	mu       sync.Mutex
 	circuits map[string]*circuit
@@ -70,6 +70,10 @@ func (b *breaker) allow(key string, now time.Time) (ok bool, retryAt time.Time) 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c := b.circuits[key]
+	if c == nil {
+		b.circuits[key] = &circuit{}
+		b.onChange(key, circuitClosed, circuitClosed) // first sighting: the endpoint's gauge starts at closed
+	}
 	if c == nil || c.state == circuitClosed {
 		return true, time.Time{}
 	}

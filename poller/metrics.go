@@ -93,8 +93,10 @@ func (m *metrics) observe(before, after store.Checkout, r Report) {
 }
 
 // circuitChanged follows the breaker's state changes.
-func (m *metrics) circuitChanged(key string, _, to circuitState) {
+func (m *metrics) circuitChanged(key string, from, to circuitState) {
 	provider, endpoint, _ := strings.Cut(key, " ")
 	m.circuit.WithLabelValues(provider, endpoint).Set(float64(to))
-	m.circuitMove.WithLabelValues(provider, endpoint, to.String()).Inc()
+	if from != to {
+		m.circuitMove.WithLabelValues(provider, endpoint, to.String()).Inc()
+	}
 }
