@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -20,10 +22,30 @@ import (
 	"github.com/paysync/paysync/sandbox"
 )
 
+var (
+	crashRounds   = flag.Int("crash.rounds", 10, "TestKillAndRestart: kill -9 rounds")
+	crashDuration = flag.Duration("crash.duration", 300*time.Millisecond, "TestKillAndRestart: longest traffic per round before the kill (the moment is random below it)")
+)
+
+// crashTruths are the provider verdicts the crash test's payments end in.
+var crashTruths = []struct{ status, state string }{
+	{sandbox.StatusSuccess, "succeeded"}, {sandbox.StatusFailed, "failed"}, {sandbox.StatusCancelled, "cancelled"},
+}
+
+// acked is what paysync acknowledged (2xx) about one checkout.
+type acked struct {
+	id, ref, state string
+	key            string
+	callbacks      atomic.Int64
+}
+
 // TestKillAndRestart runs the built binary, registers checkouts and sends
 // callbacks concurrently, kills it with SIGKILL at a random moment, restarts
-// it, and checks that everything acknowledged survived and that the
-// scheduled checks resume and settle every paid checkout exactly once.
+// it, over -crash.rounds rounds. Then it checks in the database that every
+// acknowledged registration and callback is there, that every checkout
+// settled on the provider's verdict with exactly one terminal transition.
+//
+//	go test -run KillAndRestart -crash.rounds=50 -crash.duration=2s -v .
 func TestKillAndRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the binary; skipped with -short")
@@ -37,22 +59,28 @@ func TestKillAndRestart(t *testing.T) {
 	pu := sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})
 	puSrv := httptest.NewServer(pu)
 	t.Cleanup(puSrv.Close)
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent) // the merchant's webhook endpoint takes everything
+	}))
+	t.Cleanup(shop.Close)
 
 	p := &proc{t: t, bin: bin, db: filepath.Join(dir, "crash.db")}
 	p.start()
-	key, notify := p.merchant(puSrv.URL)
-
-	type acked struct {
-		id        string
-		callbacks atomic.Int64
+	// One merchant per sender: each has its own check rate limit (20/s).
+	const senders = 4
+	var keys, notifies [senders]string
+	for w := range senders {
+		keys[w], notifies[w] = p.merchant(fmt.Sprintf("crash-%d", w), puSrv.URL, shop.URL)
 	}
+
 	var mu sync.Mutex
-	ackedByRef := map[string]*acked{}
-	rounds := 4
-	for round := range rounds {
+	var all []*acked
+	var sent atomic.Int64
+	for round := range *crashRounds {
 		var wg sync.WaitGroup
 		stopSending := make(chan struct{})
-		for w := range 4 {
+		for w := range senders {
+			key, notify := keys[w], notifies[w]
 			wg.Go(func() {
 				for i := 0; ; i++ {
 					select {
@@ -61,25 +89,28 @@ func TestKillAndRestart(t *testing.T) {
 					default:
 					}
 					ref := fmt.Sprintf("r%d-w%d-%d", round, w, i)
+					truth := crashTruths[i%len(crashTruths)]
 					puID := pu.Create(sandbox.Payment{TransactionID: ref, Amount: "10", Currency: "XAF", Scenario: sandbox.ScenarioPaysLost})
-					pu.SetStatus(puID, sandbox.StatusSuccess)
+					pu.SetStatus(puID, truth.status)
+					sent.Add(1)
 					code, body := p.post("/v1/checkouts", key, fmt.Sprintf(`{"provider":"payunit","reference":%q,"amount":"10","currency":"XAF"}`, ref))
 					if code != 201 {
 						continue // the process died under us: not acknowledged
 					}
 					var c struct{ ID string }
 					json.Unmarshal(body, &c)
-					a := &acked{id: c.ID}
+					a := &acked{id: c.ID, ref: ref, state: truth.state, key: key}
 					mu.Lock()
-					ackedByRef[ref] = a
+					all = append(all, a)
 					mu.Unlock()
-					if code, _ := p.post(notify, "", fmt.Sprintf(`{"transaction_id":%q,"status":"SUCCESS"}`, ref)); code == 200 {
+					sent.Add(1)
+					if code, _ := p.post(notify, "", fmt.Sprintf(`{"transaction_id":%q,"status":%q}`, ref, truth.status)); code == 200 {
 						a.callbacks.Add(1)
 					}
 				}
 			})
 		}
-		<-time.After(time.Duration(50+rand.IntN(250)) * time.Millisecond)
+		<-time.After(time.Duration(rand.Int64N(int64(*crashDuration))) + 20*time.Millisecond) // the random kill moment
 		p.kill()
 		close(stopSending)
 		wg.Wait()
@@ -88,28 +119,121 @@ func TestKillAndRestart(t *testing.T) {
 
 	mu.Lock()
 	defer mu.Unlock()
-	if len(ackedByRef) == 0 {
+	if len(all) == 0 {
 		t.Fatal("nothing was acknowledged; the test proves nothing")
 	}
-	var callbacks int64
-	for ref, a := range ackedByRef {
-		waitFor(t, "checkout "+ref+" to settle after restarts", 20*time.Second, func() bool {
-			return p.state(key, a.id) == "succeeded"
+	for _, a := range all {
+		waitFor(t, "checkout "+a.ref+" to settle after restarts", 30*time.Second, func() bool {
+			return p.state(a.key, a.id) == a.state
 		})
-		evs := p.events(key, a.id)
-		if evs["registered"] != 1 {
-			t.Errorf("%s: %d registered events", ref, evs["registered"])
-		}
-		if int64(evs["callback_received"]) < a.callbacks.Load() {
-			t.Errorf("%s: %d acknowledged callbacks, %d stored", ref, a.callbacks.Load(), evs["callback_received"])
-		}
-		if evs["state_changed"] != 1 {
-			t.Errorf("%s: %d state transitions, want 1", ref, evs["state_changed"])
-		}
+	}
+	p.kill() // audit the file as a crash leaves it
+	db, err := sql.Open("sqlite3", "file:"+p.db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var callbacks int64
+	for _, a := range all {
 		callbacks += a.callbacks.Load()
 	}
-	t.Logf("%d kill -9 rounds: %d acknowledged registrations and %d acknowledged callbacks, all found; lost 0",
-		rounds, len(ackedByRef), callbacks)
+	lost := auditRegistrations(t, db, all) + auditCallbacks(t, db, all)
+	auditTerminalTransitions(t, db, all)
+	auditOutbox(t, db)
+	t.Logf("%d kill -9 rounds: %d requests sent, %d acknowledged registrations and %d acknowledged callbacks; lost %d; "+
+		"every checkout settled once on the provider's verdict", *crashRounds, sent.Load(), len(all), callbacks, lost)
+}
+
+// auditRegistrations checks that every acknowledged registration is stored
+// in its provider's final state, and returns how many are missing.
+func auditRegistrations(t *testing.T, db *sql.DB, all []*acked) (lost int) {
+	t.Helper()
+	for _, a := range all {
+		var state string
+		if err := db.QueryRow(`SELECT state FROM checkouts WHERE id = ?`, a.id).Scan(&state); err != nil {
+			t.Errorf("acknowledged registration %s (%s) not in the database: %v", a.ref, a.id, err)
+			lost++
+		} else if state != a.state {
+			t.Errorf("%s: state %s, provider says %s", a.ref, state, a.state)
+		}
+	}
+	return lost
+}
+
+// auditCallbacks checks that every acknowledged callback is stored, and
+// returns how many are missing.
+func auditCallbacks(t *testing.T, db *sql.DB, all []*acked) (lost int) {
+	t.Helper()
+	for _, a := range all {
+		var n int64
+		if err := db.QueryRow(`SELECT count(*) FROM notifications WHERE transaction_id = ?`, a.ref).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n < a.callbacks.Load() {
+			t.Errorf("%s: %d acknowledged callbacks, %d stored", a.ref, a.callbacks.Load(), n)
+			lost += int(a.callbacks.Load() - n)
+		}
+	}
+	return lost
+}
+
+// auditTerminalTransitions checks that no checkout has two transitions into
+// a terminal state, and that every acknowledged checkout has one.
+func auditTerminalTransitions(t *testing.T, db *sql.DB, all []*acked) {
+	t.Helper()
+	rows, err := db.Query(`SELECT checkout_id, count(*) FROM events
+		WHERE type = 'state_changed' AND to_state IN ('succeeded', 'failed', 'cancelled') GROUP BY checkout_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	terminal := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		terminal[id] = n
+		if n > 1 {
+			t.Errorf("checkout %s has %d transitions into a terminal state", id, n)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range all {
+		if terminal[a.id] != 1 {
+			t.Errorf("%s: %d terminal transitions, want 1", a.ref, terminal[a.id])
+		}
+	}
+}
+
+// auditOutbox checks the transactional outbox against the event log: every
+// transition a merchant is told about (state_changed into action_required,
+// a terminal state or expired) has exactly its delivery row, and no
+// delivery announces a transition that didn't happen.
+func auditOutbox(t *testing.T, db *sql.DB) {
+	t.Helper()
+	var missing, orphans, transitions int
+	q := func(query string, dst *int) {
+		if err := db.QueryRow(query).Scan(dst); err != nil {
+			t.Fatalf("audit outbox: %v", err)
+		}
+	}
+	const announced = `e.type = 'state_changed' AND e.to_state IN ('action_required','succeeded','failed','cancelled','expired')`
+	q(`SELECT count(*) FROM events e WHERE `+announced, &transitions)
+	q(`SELECT count(*) FROM events e WHERE `+announced+` AND NOT EXISTS (
+		SELECT 1 FROM deliveries d WHERE d.checkout_id = e.checkout_id AND d.type = 'checkout.' || e.to_state)`, &missing)
+	q(`SELECT count(*) FROM deliveries d WHERE d.type <> 'checkout.anomaly' AND NOT EXISTS (
+		SELECT 1 FROM events e WHERE e.checkout_id = d.checkout_id AND e.type = 'state_changed' AND 'checkout.' || e.to_state = d.type)`, &orphans)
+	if transitions == 0 {
+		t.Error("audit outbox: no announced transitions at all; the test checks nothing")
+	}
+	if missing > 0 || orphans > 0 {
+		t.Errorf("outbox: %d of %d transitions have no delivery row; %d deliveries announce a transition that isn't in the log", missing, transitions, orphans)
+	}
+	t.Logf("outbox: %d transitions, each with its delivery row", transitions)
 }
 
 // proc is the paysync binary under test.
@@ -178,9 +302,9 @@ func (p *proc) get(path, key string, v any) {
 	}
 }
 
-func (p *proc) merchant(puURL string) (key, notify string) {
+func (p *proc) merchant(name, puURL, webhookURL string) (key, notify string) {
 	p.t.Helper()
-	body, _ := json.Marshal(map[string]any{"name": "crash",
+	body, _ := json.Marshal(map[string]any{"name": name, "webhook_url": webhookURL,
 		"payunit": map[string]string{"base_url": puURL, "api_user": "u", "api_password": "p", "api_key": "k", "mode": "test"}})
 	code, out := p.post("/admin/v1/merchants", "adm", string(body))
 	if code != 201 {

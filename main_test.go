@@ -326,6 +326,11 @@ func TestEarlyCallbackSettlesOnRegistration(t *testing.T) {
 		`paysync_callbacks_received_total{early="true",provider="payunit"} 1`,
 		`paysync_settlements_total{provider="payunit",resolved_by="callback",state="succeeded"} 1`,
 		`paysync_checks_total{outcome="succeeded",provider="payunit"} 1`,
+		`paysync_callbacks_verified_total{provider="payunit"} 1`,
+		`paysync_time_to_terminal_seconds_count 1`,
+		`paysync_check_lateness_seconds_count `,
+		`# TYPE paysync_poller_backlog gauge`,
+		`paysync_circuit_state{endpoint="` + strings.TrimPrefix(a.puURL, "http://") + `",provider="payunit"} 0`,
 	} {
 		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
 			t.Errorf("/metrics (%d) lacks %s", resp.StatusCode, want)

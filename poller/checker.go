@@ -39,6 +39,10 @@ type Report struct {
 	// Stop says further checks are pointless until something wakes the
 	// checkout (a refresh, the buyer's browser): no next check is planned.
 	Stop bool
+	// Unavailable: the provider gave no usable answer (no connection,
+	// timeout, 5xx, garbled or HTML body). It counts toward the endpoint's
+	// circuit breaker; a 4xx verdict (429, 401, 404 …) does not.
+	Unavailable bool
 }
 
 // CheckerFunc adapts a function to Checker (handy for tests).

@@ -27,6 +27,10 @@ type Config struct {
 	MerchantRate  rate.Limit    // status checks per second per merchant (20)
 	MerchantBurst int           // burst of the per-merchant limiter (20)
 	MaxWait       time.Duration // longest idle sleep between store looks (30s)
+	// BreakerFailures consecutive failed checks of one provider endpoint open
+	// its circuit (5); BreakerCooldown later one probe is let through (30s).
+	BreakerFailures int
+	BreakerCooldown time.Duration
 
 	Now    func() time.Time // clock; time.Now
 	Jitter func() float64   // in [0,1); math/rand/v2 by default
@@ -64,6 +68,8 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.MerchantRate = cmp.Or(cfg.MerchantRate, 20)
 	cfg.MerchantBurst = cmp.Or(cfg.MerchantBurst, 20)
 	cfg.MaxWait = cmp.Or(cfg.MaxWait, 30*time.Second)
+	cfg.BreakerFailures = cmp.Or(cfg.BreakerFailures, 5)
+	cfg.BreakerCooldown = cmp.Or(cfg.BreakerCooldown, 30*time.Second)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

@@ -64,9 +64,12 @@ func (pc PayUnitChecker) Check(ctx context.Context, m store.Merchant, c store.Ch
 func payunitFailure(err error) Report {
 	var pe *payunit.Error
 	if !errors.As(err, &pe) {
-		return Report{Failure: "status check failed"}
+		return Report{Failure: "status check failed", Unavailable: true}
 	}
 	r := Report{Failure: pe.Detail, RetryAfter: pe.RetryAfter}
+	// No answer, 5xx, or a 2xx that isn't PayUnit's JSON: the endpoint is
+	// failing. 408, 425 and 429 are PayUnit pacing us, not failing.
+	r.Unavailable = pe.Kind == payunit.KindTransient && (pe.HTTPStatus == 0 || pe.HTTPStatus >= 500 || pe.HTTPStatus < 300)
 	if r.Failure == "" {
 		r.Failure = pe.Kind.String()
 	}

@@ -30,6 +30,7 @@ type Poller struct {
 	limits   *merchantLimits
 	accounts *accountCache
 	metrics  *metrics
+	breaker  *breaker
 
 	wake   chan struct{}
 	slots  chan struct{} // one token per check in flight
@@ -53,6 +54,7 @@ func New(st Store, checkers map[string]Checker, cfg Config) (*Poller, error) {
 	return &Poller{
 		metrics: met,
 		cfg:     cfg, store: st, checkers: checkers,
+		breaker:  newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, met.circuitChanged),
 		limits:   newMerchantLimits(cfg.MerchantRate, cfg.MerchantBurst),
 		accounts: newAccountCache(st, cfg.Now, time.Minute),
 		wake:     make(chan struct{}, 1),
@@ -96,7 +98,9 @@ func (p *Poller) Stop() {
 func (p *Poller) loop(ctx context.Context) {
 	defer close(p.done)
 	defer p.checks.Wait()
+	var sampled time.Time
 	for {
+		sampled = p.sampleBacklog(ctx, sampled)
 		full, err := p.dispatch(ctx)
 		if err != nil && ctx.Err() == nil {
 			p.cfg.Logger.Error("poller pass", "err", err)
@@ -141,6 +145,7 @@ func (p *Poller) dispatch(ctx context.Context) (full bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	p.late(claimed)
 	for _, c := range claimed {
 		p.slots <- struct{}{}
 		p.checks.Add(1)
@@ -162,6 +167,7 @@ func (p *Poller) RunOnce(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
+		p.late(claimed)
 		var wg sync.WaitGroup
 		for _, c := range claimed {
 			wg.Go(func() { p.check(ctx, c) })
@@ -178,6 +184,10 @@ func (p *Poller) RunOnce(ctx context.Context) (int, error) {
 func (p *Poller) check(ctx context.Context, c store.Checkout) {
 	log := p.cfg.Logger.With("checkout_id", c.ID, "provider", c.Provider)
 	obs, report, err := p.observe(ctx, c)
+	if errors.Is(err, errCircuitOpen) {
+		p.holdBack(ctx, c, obs)
+		return
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Error("check", "err", err)
@@ -213,6 +223,10 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 	if err := p.limits.wait(ctx, c.MerchantID); err != nil {
 		return obs, Report{}, err
 	}
+	endpoint := circuitKey(c.Provider, m)
+	if ok, retryAt := p.breaker.allow(endpoint, p.cfg.Now()); !ok {
+		return p.heldBack(obs, c, retryAt), Report{}, errCircuitOpen
+	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CheckTimeout)
 	r := checker.Check(cctx, m, c)
 	cancel()
@@ -220,6 +234,7 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 		return obs, Report{}, ctx.Err() // shutting down: don't record a check we cut short
 	}
 	now := p.cfg.Now()
+	p.breaker.record(endpoint, now, r.Unavailable)
 	plan := p.cfg.schedule(now, c, outcomeOf(r), p.cfg.Jitter())
 	obs.Checked = true
 	obs.State, obs.ProviderStatus, obs.ProviderRef = r.State, r.ProviderStatus, r.ProviderRef

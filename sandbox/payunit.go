@@ -64,6 +64,7 @@ type PayUnit struct {
 	byTxn    map[string]string   // merchant transaction id -> checkout id
 	nextID   int
 	faults   Faults
+	injected map[string]int // faults served, by kind
 	rng      *mrand.Rand
 	total    int
 }

@@ -71,8 +71,7 @@ func (p *PayUnit) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := p.rollFaults()
-	if f.tooMany || f.unavailable {
-		writeFault(w, f)
+	if writeFault(w, r, f) {
 		return
 	}
 	data, ok := p.checkoutData(id)
@@ -89,8 +88,12 @@ func (p *PayUnit) handleStatus(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	if f.malformed {
+	switch f.kind {
+	case FaultMalformed:
 		body = body[:len(body)/2]
+	case FaultSlowBody:
+		writeSlowly(w, r, body, f.pause)
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)

@@ -115,6 +115,10 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]C
 	err := db.exec(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
 		until := ms(now.Add(lease))
+		due, err := dueTimes(tx, now, limit)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(`UPDATE checkouts SET next_check_at = ?, lease_until = ?, claim_seq = claim_seq + 1
 			WHERE id IN (SELECT id FROM checkouts WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?)
 			RETURNING `+checkoutColumns, until, until, ms(now), limit)
@@ -128,6 +132,7 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]C
 			if err != nil {
 				return fmt.Errorf("claim: %w", err)
 			}
+			c.DueAt = due[c.ID]
 			out = append(out, c)
 		}
 		return rows.Err()

@@ -143,6 +143,9 @@ type Checkout struct {
 	WakeReason string // what last made the checkout due at once, if anything
 	WakeSeq    int64  // bumped by every wake
 	ClaimSeq   int64  // bumped by every claim: identifies the poller's lease
+
+	// DueAt is set by ClaimDue only: when the claimed check was due.
+	DueAt time.Time
 }
 
 // Event is one entry of a checkout's append-only log.

@@ -1,13 +1,16 @@
 package payunit
 
 import (
+	"net/http"
 	"net/url"
 	"testing"
+	"time"
 )
 
 func FuzzParseStatus(f *testing.F) {
 	for _, name := range []string{"status_success.json", "status_pending.json",
-		"status_failed.json", "status_html_error.html"} {
+		"status_failed.json", "status_html_error.html", "status_bad_gateway.html", "status_maintenance.html",
+		"status_truncated.json"} {
 		f.Add(readTestdata(f, name))
 	}
 	f.Add([]byte(`{"data":{"status":"SUCCESS","total_amount":"1.5e3","transaction":null}}`))
@@ -32,6 +35,10 @@ func FuzzParseNotification(f *testing.F) {
 	f.Add("application/json", readTestdata(f, "notify_json.json"), "")
 	f.Add("application/json", readTestdata(f, "notify_data.json"), "")
 	f.Add("application/x-www-form-urlencoded", readTestdata(f, "notify_form.txt"), "")
+	f.Add("application/x-www-form-urlencoded", readTestdata(f, "notify_form_full.txt"), "")
+	f.Add("application/x-www-form-urlencoded; charset=utf-8", readTestdata(f, "notify_form_nested.txt"), "transaction_id=from-query")
+	f.Add("", readTestdata(f, "notify_form_full.txt"), "")
+	f.Add("application/json", readTestdata(f, "status_success.json"), "")
 	f.Add("", []byte(""), "checkout_id=c&status=SUCCESS")
 	f.Add("text/plain", []byte("{bad"), "transaction_id=%zz")
 	f.Fuzz(func(t *testing.T, contentType string, body []byte, rawQuery string) {
@@ -54,6 +61,22 @@ func FuzzCanonicalAmount(f *testing.F) {
 		}
 		if again, err := CanonicalAmount(c); err != nil || again != c {
 			t.Fatalf("CanonicalAmount(%q) = %q, not idempotent: %q, %v", s, c, again, err)
+		}
+	})
+}
+
+func FuzzRetryAfter(f *testing.F) {
+	for _, v := range []string{"120", "0", "-1", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT", "soon", " 7 "} {
+		f.Add(v, "Wed, 21 Oct 2015 07:27:00 GMT")
+	}
+	now := time.Date(2015, 10, 21, 7, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, value, date string) {
+		h := http.Header{}
+		h.Set("Retry-After", value)
+		h.Set("Date", date)
+		d := retryAfter(h, now)
+		if d < 0 || d > maxRetryAfter {
+			t.Fatalf("retryAfter(%q, Date %q) = %v, outside [0, %v]", value, date, d, maxRetryAfter)
 		}
 	})
 }

@@ -1,0 +1,111 @@
+package poller
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/paysync/paysync/sandbox"
+	"github.com/paysync/paysync/store"
+)
+
+// TestOutageTripsBreakerAndRecovers: PayUnit fails outright; the breaker
+// opens, holds checks back (no requests, no lost attempts, no expiry),
+// probes after each cool-down, and closes by itself once PayUnit is back.
+func TestOutageTripsBreakerAndRecovers(t *testing.T) {
+	t.Parallel()
+	clock := sandbox.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	r := newRig(t, clock.Now, Config{MinInterval: 5 * time.Second, MaxInterval: 10 * time.Minute, MaxAge: 72 * time.Hour,
+		Concurrency: 16, BreakerFailures: 5, BreakerCooldown: 30 * time.Second, Jitter: func() float64 { return 0 }})
+	ctx := t.Context()
+	run := func(wantRequests int) {
+		t.Helper()
+		before := r.pu.TotalChecks()
+		if _, err := r.poller.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.pu.TotalChecks() - before; got != wantRequests {
+			t.Fatalf("%d requests reached PayUnit, want %d", got, wantRequests)
+		}
+	}
+	transitions := func(to string) float64 {
+		return r.counter(t, "paysync_circuit_transitions_total", map[string]string{"to": to})
+	}
+	var ids, puIDs []string
+	for i := range 10 {
+		c, puID := r.register(t, fmt.Sprintf("outage-%d", i), sandbox.ScenarioPaysLost, clock.Now())
+		ids, puIDs = append(ids, c.ID), append(puIDs, puID)
+	}
+	r.pu.SetFaults(sandbox.Faults{Status5xxRate: 1})
+	run(10) // all ten in flight at once; the fifth failure opens the circuit
+	if transitions("open") != 1 {
+		t.Fatalf("circuit opened %v times, want 1", transitions("open"))
+	}
+	opened := clock.Now()
+
+	clock.Advance(5 * time.Second) // every checkout is due again
+	run(0)                         // held back: nothing sent
+	for _, id := range ids {
+		c := r.get(t, id)
+		if c.State != store.StatePending || c.Attempts != 1 || c.NextCheckAt == nil || !c.NextCheckAt.Equal(opened.Add(30*time.Second)) {
+			t.Fatalf("held back: state %s attempts %d next %v, want pending, 1, at the probe time %v",
+				c.State, c.Attempts, c.NextCheckAt, opened.Add(30*time.Second))
+		}
+	}
+	if got := r.counter(t, "paysync_checks_held_back_total", nil); got != 10 {
+		t.Fatalf("held back %v checks, want 10", got)
+	}
+
+	clock.Set(opened.Add(30 * time.Second))
+	run(1) // one probe; PayUnit still down: open again
+	if transitions("half_open") != 1 || transitions("open") != 2 {
+		t.Fatalf("after a failed probe: half_open %v, open %v", transitions("half_open"), transitions("open"))
+	}
+
+	r.pu.SetFaults(sandbox.Faults{}) // PayUnit is back, and the buyers did pay
+	for _, puID := range puIDs {
+		if err := r.pu.SetStatus(puID, sandbox.StatusSuccess); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; ; i++ {
+		next := r.nextDue(t)
+		if next.IsZero() {
+			break
+		}
+		if i > 20 {
+			t.Fatal("no recovery after 20 passes")
+		}
+		clock.Set(next)
+		if _, err := r.poller.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if transitions("closed") != 1 {
+		t.Fatalf("circuit closed %v times, want 1", transitions("closed"))
+	}
+	for _, id := range ids {
+		if c := r.get(t, id); c.State != store.StateSucceeded {
+			t.Fatalf("%s: %s after recovery, want succeeded", id, c.State)
+		}
+	}
+	if got := r.counter(t, "paysync_circuit_state", nil); got != 0 {
+		t.Fatalf("circuit state gauge %v, want 0 (closed)", got)
+	}
+	t.Logf("outage: circuit opened %v times, probed %v times, closed %v; %v checks held back; recovered %v after opening",
+		transitions("open"), transitions("half_open"), transitions("closed"),
+		r.counter(t, "paysync_checks_held_back_total", nil), clock.Now().Sub(opened))
+}
+
+// nextDue is the earliest scheduled check, zero when none.
+func (r *rig) nextDue(t *testing.T) time.Time {
+	t.Helper()
+	next, ok, err := r.db.NextDue(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		return time.Time{}
+	}
+	return next
+}
