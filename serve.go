@@ -35,12 +35,13 @@ func newLogger(w io.Writer) *slog.Logger {
 
 // service is a running paysync: the database, the poller and the HTTP server.
 type service struct {
-	db     *store.DB
-	poller *poller.Poller
-	srv    *http.Server
-	ln     net.Listener
-	served chan struct{} // closed when Serve returns
-	log    *slog.Logger
+	db      *store.DB
+	poller  *poller.Poller
+	changes *handlers.Broadcaster // committed checkout changes, to long-polls and event streams
+	srv     *http.Server
+	ln      net.Listener
+	served  chan struct{} // closed when Serve returns
+	log     *slog.Logger
 }
 
 // startService opens the database, starts the poller and starts serving on
@@ -50,11 +51,12 @@ func startService(ctx context.Context, cfg *config, log *slog.Logger) (*service,
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{MasterKey: key})
+	changes := handlers.NewBroadcaster()
+	db, err := store.Open(ctx, cfg.DB, store.Options{MasterKey: key, OnChange: fanOut(changes.Publish)})
 	if err != nil {
 		return nil, err
 	}
-	s := &service{db: db, log: log}
+	s := &service{db: db, changes: changes, log: log}
 	if err := s.start(ctx, cfg, key); err != nil {
 		db.Close()
 		return nil, err
@@ -93,7 +95,8 @@ func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
 	}
 	e, err := handlers.New(handlers.Config{Store: s.db, Waker: p, Logger: s.log.With("component", "http"),
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, PollGrace: cfg.PollGrace,
-		PollMinInterval: cfg.PollMinInterval, AllowPrivateURLs: cfg.AllowPrivateURLs, Metrics: reg})
+		PollMinInterval: cfg.PollMinInterval, AllowPrivateURLs: cfg.AllowPrivateURLs, Metrics: reg,
+		Changes: s.changes})
 	if err != nil {
 		ln.Close()
 		return err
@@ -117,6 +120,16 @@ func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
 	return nil
 }
 
+// fanOut passes each committed checkout change to every hook, in order, on
+// the committing goroutine; hooks must not block.
+func fanOut(hooks ...func(store.Checkout)) func(store.Checkout) {
+	return func(c store.Checkout) {
+		for _, h := range hooks {
+			h(c)
+		}
+	}
+}
+
 // publicURLFor is the default --public-url: the listener's own address,
 // which only works when it names a host.
 func publicURLFor(addr net.Addr) (string, error) {
@@ -130,12 +143,14 @@ func publicURLFor(addr net.Addr) (string, error) {
 // addr is the address the service listens on.
 func (s *service) addr() string { return s.ln.Addr().String() }
 
-// shutdown stops taking requests and finishes those in flight, then stops
-// the poller (checks in flight end; their leases bring them back) and
-// closes the database after the last queued write.
+// shutdown stops taking requests and finishes those in flight (long-polls
+// and event streams end at once with what they know), then stops the
+// poller (checks in flight end; their leases bring them back) and closes
+// the database after the last queued write.
 func (s *service) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	s.changes.Close() // Shutdown waits for handlers but doesn't cancel them
 	err := s.srv.Shutdown(ctx)
 	<-s.served
 	s.poller.Stop()
