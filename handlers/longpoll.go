@@ -102,13 +102,10 @@ func (s *server) waitCheckout(c echo.Context) error {
 	return s.renderCheckout(c, http.StatusOK, ck)
 }
 
-// holdConnection lets a response outlive the server's ReadTimeout and
-// WriteTimeout: until is the new read and write deadline of the
-// connection (a zero time removes them). net/http cancels a request's
-// context when the read deadline passes, even once the request is read.
-// Writers without deadlines (test recorders) are left alone.
+// holdConnection lets a response outlive the server's WriteTimeout:
+// until becomes the connection's write deadline. (The read deadline is no
+// concern: net/http clears it once the request is read.) Writers without
+// deadlines (test recorders) are left alone.
 func holdConnection(w http.ResponseWriter, until time.Time) {
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(until)  // http.ErrNotSupported is fine: no deadline to move
-	_ = rc.SetWriteDeadline(until) // likewise
+	_ = http.NewResponseController(w).SetWriteDeadline(until) // http.ErrNotSupported: no deadline to move
 }

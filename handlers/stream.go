@@ -37,7 +37,6 @@ func (s *server) streamCheckout(c echo.Context) error {
 	h.Set(echo.HeaderContentType, "text/event-stream")
 	h.Set(echo.HeaderCacheControl, "no-cache")
 	h.Set("X-Accel-Buffering", "no") // nginx: don't buffer the stream
-	holdConnection(w, time.Time{})   // the request is read; only the client leaving ends the wait
 	w.WriteHeader(http.StatusOK)
 	es := &eventStream{s: s, w: w}
 	if ck.Version > seen {
@@ -84,7 +83,8 @@ func lastEventID(v string) int64 {
 }
 
 // eventStream writes Server-Sent Events, each flushed at once and given
-// deadlineGrace to reach the client.
+// deadlineGrace to reach the client: a write deadline per write lets the
+// stream outlive the server's WriteTimeout.
 type eventStream struct {
 	s *server
 	w *echo.Response
