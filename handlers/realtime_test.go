@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/paysync/paysync/store"
 )
 
@@ -125,11 +127,14 @@ func (lp *longPoll) result(t *testing.T) (*http.Response, map[string]any) {
 }
 
 func TestLongPollReturnsOnChange(t *testing.T) {
-	h := setup(t)
+	h := setup(t, func(c *Config) { c.Metrics = prometheus.NewRegistry() })
 	key, id := h.registered()
 	srv := h.served()
 	lp := h.startLongPoll(srv.URL+"/v1/checkouts/"+id+"?wait=60s", key)
 	waitUntil(t, "the long-poll to subscribe", func() bool { return h.changes.Subscribers() == 1 })
+	if m := h.request(http.MethodGet, "/metrics", "", nil).Body.String(); !strings.Contains(m, "\npaysync_checkout_waiters 1\n") {
+		t.Fatalf("/metrics does not count the waiter:\n%s", m)
+	}
 	changed := h.observe(id, store.StatePending, "PENDING")
 	resp, body := lp.result(t)
 	if resp.StatusCode != http.StatusOK || body["version"] != float64(changed.Version) || body["provider_status"] != "PENDING" {

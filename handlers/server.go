@@ -105,6 +105,11 @@ func New(cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new handlers: %w", err)
 	}
+	if reg != nil {
+		if err := reg.Register(waitersGauge(cfg.Changes)); err != nil {
+			return nil, fmt.Errorf("new handlers: %w", err)
+		}
+	}
 	s := &server{cfg: cfg, log: cfg.Logger, metrics: met}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
