@@ -42,13 +42,14 @@ type service struct {
 	db       *store.DB
 	poller   *poller.Poller
 	notifier *notify.Dispatcher
-	// changes learn every committed checkout version (store OnChange),
-	// in order; add a listener here before the service starts.
-	changes []func(store.Checkout)
-	srv     *http.Server
-	ln      net.Listener
-	served  chan struct{} // closed when Serve returns
-	log     *slog.Logger
+	changes  *handlers.Broadcaster // committed checkout changes, to long-polls and event streams
+	// listeners learn every committed checkout version (store OnChange),
+	// in order; add one here before the service starts.
+	listeners []func(store.Checkout)
+	srv       *http.Server
+	ln        net.Listener
+	served    chan struct{} // closed when Serve returns
+	log       *slog.Logger
 }
 
 // startService opens the database, starts the poller and starts serving on
@@ -58,7 +59,8 @@ func startService(ctx context.Context, cfg *config, log *slog.Logger) (*service,
 	if err != nil {
 		return nil, err
 	}
-	s := &service{log: log}
+	s := &service{log: log, changes: handlers.NewBroadcaster()}
+	s.listeners = append(s.listeners, s.changes.Publish)
 	db, err := store.Open(ctx, cfg.DB, store.Options{MasterKey: key, OnChange: s.changed})
 	if err != nil {
 		return nil, err
@@ -110,10 +112,11 @@ func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
 		ln.Close()
 		return err
 	}
-	s.changes = append(s.changes, func(store.Checkout) { n.Wake() })
+	s.listeners = append(s.listeners, func(store.Checkout) { n.Wake() })
 	e, err := handlers.New(handlers.Config{Store: s.db, Waker: p, Webhooks: n, Logger: s.log.With("component", "http"),
 		PublicURL: cfg.PublicURL, AdminToken: cfg.AdminToken, PollGrace: cfg.PollGrace,
-		PollMinInterval: cfg.PollMinInterval, AllowPrivateURLs: cfg.AllowPrivateURLs, Metrics: reg})
+		PollMinInterval: cfg.PollMinInterval, AllowPrivateURLs: cfg.AllowPrivateURLs, Metrics: reg,
+		Changes: s.changes})
 	if err != nil {
 		ln.Close()
 		return err
@@ -153,9 +156,9 @@ func publicURLFor(addr net.Addr) (string, error) {
 }
 
 // changed is the store's OnChange: it fans each committed checkout
-// version out to the listeners in s.changes (they must not block).
+// version out to s.listeners (they must not block).
 func (s *service) changed(c store.Checkout) {
-	for _, f := range s.changes {
+	for _, f := range s.listeners {
 		f(c)
 	}
 }
@@ -163,13 +166,15 @@ func (s *service) changed(c store.Checkout) {
 // addr is the address the service listens on.
 func (s *service) addr() string { return s.ln.Addr().String() }
 
-// shutdown stops taking requests and finishes those in flight, then stops
-// the poller (checks in flight end; their leases bring them back) and the
-// webhook dispatcher (likewise), and
-// closes the database after the last queued write.
+// shutdown stops taking requests and finishes those in flight (long-polls
+// and event streams end at once with what they know), then stops the
+// poller (checks in flight end; their leases bring them back) and the
+// webhook dispatcher (likewise), and closes the database after the last
+// queued write.
 func (s *service) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	s.changes.Close() // Shutdown waits for handlers but doesn't cancel them
 	err := s.srv.Shutdown(ctx)
 	<-s.served
 	s.poller.Stop()

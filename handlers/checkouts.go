@@ -106,8 +106,12 @@ func (s *server) firstCheckAt(provider string) time.Time {
 	return s.cfg.Now().Add(s.cfg.PollGrace)
 }
 
-// getCheckout handles GET /v1/checkouts/:id, honouring If-None-Match.
+// getCheckout handles GET /v1/checkouts/:id, honouring If-None-Match;
+// with ?wait= it long-polls (waitCheckout).
 func (s *server) getCheckout(c echo.Context) error {
+	if c.QueryParams().Has("wait") {
+		return s.waitCheckout(c)
+	}
 	ck, err := s.cfg.Store.Checkout(c.Request().Context(), merchantOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
@@ -179,12 +183,10 @@ func (s *server) refreshCheckout(c echo.Context) error {
 // is pending or action_required, a Retry-After. A GET whose If-None-Match
 // matches the ETag gets 304.
 func (s *server) renderCheckout(c echo.Context, status int, ck store.Checkout) error {
-	body, err := json.Marshal(s.checkoutView(ck))
+	body, etag, err := s.encodeCheckout(ck)
 	if err != nil {
-		return fmt.Errorf("encode checkout: %w", err)
+		return err
 	}
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	h := c.Response().Header()
 	h.Set("ETag", etag)
 	if ck.State == store.StatePending || ck.State == store.StateActionRequired {
@@ -194,6 +196,16 @@ func (s *server) renderCheckout(c echo.Context, status int, ck store.Checkout) e
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.JSONBlob(status, body)
+}
+
+// encodeCheckout returns the checkout's JSON and its strong ETag.
+func (s *server) encodeCheckout(ck store.Checkout) (body []byte, etag string, err error) {
+	body, err = json.Marshal(s.checkoutView(ck))
+	if err != nil {
+		return nil, "", fmt.Errorf("encode checkout: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	return body, `"` + hex.EncodeToString(sum[:16]) + `"`, nil
 }
 
 // retryAfter is the whole seconds until the next check, at least 1, or

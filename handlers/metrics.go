@@ -28,6 +28,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
+// waitersGauge reports how many long-polls and event streams wait on b.
+func waitersGauge(b *Broadcaster) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "paysync_checkout_waiters",
+		Help: "Long-poll requests and event streams waiting for a checkout change.",
+	}, func() float64 { return float64(b.Subscribers()) })
+}
+
 // metricsHandler serves GET /metrics from g.
 func metricsHandler(g prometheus.Gatherer) echo.HandlerFunc {
 	return echo.WrapHandler(promhttp.HandlerFor(g, promhttp.HandlerOpts{}))

@@ -68,6 +68,13 @@ type Config struct {
 	// Metrics, when set, receives the handlers' instruments and is served
 	// at GET /metrics.
 	Metrics *prometheus.Registry
+	// Changes feeds the long-poll (?wait=) and the event stream; wire its
+	// Publish to store.Options.OnChange. Default: a broadcaster nobody
+	// feeds, so waits only end by their time limit.
+	Changes *Broadcaster
+	// Heartbeat is the gap between keep-alive comments on an event
+	// stream (default 15s).
+	Heartbeat time.Duration
 }
 
 // server holds the handlers' dependencies; its methods are the routes.
@@ -103,6 +110,11 @@ func New(cfg Config) (*echo.Echo, error) {
 	met, err := newMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("new handlers: %w", err)
+	}
+	if reg != nil {
+		if err := reg.Register(waitersGauge(cfg.Changes)); err != nil {
+			return nil, fmt.Errorf("new handlers: %w", err)
+		}
 	}
 	s := &server{cfg: cfg, log: cfg.Logger, metrics: met}
 	e := echo.New()
@@ -141,6 +153,10 @@ func withDefaults(cfg Config) (Config, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Changes == nil {
+		cfg.Changes = NewBroadcaster()
+	}
+	cfg.Heartbeat = cmp.Or(cfg.Heartbeat, 15*time.Second)
 	return cfg, nil
 }
 
@@ -164,6 +180,7 @@ func (s *server) routes(e *echo.Echo) {
 	api.GET("/checkouts", s.listCheckouts)
 	api.GET("/checkouts/:id", s.getCheckout)
 	api.GET("/checkouts/:id/events", s.listEvents)
+	api.GET("/checkouts/:id/stream", s.streamCheckout)
 	api.POST("/checkouts/:id/refresh", s.refreshCheckout)
 	api.GET("/deliveries", s.listDeliveries)
 	api.POST("/deliveries/:id/redeliver", s.redeliver)

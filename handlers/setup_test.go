@@ -74,6 +74,8 @@ type harness struct {
 	waker *fakeWaker
 	clock *fakeClock
 	logs  *syncBuffer
+	// changes is fed by the store's OnChange and given to the handlers.
+	changes *Broadcaster
 }
 
 // setup opens a store in t.TempDir() with a master key and a fake clock,
@@ -81,16 +83,17 @@ type harness struct {
 func setup(t *testing.T, edit ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, waker: &fakeWaker{}, logs: &syncBuffer{},
-		clock: &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}}
+		clock: &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}, changes: NewBroadcaster()}
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"),
-		store.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Now: h.clock.Now})
+		store.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Now: h.clock.Now, OnChange: h.changes.Publish})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	h.db = db
 	cfg := Config{Store: db, Waker: h.waker, Logger: slog.New(slog.NewJSONHandler(h.logs, nil)),
-		PublicURL: "http://paysync.test/", AdminToken: testAdminToken, Now: h.clock.Now}
+		PublicURL: "http://paysync.test/", AdminToken: testAdminToken, Now: h.clock.Now,
+		Changes: h.changes}
 	for _, f := range edit {
 		f(&cfg)
 	}
