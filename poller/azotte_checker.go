@@ -75,9 +75,12 @@ func usableRedirect(res azotte.Result) bool {
 func azotteFailure(err error) Report {
 	var e *azotte.Error
 	if !errors.As(err, &e) {
-		return Report{Failure: "status check failed"}
+		return Report{Failure: "status check failed", Unavailable: true}
 	}
 	r := Report{Failure: e.Detail, RetryAfter: e.RetryAfter}
+	// No answer, 5xx, or a 2xx that isn't Azotte's JSON: the endpoint is
+	// failing (the circuit breaker counts it). 408, 425 and 429 are pacing.
+	r.Unavailable = e.Kind == azotte.KindTransient && (e.HTTPStatus == 0 || e.HTTPStatus >= 500 || e.HTTPStatus < 300)
 	if r.Failure == "" {
 		r.Failure = e.Kind.String()
 	}
