@@ -254,9 +254,14 @@ func (a *app) shopMerchant(s *shop) string {
 
 // registered is the part of a checkout the browser tests use.
 type registered struct {
-	ID        string `json:"id"`
-	State     string `json:"state"`
-	ReturnURL string `json:"return_url"`
+	ID         string `json:"id"`
+	State      string `json:"state"`
+	ReturnURL  string `json:"return_url"`
+	ResolvedBy string `json:"resolved_by"`
+	Version    int64  `json:"version"`
+	Action     *struct {
+		RedirectURL string `json:"redirect_url"`
+	} `json:"action"`
 }
 
 // registerWith registers a checkout with key and returns it, failing the
