@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/poller/internal/statusapi/statusapitest"
 )
 
 // newServer starts a fake Azotte answering with h, and returns credentials
@@ -20,15 +22,7 @@ func newServer(t *testing.T, h http.HandlerFunc) Credentials {
 }
 
 // reply returns a handler answering with code, headers and body.
-func reply(code int, body string, header ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		for i := 0; i+1 < len(header); i += 2 {
-			w.Header().Set(header[i], header[i+1])
-		}
-		w.WriteHeader(code)
-		w.Write([]byte(body))
-	}
-}
+var reply = statusapitest.Reply
 
 func TestStatusRequest(t *testing.T) {
 	t.Parallel()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/paysync/paysync/poller/internal/statusapi"
 )
 
 // ErrMalformed is wrapped by every error caused by a body that cannot be
@@ -67,57 +69,45 @@ type Error struct {
 
 // Error returns "azotte status: <kind> (HTTP n): <detail>: <cause>".
 func (e *Error) Error() string {
-	s := "azotte status: " + e.Kind.String()
-	if e.HTTPStatus != 0 {
-		s += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
-	}
-	if e.Detail != "" {
-		s += ": " + e.Detail
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
+	return statusapi.ErrorText("azotte status", e.Kind.String(), e.HTTPStatus, e.Detail, e.Err)
 }
 
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// kindForStatus classifies a non-2xx HTTP status code.
-func kindForStatus(code int) ErrorKind {
-	switch {
-	case code == http.StatusUnauthorized, code == http.StatusForbidden:
-		return KindAuth
-	case code == http.StatusNotFound:
-		return KindNotFound
-	case code == http.StatusConflict:
-		return KindConflict
-	case code == http.StatusRequestTimeout, code == http.StatusTooEarly,
-		code == http.StatusTooManyRequests:
-		return KindTransient
-	case code >= 300 && code < 500:
-		return KindRejected
-	default:
-		return KindTransient
-	}
+// kindOfClass is the ErrorKind of each statusapi.Class.
+var kindOfClass = [...]ErrorKind{
+	statusapi.Transient: KindTransient,
+	statusapi.Auth:      KindAuth,
+	statusapi.NotFound:  KindNotFound,
+	statusapi.Rejected:  KindRejected,
 }
 
-// detailForStatus is the fixed, safe Detail text of a non-2xx response.
-func detailForStatus(code int) string {
-	switch {
-	case code >= 300 && code < 400:
-		return "unexpected redirect"
-	case code == http.StatusUnauthorized, code == http.StatusForbidden:
-		return "credentials rejected"
-	case code == http.StatusNotFound:
-		return "tracking number not found"
-	case code == http.StatusConflict:
-		return "state conflict"
-	case code == http.StatusTooManyRequests:
-		return "rate limited"
-	case code >= 500:
-		return "server error"
-	default:
-		return "request rejected"
+// newError turns f into an *Error: a 409 is a KindConflict, and the body
+// of a non-2xx answer is described (see describe).
+func newError(f *statusapi.Failure) *Error {
+	e := &Error{Kind: kindOfClass[f.Class], HTTPStatus: f.HTTPStatus, RetryAfter: f.RetryAfter,
+		Detail: f.Detail, Err: f.Err}
+	switch f.HTTPStatus {
+	case http.StatusNotFound:
+		e.Detail = "tracking number not found"
+	case http.StatusConflict:
+		e.Kind, e.Detail = KindConflict, "state conflict"
+	}
+	if f.Body != nil {
+		e.describe(f.Body)
+	}
+	return e
+}
+
+// describe reads what an error body says: a messageCode (the 404 shape) or
+// a problem document (the 409 shape). Unparsable bodies are ignored.
+func (e *Error) describe(body []byte) {
+	if r, err := ParseStatus(body); err == nil {
+		e.MessageCode = r.MessageCode
+		return
+	}
+	if p, err := ParseProblem(body); err == nil && (p.Title != "" || p.Detail != "" || p.Status != 0) {
+		e.Problem = &p
 	}
 }

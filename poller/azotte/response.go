@@ -9,7 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paysync/paysync/poller/internal/statusapi"
 )
+
+// maxRetryAfter caps followUpInstructions.retryAfterSeconds like the
+// Retry-After header, so that a hostile or broken value cannot park a
+// checkout for years.
+const maxRetryAfter = statusapi.MaxRetryAfter
 
 // Azotte's status.messageCode values (seed 000: "Get Checkout Status").
 const (

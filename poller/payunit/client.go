@@ -4,25 +4,22 @@
 package payunit
 
 import (
-	"cmp"
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
+
+	"github.com/paysync/paysync/poller/internal/statusapi"
 )
 
 // Defaults of Client's fields.
 const (
-	DefaultMaxBody int64 = 1 << 20
-	DefaultTimeout       = 10 * time.Second
+	DefaultMaxBody = statusapi.DefaultMaxBody
+	DefaultTimeout = statusapi.DefaultTimeout
 )
 
-// statusPath is appended to Credentials.BaseURL, followed by the checkout id.
-const statusPath = "/api/gateway/checkout/status/"
+// statusEndpoint is the status path below Credentials.BaseURL, around the
+// checkout id.
+var statusEndpoint = statusapi.Endpoint{Prefix: "/api/gateway/checkout/status/", IDName: "checkout id"}
 
 // Credentials of one merchant's PayUnit account.
 type Credentials struct {
@@ -33,7 +30,8 @@ type Credentials struct {
 	Mode        string // "live" or "test", sent as is in the mode header
 }
 
-// Client calls PayUnit's status API. Its zero value is usable.
+// Client calls PayUnit's status API. Its zero value is usable. Its fields
+// are those of statusapi.Client, which does the GET.
 type Client struct {
 	// HTTP sends the requests; nil means New(nil).HTTP.
 	HTTP *http.Client
@@ -50,12 +48,7 @@ type Client struct {
 // is then reported as KindRejected). A non-nil httpClient is used as is.
 func New(httpClient *http.Client) *Client {
 	if httpClient == nil {
-		httpClient = &http.Client{
-			Timeout: DefaultTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
-		}
+		httpClient = statusapi.NewHTTPClient()
 	}
 	return &Client{HTTP: httpClient}
 }
@@ -70,108 +63,29 @@ func New(httpClient *http.Client) *Client {
 // other 3xx/4xx and for requests that cannot be built (bad BaseURL, empty
 // id). RetryAfter is filled from the Retry-After header of any response.
 func (c *Client) Status(ctx context.Context, creds Credentials, id string) (Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, DefaultTimeout))
-	defer cancel()
-	req, err := newStatusRequest(ctx, creds, id)
+	resp, f := statusapi.Client(*c).Get(ctx, func(ctx context.Context) (*http.Request, error) {
+		return newStatusRequest(ctx, creds, id)
+	})
+	if f != nil {
+		return Result{}, newError(f)
+	}
+	r, err := ParseStatus(resp.Body)
 	if err != nil {
-		return Result{}, &Error{Kind: KindRejected, Detail: "build request", Err: err}
+		return Result{}, newError(resp.Malformed(err))
 	}
-	resp, err := c.httpClient().Do(req)
-	if err != nil {
-		return Result{}, &Error{Kind: KindTransient, Detail: "send request", Err: err}
-	}
-	defer resp.Body.Close()
-	return c.readResponse(resp)
-}
-
-// readResponse turns resp into a Result or an *Error.
-func (c *Client) readResponse(resp *http.Response) (Result, error) {
-	wait := retryAfter(resp.Header, c.now())
-	body, err := readBody(resp.Body, cmp.Or(c.MaxBody, DefaultMaxBody))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		kind := kindForStatus(resp.StatusCode)
-		return Result{}, &Error{Kind: kind, HTTPStatus: resp.StatusCode, RetryAfter: wait,
-			Detail: detailForStatus(resp.StatusCode)}
-	}
-	if err != nil {
-		return Result{}, &Error{Kind: KindTransient, HTTPStatus: resp.StatusCode,
-			RetryAfter: wait, Detail: "read body", Err: err}
-	}
-	r, err := ParseStatus(body)
-	if err != nil {
-		return Result{}, &Error{Kind: KindTransient, HTTPStatus: resp.StatusCode,
-			RetryAfter: wait, Detail: "malformed status response", Err: err}
-	}
-	r.RetryAfter, r.HTTPStatus = wait, resp.StatusCode
+	r.RetryAfter, r.HTTPStatus = resp.RetryAfter, resp.StatusCode
 	return r, nil
-}
-
-// errBodyTooLarge is wrapped when a response body exceeds Client.MaxBody.
-var errBodyTooLarge = errors.New("response body too large")
-
-// readBody reads at most max bytes of r; more is an error. Callers add
-// the "read body" context.
-func readBody(r io.Reader, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("over %d bytes: %w", max, errBodyTooLarge)
-	}
-	return b, nil
 }
 
 // newStatusRequest builds the GET request for checkout id.
 func newStatusRequest(ctx context.Context, creds Credentials, id string) (*http.Request, error) {
-	u, err := statusURL(creds.BaseURL, id)
+	req, err := statusEndpoint.NewRequest(ctx, creds.BaseURL, id)
 	if err != nil {
 		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("new request: %w", err)
 	}
 	req.Header.Set("x-api-key", creds.APIKey)
 	req.Header.Set("mode", creds.Mode)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
 	req.SetBasicAuth(creds.APIUser, creds.APIPassword)
 	return req, nil
-}
-
-// statusURL returns {base}/api/gateway/checkout/status/{escaped id}. The
-// base must be an absolute http(s) URL without user info, query or fragment.
-// Errors never quote the base URL, which might hold secrets.
-func statusURL(base, id string) (string, error) {
-	if id == "" || id == "." || id == ".." {
-		return "", errors.New("status url: invalid checkout id")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", errors.New("status url: unparsable base URL")
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", errors.New("status url: base URL is not an absolute http(s) URL")
-	}
-	if u.User != nil || strings.ContainsAny(base, "?#") {
-		return "", errors.New("status url: base URL has user info, query or fragment")
-	}
-	return strings.TrimRight(base, "/") + statusPath + url.PathEscape(id), nil
-}
-
-// httpClient returns c.HTTP, or a default client.
-func (c *Client) httpClient() *http.Client {
-	if c.HTTP != nil {
-		return c.HTTP
-	}
-	return New(nil).HTTP
-}
-
-// now returns the current time from c.Now or time.Now.
-func (c *Client) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
 }

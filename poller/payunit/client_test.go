@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/poller/internal/statusapi"
+	"github.com/paysync/paysync/poller/internal/statusapi/statusapitest"
 )
 
 // newServer starts a fake PayUnit answering with h, and returns credentials
@@ -27,15 +30,7 @@ func newServer(t *testing.T, h http.HandlerFunc) Credentials {
 }
 
 // reply returns a handler answering with code, headers and body.
-func reply(code int, body string, header ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		for i := 0; i+1 < len(header); i += 2 {
-			w.Header().Set(header[i], header[i+1])
-		}
-		w.WriteHeader(code)
-		w.Write([]byte(body))
-	}
-}
+var reply = statusapitest.Reply
 
 func TestStatusRequest(t *testing.T) {
 	t.Parallel()
@@ -107,7 +102,7 @@ func TestStatusErrors(t *testing.T) {
 		{name: "500", h: reply(500, html), kind: KindTransient, code: 500},
 		{name: "200 html", h: reply(200, html, "Content-Type", "text/html"), kind: KindTransient, code: 200, is: ErrMalformed},
 		{name: "200 data null", h: reply(200, `{"status":"SUCCESS","data":null}`), kind: KindTransient, code: 200, is: ErrMalformed},
-		{name: "200 oversize", h: reply(200, `{"data":{"status":"SUCCESS"}}`+strings.Repeat(" ", 100)), kind: KindTransient, code: 200, is: errBodyTooLarge, maxBody: 64},
+		{name: "200 oversize", h: reply(200, `{"data":{"status":"SUCCESS"}}`+strings.Repeat(" ", 100)), kind: KindTransient, code: 200, is: statusapi.ErrBodyTooLarge, maxBody: 64},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,7 +131,7 @@ func TestStatusOversizeDefaultLimit(t *testing.T) {
 	body := `{"data":{"status":"SUCCESS","pad":"` + strings.Repeat("x", int(DefaultMaxBody)) + `"}}`
 	creds := newServer(t, reply(200, body))
 	_, err := New(nil).Status(context.Background(), creds, "chk")
-	if !errors.Is(err, errBodyTooLarge) || KindOf(err) != KindTransient {
+	if !errors.Is(err, statusapi.ErrBodyTooLarge) || KindOf(err) != KindTransient {
 		t.Fatalf("err = %v, want transient body too large", err)
 	}
 }

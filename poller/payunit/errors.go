@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/paysync/paysync/poller/internal/statusapi"
 )
 
 // ErrMalformed is wrapped by every error caused by a body that cannot be
@@ -62,17 +64,7 @@ type Error struct {
 
 // Error returns "payunit status: <kind> (HTTP n): <detail>: <cause>".
 func (e *Error) Error() string {
-	s := "payunit status: " + e.Kind.String()
-	if e.HTTPStatus != 0 {
-		s += fmt.Sprintf(" (HTTP %d)", e.HTTPStatus)
-	}
-	if e.Detail != "" {
-		s += ": " + e.Detail
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
+	return statusapi.ErrorText("payunit status", e.Kind.String(), e.HTTPStatus, e.Detail, e.Err)
 }
 
 // Unwrap returns the underlying cause.
@@ -88,37 +80,20 @@ func KindOf(err error) ErrorKind {
 	return 0
 }
 
-// kindForStatus classifies a non-2xx HTTP status code.
-func kindForStatus(code int) ErrorKind {
-	switch {
-	case code == http.StatusUnauthorized, code == http.StatusForbidden:
-		return KindAuth
-	case code == http.StatusNotFound:
-		return KindNotFound
-	case code == http.StatusRequestTimeout, code == http.StatusTooEarly,
-		code == http.StatusTooManyRequests:
-		return KindTransient
-	case code >= 300 && code < 500:
-		return KindRejected
-	default:
-		return KindTransient
-	}
+// kindOfClass is the ErrorKind of each statusapi.Class.
+var kindOfClass = [...]ErrorKind{
+	statusapi.Transient: KindTransient,
+	statusapi.Auth:      KindAuth,
+	statusapi.NotFound:  KindNotFound,
+	statusapi.Rejected:  KindRejected,
 }
 
-// detailForStatus is the fixed, safe Detail text of a non-2xx response.
-func detailForStatus(code int) string {
-	switch {
-	case code >= 300 && code < 400:
-		return "unexpected redirect"
-	case code == http.StatusUnauthorized, code == http.StatusForbidden:
-		return "credentials rejected"
-	case code == http.StatusNotFound:
-		return "checkout not found"
-	case code == http.StatusTooManyRequests:
-		return "rate limited"
-	case code >= 500:
-		return "server error"
-	default:
-		return "request rejected"
+// newError turns f into an *Error.
+func newError(f *statusapi.Failure) *Error {
+	e := &Error{Kind: kindOfClass[f.Class], HTTPStatus: f.HTTPStatus, RetryAfter: f.RetryAfter,
+		Detail: f.Detail, Err: f.Err}
+	if f.HTTPStatus == http.StatusNotFound {
+		e.Detail = "checkout not found"
 	}
+	return e
 }

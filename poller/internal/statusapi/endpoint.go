@@ -1,0 +1,54 @@
+package statusapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Endpoint is the path of a status API below a merchant's base URL, around
+// the id of the payment asked about.
+type Endpoint struct {
+	Prefix string // between the base URL and the id, e.g. "/checkout/"
+	Suffix string // after the id, e.g. "/status"; may be ""
+	IDName string // what the id is called in errors, e.g. "checkout id"
+}
+
+// URL returns {base}{Prefix}{escaped id}{Suffix}, base without its trailing
+// slashes. The base must be an absolute http(s) URL without user info, query
+// or fragment, and id must not be "", "." or "..". Errors never quote the
+// base URL, which might hold secrets.
+func (e Endpoint) URL(base, id string) (string, error) {
+	if id == "" || id == "." || id == ".." {
+		return "", errors.New("status url: invalid " + e.IDName)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", errors.New("status url: unparsable base URL")
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", errors.New("status url: base URL is not an absolute http(s) URL")
+	}
+	if u.User != nil || strings.ContainsAny(base, "?#") {
+		return "", errors.New("status url: base URL has user info, query or fragment")
+	}
+	return strings.TrimRight(base, "/") + e.Prefix + url.PathEscape(id) + e.Suffix, nil
+}
+
+// NewRequest returns the GET of URL(base, id) for ctx, accepting
+// application/json. The caller adds its credentials' headers.
+func (e Endpoint) NewRequest(ctx context.Context, base, id string) (*http.Request, error) {
+	u, err := e.URL(base, id)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("new request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
