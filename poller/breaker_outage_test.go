@@ -37,7 +37,9 @@ func TestOutageTripsBreakerAndRecovers(t *testing.T) {
 		ids, puIDs = append(ids, c.ID), append(puIDs, puID)
 	}
 	r.pu.SetFaults(sandbox.Faults{Status5xxRate: 1})
-	run(10) // all ten in flight at once; the fifth failure opens the circuit
+	r.gate.Store(newGate(10)) // all ten pass the breaker before any failure counts
+	run(10)                   // the fifth failure opens the circuit
+	r.gate.Store(nil)
 	if transitions("open") != 1 {
 		t.Fatalf("circuit opened %v times, want 1", transitions("open"))
 	}

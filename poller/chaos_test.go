@@ -1,11 +1,13 @@
 package poller
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +27,32 @@ type rig struct {
 	poller   *Poller
 	cfg      Config
 	reg      *prometheus.Registry
+	// gate, when set, holds every check just before it reaches PayUnit
+	// (after the breaker let it through) until the gate opens.
+	gate atomic.Pointer[gate]
+}
+
+// gate lets checks through once n of them are waiting at it, so a test
+// can have n checks pass the breaker before any of their answers counts.
+type gate struct {
+	mu      sync.Mutex
+	waiting int
+	n       int
+	open    chan struct{}
+}
+
+func newGate(n int) *gate { return &gate{n: n, open: make(chan struct{})} }
+
+func (g *gate) pass(ctx context.Context) {
+	g.mu.Lock()
+	if g.waiting++; g.waiting == g.n {
+		close(g.open)
+	}
+	g.mu.Unlock()
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+	}
 }
 
 func newRig(t *testing.T, now func() time.Time, cfg Config) *rig {
@@ -47,12 +75,21 @@ func newRig(t *testing.T, now func() time.Time, cfg Config) *rig {
 	reg := prometheus.NewRegistry()
 	cfg.Now, cfg.Metrics = now, reg
 	cfg.MerchantRate, cfg.MerchantBurst = 100000, 100000
-	p, err := New(db, map[string]Checker{store.ProviderPayUnit: PayUnitChecker{Client: payunit.New(srv.Client())}}, cfg)
+	r := &rig{db: db, pu: pu, merchant: m, reg: reg}
+	pc := PayUnitChecker{Client: payunit.New(srv.Client())}
+	gated := CheckerFunc(func(ctx context.Context, m store.Merchant, c store.Checkout) Report {
+		if g := r.gate.Load(); g != nil {
+			g.pass(ctx)
+		}
+		return pc.Check(ctx, m, c)
+	})
+	p, err := New(db, map[string]Checker{store.ProviderPayUnit: gated}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ = cfg.withDefaults()
-	return &rig{db: db, pu: pu, merchant: m, poller: p, cfg: cfg, reg: reg}
+	r.poller = p
+	r.cfg, _ = cfg.withDefaults()
+	return r
 }
 
 // register creates a sandbox payment and registers its checkout, first
