@@ -20,7 +20,7 @@ import (
 // store failure → 500 so PayUnit retries.
 func (s *server) payunitHook(c echo.Context) error {
 	ctx := c.Request().Context()
-	m, err := s.cfg.Store.MerchantByHookToken(ctx, c.Param("token"))
+	m, err := s.auth.get(ctx, "hook_token", c.Param("token"), s.cfg.Store.MerchantByHookToken)
 	if store.ErrorCode(err) == store.ENOTFOUND {
 		return notFound("unknown notification URL")
 	}
