@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -17,6 +18,26 @@ type result struct {
 	elapsed   time.Duration
 	lat       []time.Duration // sorted
 	firstErr  error
+	cpu       time.Duration // CPU time the whole process used meanwhile
+}
+
+// cpuPerReq is the process CPU time (server and load generator) per
+// answered request: unlike req/s, it barely moves when other work on the
+// machine takes CPU away.
+func (r result) cpuPerReq() time.Duration {
+	if r.n == 0 {
+		return 0
+	}
+	return (r.cpu / time.Duration(r.n)).Round(time.Microsecond)
+}
+
+// processCPU returns the user+system CPU time this process used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (r result) rate() float64 {
@@ -43,6 +64,7 @@ func (r *result) merge(o result) {
 	r.n += o.n
 	r.errors += o.errors
 	r.elapsed += o.elapsed
+	r.cpu += o.cpu
 	r.lat = append(r.lat, o.lat...)
 	if r.firstErr == nil {
 		r.firstErr = o.firstErr
@@ -92,6 +114,7 @@ func closedLoop(base string, d time.Duration, concurrency int, mk request) resul
 	var seq atomic.Int64
 	var mu sync.Mutex
 	var all result
+	cpu0 := processCPU()
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
@@ -115,6 +138,7 @@ func closedLoop(base string, d time.Duration, concurrency int, mk request) resul
 	}
 	wg.Wait()
 	all.elapsed = time.Since(start)
+	all.cpu = processCPU() - cpu0
 	slices.Sort(all.lat)
 	return all
 }

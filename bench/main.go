@@ -20,6 +20,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 )
 
@@ -39,7 +40,11 @@ type options struct {
 	pollMin         time.Duration
 	pollMax         time.Duration
 	quick           bool
+	only            map[string]bool // measures to run; empty: all
 }
+
+// runs reports whether the measure named is part of this run.
+func (o options) runs(name string) bool { return len(o.only) == 0 || o.only[name] }
 
 func parseFlags(args []string) (options, string, string, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -58,10 +63,17 @@ func parseFlags(args []string) (options, string, string, error) {
 	fs.DurationVar(&o.pollMin, "poll-min-interval", time.Second, "shortest gap between checks of one checkout (production default 5s)")
 	fs.DurationVar(&o.pollMax, "poll-max-interval", 10*time.Minute, "backoff ceiling")
 	fs.BoolVar(&o.quick, "quick", false, "CI-sized run: short loads, small backlogs")
+	only := fs.String("only", "", "comma-separated subset of ingest,reads,truth,poller,scale (default: all); for profiling one part")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	mem := fs.String("memprofile", "", "write a heap profile, taken at the end, to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, "", "", err
+	}
+	if *only != "" {
+		o.only = map[string]bool{}
+		for _, name := range strings.Split(*only, ",") {
+			o.only[strings.TrimSpace(name)] = true
+		}
 	}
 	if o.quick {
 		set := map[string]bool{}
@@ -160,25 +172,25 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	for i := range knownRefs {
 		knownRefs[i] = fmt.Sprintf("known-%d", i)
 	}
-	step("callback ingest")
-	if fig.ingest, err = measureIngest(ctx, s, o, knownRefs); err != nil {
-		return err
+	measures := []struct {
+		name, what string
+		fn         func() error
+	}{
+		{"ingest", "callback ingest", func() (err error) { fig.ingest, err = measureIngest(ctx, s, o, knownRefs); return }},
+		{"reads", "status reads", func() (err error) { fig.reads, err = measureReads(s, o, known); return }},
+		{"truth", "time to truth", func() (err error) { fig.truth, err = measureTruth(ctx, s, o); return }},
+		{"poller", fmt.Sprintf("poller (%d pending, then %.0f/s due)", o.pending, o.dueRate),
+			func() (err error) { fig.poller, err = measurePoller(ctx, s, o); return }},
+		{"scale", fmt.Sprintf("scale (%d pending)", o.scale), func() (err error) { fig.scale, err = measureScale(ctx, s, o); return }},
 	}
-	step("status reads")
-	if fig.reads, err = measureReads(s, o, known); err != nil {
-		return err
-	}
-	step("time to truth")
-	if fig.truth, err = measureTruth(ctx, s, o); err != nil {
-		return err
-	}
-	step(fmt.Sprintf("poller (%d pending, then %.0f/s due)", o.pending, o.dueRate))
-	if fig.poller, err = measurePoller(ctx, s, o); err != nil {
-		return err
-	}
-	step(fmt.Sprintf("scale (%d pending)", o.scale))
-	if fig.scale, err = measureScale(ctx, s, o); err != nil {
-		return err
+	for _, m := range measures {
+		if !o.runs(m.name) {
+			continue
+		}
+		step(m.what)
+		if err := m.fn(); err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
 	}
 	printTable(out, o, fig)
 	return nil
