@@ -24,6 +24,17 @@ type RecordedNotification struct {
 	CheckoutID string // "" when no checkout is registered for it yet
 }
 
+// matchNotificationSQL finds the checkout a callback names, by reference
+// or provider_ref, the oldest if both match. Each branch is one search of
+// its unique index: written as one OR, SQLite (without ANALYZE statistics)
+// walked every checkout of the merchant in created_at order instead,
+// inside the single writer, on every callback.
+const matchNotificationSQL = `SELECT id FROM (
+	SELECT id, created_at FROM checkouts WHERE merchant_id = ?1 AND provider = ?2 AND reference = ?3
+	UNION ALL
+	SELECT id, created_at FROM checkouts WHERE merchant_id = ?1 AND provider = ?2 AND provider_ref = ?4
+) ORDER BY created_at LIMIT 1`
+
 // RecordNotification durably stores a callback (it returns only after the
 // commit) and, when its checkout is registered, logs it there and makes the
 // checkout due for an immediate provider check. A callback for a checkout
@@ -33,10 +44,7 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 	err := db.exec(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
 		var checkoutID sql.NullString
-		err := tx.QueryRow(`SELECT id FROM checkouts WHERE merchant_id = ? AND provider = ? AND (
-				(reference IS NOT NULL AND reference = ?) OR (provider_ref IS NOT NULL AND provider_ref = ?))
-			ORDER BY created_at LIMIT 1`,
-			n.MerchantID, n.Provider, n.TransactionID, n.ProviderCheckoutID).Scan(&checkoutID)
+		err := tx.QueryRow(matchNotificationSQL, n.MerchantID, n.Provider, n.TransactionID, n.ProviderCheckoutID).Scan(&checkoutID)
 		if err != nil && err != sql.ErrNoRows {
 			return fmt.Errorf("match notification: %w", err)
 		}
