@@ -34,7 +34,8 @@ func waitSettled(s *service, want int, d time.Duration) error {
 // pollerFigures are the poller measurements.
 type pollerFigures struct {
 	drained                 int
-	drainRate               float64 // checks/s emptying a backlog that is all due at once
+	drainRate               float64       // checks/s emptying a backlog that is all due at once
+	drainCPU                time.Duration // process CPU per check while draining (provider fake included)
 	lateN                   int
 	dueRate                 float64 // planned due times per second in the lateness run
 	lateRate                float64 // checks/s achieved in the lateness run
@@ -55,9 +56,11 @@ func measurePoller(ctx context.Context, s *service, o options) (pollerFigures, e
 	}
 	s.probe.plan(ids, func(int) time.Time { return at })
 	s.poller.Wake()
+	cpu0 := processCPU()
 	if err := waitSettled(s, settled0+len(ids), 10*time.Minute); err != nil {
 		return f, err
 	}
+	f.drainCPU = (processCPU() - cpu0) / time.Duration(len(ids))
 	tracked, first, _, _ := s.probe.snapshot()
 	_, end := s.probe.settlements()
 	f.drained = tracked
