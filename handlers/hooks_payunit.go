@@ -46,7 +46,7 @@ func (s *server) payunitHook(c echo.Context) error {
 		return fmt.Errorf("record payunit callback: %w", err)
 	}
 	s.metrics.callbacks.WithLabelValues(store.ProviderPayUnit, fmt.Sprint(rec.CheckoutID == "")).Inc()
-	if rec.CheckoutID != "" {
+	if rec.Woke { // a callback for a settled checkout has nothing to check
 		s.cfg.Waker.Wake()
 	}
 	return c.JSON(http.StatusOK, map[string]bool{"received": true})

@@ -22,6 +22,9 @@ type Notification struct {
 type RecordedNotification struct {
 	ID         int64
 	CheckoutID string // "" when no checkout is registered for it yet
+	// Woke reports that the checkout was made due for a check (it was not
+	// terminal): only then is there anything for the poller to do.
+	Woke bool
 }
 
 // matchNotificationSQL finds the checkout a callback names, by reference
@@ -29,10 +32,10 @@ type RecordedNotification struct {
 // its unique index: written as one OR, SQLite (without ANALYZE statistics)
 // walked every checkout of the merchant in created_at order instead,
 // inside the single writer, on every callback.
-const matchNotificationSQL = `SELECT id FROM (
-	SELECT id, created_at FROM checkouts WHERE merchant_id = ?1 AND provider = ?2 AND reference = ?3
+const matchNotificationSQL = `SELECT id, state FROM (
+	SELECT id, state, created_at FROM checkouts WHERE merchant_id = ?1 AND provider = ?2 AND reference = ?3
 	UNION ALL
-	SELECT id, created_at FROM checkouts WHERE merchant_id = ?1 AND provider = ?2 AND provider_ref = ?4
+	SELECT id, state, created_at FROM checkouts WHERE merchant_id = ?1 AND provider = ?2 AND provider_ref = ?4
 ) ORDER BY created_at LIMIT 1`
 
 // RecordNotification durably stores a callback (it returns only after the
@@ -43,8 +46,8 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 	var out RecordedNotification
 	err := db.exec(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
-		var checkoutID sql.NullString
-		err := tx.QueryRow(matchNotificationSQL, n.MerchantID, n.Provider, n.TransactionID, n.ProviderCheckoutID).Scan(&checkoutID)
+		var checkoutID, state sql.NullString
+		err := tx.QueryRow(matchNotificationSQL, n.MerchantID, n.Provider, n.TransactionID, n.ProviderCheckoutID).Scan(&checkoutID, &state)
 		if err != nil && err != sql.ErrNoRows {
 			return fmt.Errorf("match notification: %w", err)
 		}
@@ -73,6 +76,7 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 			ms(now), out.CheckoutID); err != nil {
 			return fmt.Errorf("mark callback received: %w", err)
 		}
+		out.Woke = !State(state.String).Terminal()
 		return wake(tx, out.CheckoutID, SourceCallback, now)
 	})
 	if err != nil {

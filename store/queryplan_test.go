@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // queryPlan returns SQLite's plan for q (arguments all NULL).
@@ -50,6 +51,32 @@ func TestHotLookupsUseTheirIndexes(t *testing.T) {
 		if strings.Contains(plan, "SCAN checkouts") || strings.Contains(plan, "SCAN notifications") ||
 			strings.Contains(plan, "checkouts_merchant_created") || strings.Contains(plan, "notifications_checkout") {
 			t.Errorf("%s: plan walks a table or an unrelated index:\n%s", tc.name, plan)
+		}
+	}
+}
+
+// A callback wakes the poller only when its checkout can still change.
+func TestRecordNotificationWokeOnlyWhenCheckable(t *testing.T) {
+	clock := newFakeClock()
+	db := newTestDB(t, clock.Now)
+	ctx := context.Background()
+	m := newTestMerchant(t, db)
+	settled := claimOne(t, db, m, "ref-settled")
+	if _, err := db.Apply(ctx, successFor(settled)); err != nil {
+		t.Fatal(err)
+	}
+	mustRegister(t, db, newPayUnitCheckout(m, "ref-pending", clock.Now().Add(time.Hour)))
+	for _, tc := range []struct {
+		ref       string
+		matched   bool
+		wantWoken bool
+	}{{"ref-settled", true, false}, {"ref-pending", true, true}, {"ref-unknown", false, false}} {
+		rec, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, TransactionID: tc.ref})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (rec.CheckoutID != "") != tc.matched || rec.Woke != tc.wantWoken {
+			t.Errorf("%s: checkout %q woke %v; want matched %v woke %v", tc.ref, rec.CheckoutID, rec.Woke, tc.matched, tc.wantWoken)
 		}
 	}
 }
