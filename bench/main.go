@@ -1,8 +1,15 @@
-// Command bench measures paysync's callback ingest and status reads against
-// a no-op Echo route served by the same process, on a fresh temporary
-// database with synchronous=FULL, and prints one table of ratios.
+// Command bench measures paysync on this machine and prints one table:
+// callback ingest and status reads as ratios to a no-op Echo route served
+// by the same process, acknowledgement latency at half the ingest rate
+// (open loop), poller throughput and lateness against a sandbox PayUnit,
+// memory and claim time with many pending checkouts, and the time from a
+// payment whose callback was lost to `succeeded` in the API. Everything
+// runs in one process on a fresh temporary database (WAL,
+// synchronous=FULL), served over real HTTP on 127.0.0.1; the load
+// generator shares the machine.
 //
-//	go run ./bench -duration 5s -concurrency 32
+//	go run ./bench                 # full run (a few minutes)
+//	go run ./bench -quick          # CI-sized run (seconds)
 package main
 
 import (
@@ -10,166 +17,181 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/labstack/echo/v4"
-
-	"github.com/paysync/paysync/handlers"
-	"github.com/paysync/paysync/store"
 )
 
-func main() {
-	duration := flag.Duration("duration", 3*time.Second, "how long each load runs")
-	concurrency := flag.Int("concurrency", 32, "concurrent clients")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
-	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+// options are the bench's flags.
+type options struct {
+	duration        time.Duration // per closed-loop load (split over rounds), and the open-loop run
+	rounds          int           // alternations of baseline and measured load
+	concurrency     int
+	known           int // settled checkouts named by callbacks and read
+	pending         int // backlog drained by the poller
+	dueRate         float64
+	lateFor         time.Duration
+	scale           int
+	truthN          int
+	pollConcurrency int
+	pollGrace       time.Duration
+	pollMin         time.Duration
+	pollMax         time.Duration
+	quick           bool
+	only            map[string]bool // measures to run; empty: all
+}
+
+// runs reports whether the measure named is part of this run.
+func (o options) runs(name string) bool { return len(o.only) == 0 || o.only[name] }
+
+func parseFlags(args []string) (options, string, string, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var o options
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each closed-loop load and of the open-loop run")
+	fs.IntVar(&o.rounds, "rounds", 5, "alternations of no-op and measured load (spreads outside noise over both)")
+	fs.IntVar(&o.concurrency, "concurrency", 64, "concurrent clients of the closed-loop loads")
+	fs.IntVar(&o.known, "known", 100, "registered checkouts that callbacks name and reads read")
+	fs.IntVar(&o.pending, "pending", 100_000, "pending checkouts all due at once for the poller to drain")
+	fs.Float64Var(&o.dueRate, "due-rate", 2000, "checkouts falling due per second in the lateness run")
+	fs.DurationVar(&o.lateFor, "late-for", 10*time.Second, "length of the lateness run")
+	fs.IntVar(&o.scale, "scale", 1_000_000, "pending checkouts for the memory and claim-query figures")
+	fs.IntVar(&o.truthN, "truth", 10, "lost-callback payments timed to the truth")
+	fs.IntVar(&o.pollConcurrency, "poll-concurrency", 64, "poller checks in flight (production default 16)")
+	fs.DurationVar(&o.pollGrace, "poll-grace", 2*time.Second, "first fallback check after registration (production default 60s)")
+	fs.DurationVar(&o.pollMin, "poll-min-interval", time.Second, "shortest gap between checks of one checkout (production default 5s)")
+	fs.DurationVar(&o.pollMax, "poll-max-interval", 10*time.Minute, "backoff ceiling")
+	fs.BoolVar(&o.quick, "quick", false, "CI-sized run: short loads, small backlogs")
+	only := fs.String("only", "", "comma-separated subset of ingest,reads,truth,poller,scale (default: all); for profiling one part")
+	cpu := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	mem := fs.String("memprofile", "", "write a heap profile, taken at the end, to this file")
+	if err := fs.Parse(args); err != nil {
+		return o, "", "", err
 	}
-	if err := run(*duration, *concurrency, os.Stdout); err != nil {
+	if *only != "" {
+		o.only = map[string]bool{}
+		for _, name := range strings.Split(*only, ",") {
+			o.only[strings.TrimSpace(name)] = true
+		}
+	}
+	if o.quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		quick := func(name string, apply func()) {
+			if !set[name] {
+				apply()
+			}
+		}
+		quick("duration", func() { o.duration = time.Second })
+		quick("rounds", func() { o.rounds = 1 })
+		quick("pending", func() { o.pending = 2000 })
+		quick("due-rate", func() { o.dueRate = 500 })
+		quick("late-for", func() { o.lateFor = 2 * time.Second })
+		quick("scale", func() { o.scale = 20_000 })
+		quick("truth", func() { o.truthN = 2 })
+		quick("poll-grace", func() { o.pollGrace = 500 * time.Millisecond })
+		quick("poll-min-interval", func() { o.pollMin = 250 * time.Millisecond })
+	}
+	if o.rounds < 1 || o.concurrency < 1 || o.known < 1 || o.pending < 1 || o.dueRate <= 0 || o.scale < o.pollConcurrency*20 || o.truthN < 1 {
+		return o, "", "", fmt.Errorf("bench: flags out of range (need rounds, concurrency, known, pending, truth >= 1, due-rate > 0, scale >= 20 x poll-concurrency)")
+	}
+	return o, *cpu, *mem, nil
+}
+
+func main() {
+	o, cpu, mem, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := profiled(cpu, mem, func() error { return run(context.Background(), o, os.Stdout) }); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-type noWake struct{}
-
-func (noWake) Wake() {}
-
-func run(duration time.Duration, concurrency int, out io.Writer) error {
-	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "paysync-bench")
-	if err != nil {
+// profiled runs fn under a CPU profile and writes a heap profile after it.
+func profiled(cpu, mem string, fn func() error) error {
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if err := fn(); err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	db, err := store.Open(ctx, filepath.Join(dir, "bench.db"), store.Options{MasterKey: make([]byte, 32)})
-	if err != nil {
-		return err
+	if mem != "" {
+		f, err := os.Create(mem)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		runtime.GC()
+		return pprof.WriteHeapProfile(f)
 	}
-	defer db.Close()
-	m, err := db.CreateMerchant(ctx, store.NewMerchant{Name: "bench",
-		PayUnit: &store.PayUnitAccount{BaseURL: "https://gateway.payunit.net", APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "live"}})
-	if err != nil {
-		return err
-	}
-	c, _, err := db.RegisterCheckout(ctx, store.NewCheckout{MerchantID: m.ID, Provider: store.ProviderPayUnit,
-		Reference: "bench-1", Amount: "10", Currency: "XAF", FirstCheckAt: time.Now().Add(time.Hour)})
-	if err != nil {
-		return err
-	}
-	e, err := handlers.New(handlers.Config{Store: db, Waker: noWake{}, PublicURL: "http://bench.test"})
-	if err != nil {
-		return err
-	}
-	e.POST("/noop", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]bool{"received": true}) })
-	e.GET("/noop", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]bool{"ok": true}) })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: e}
-	go srv.Serve(ln)
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
-	body := `{"transaction_id":"bench-1","checkout_id":"PU_payment_8da2310b-a9d5-4c9c-836e-9cc13b718939","status":"SUCCESS","amount":10,"currency":"XAF"}`
-
-	load := func(method, path, auth, body string) result {
-		return hammer(duration, concurrency, func(cl *http.Client) error {
-			req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			if auth != "" {
-				req.Header.Set("Authorization", "Bearer "+auth)
-			}
-			resp, err := cl.Do(req)
-			if err != nil {
-				return err
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				return fmt.Errorf("status %d", resp.StatusCode)
-			}
-			return nil
-		})
-	}
-	noopPost := load("POST", "/noop", "", body)
-	ingest := load("POST", "/hooks/payunit/"+m.HookToken, "", body)
-	noopGet := load("GET", "/noop", "", "")
-	reads := load("GET", "/v1/checkouts/"+c.ID, m.APIKey, "")
-
-	fmt.Fprintf(out, "machine: %s/%s, %d CPUs, %s; %d clients, %v per load, SQLite WAL synchronous=FULL\n\n",
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), concurrency, duration)
-	fmt.Fprintf(out, "| load | req/s | p50 | p99 | errors | ratio to no-op |\n|---|---|---|---|---|---|\n")
-	row := func(name string, r, base result) {
-		fmt.Fprintf(out, "| %s | %.0f | %v | %v | %d | %.1f%% |\n", name, r.rate(), r.pct(50), r.pct(99), r.errors, 100*r.rate()/base.rate())
-	}
-	row("no-op POST (baseline)", noopPost, noopPost)
-	row("callback ingest (durable)", ingest, noopPost)
-	row("no-op GET (baseline)", noopGet, noopGet)
-	row("status read", reads, noopGet)
 	return nil
 }
 
-type result struct {
-	n, errors int
-	elapsed   time.Duration
-	lat       []time.Duration
+// figures is everything one run measured.
+type figures struct {
+	ingest ingestFigures
+	reads  readFigures
+	poller pollerFigures
+	truth  truthFigures
+	scale  scaleFigures
 }
 
-func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
-
-func (r result) pct(p int) time.Duration {
-	if len(r.lat) == 0 {
-		return 0
+func run(ctx context.Context, o options, out io.Writer) error {
+	s, err := startService(ctx, o)
+	if err != nil {
+		return err
 	}
-	return r.lat[(len(r.lat)-1)*p/100].Round(10 * time.Microsecond)
-}
+	defer s.stop()
+	var fig figures
+	step := func(name string) { fmt.Fprintf(os.Stderr, "bench: %s…\n", name) }
 
-// hammer runs fn from concurrency goroutines for d and collects latencies.
-func hammer(d time.Duration, concurrency int, fn func(*http.Client) error) result {
-	cl := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency, MaxIdleConns: concurrency}}
-	var mu sync.Mutex
-	var all result
-	start := time.Now()
-	deadline := start.Add(d)
-	var wg sync.WaitGroup
-	for range concurrency {
-		wg.Go(func() {
-			var local result
-			for time.Now().Before(deadline) {
-				t0 := time.Now()
-				if err := fn(cl); err != nil {
-					local.errors++
-					continue
-				}
-				local.lat = append(local.lat, time.Since(t0))
-				local.n++
-			}
-			mu.Lock()
-			all.n += local.n
-			all.errors += local.errors
-			all.lat = append(all.lat, local.lat...)
-			mu.Unlock()
-		})
+	step("settling the known checkouts")
+	settled0, _ := s.probe.settlements()
+	now := time.Now()
+	known, err := seedPaid(ctx, s, "known", o.known, func(int) time.Time { return now })
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	all.elapsed = time.Since(start)
-	slices.Sort(all.lat)
-	return all
+	s.poller.Wake()
+	if err := waitSettled(s, settled0+len(known), time.Minute); err != nil {
+		return err
+	}
+	knownRefs := make([]string, len(known))
+	for i := range knownRefs {
+		knownRefs[i] = fmt.Sprintf("known-%d", i)
+	}
+	measures := []struct {
+		name, what string
+		fn         func() error
+	}{
+		{"ingest", "callback ingest", func() (err error) { fig.ingest, err = measureIngest(ctx, s, o, knownRefs); return }},
+		{"reads", "status reads", func() (err error) { fig.reads, err = measureReads(s, o, known); return }},
+		{"truth", "time to truth", func() (err error) { fig.truth, err = measureTruth(ctx, s, o); return }},
+		{"poller", fmt.Sprintf("poller (%d pending, then %.0f/s due)", o.pending, o.dueRate),
+			func() (err error) { fig.poller, err = measurePoller(ctx, s, o); return }},
+		{"scale", fmt.Sprintf("scale (%d pending)", o.scale), func() (err error) { fig.scale, err = measureScale(ctx, s, o); return }},
+	}
+	for _, m := range measures {
+		if !o.runs(m.name) {
+			continue
+		}
+		step(m.what)
+		if err := m.fn(); err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+	}
+	printTable(out, o, fig)
+	return nil
 }

@@ -47,14 +47,15 @@ func (s *server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireMerchant authenticates a merchant by API key and stores it in the context.
+// requireMerchant authenticates a merchant by API key (through the
+// short-TTL merchant cache) and stores it in the context.
 func (s *server) requireMerchant(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key, ok := bearerToken(c)
 		if !ok {
 			return challenge(c, "a merchant API key is required (Authorization: Bearer <key>)")
 		}
-		m, err := s.cfg.Store.MerchantByAPIKey(c.Request().Context(), key)
+		m, err := s.auth.get(c.Request().Context(), "api_key", key, s.cfg.Store.MerchantByAPIKey)
 		if store.ErrorCode(err) == store.ENOTFOUND {
 			return challenge(c, "the API key is not valid")
 		}

@@ -20,7 +20,7 @@ import (
 // store failure → 500 so PayUnit retries.
 func (s *server) payunitHook(c echo.Context) error {
 	ctx := c.Request().Context()
-	m, err := s.cfg.Store.MerchantByHookToken(ctx, c.Param("token"))
+	m, err := s.auth.get(ctx, "hook_token", c.Param("token"), s.cfg.Store.MerchantByHookToken)
 	if store.ErrorCode(err) == store.ENOTFOUND {
 		return notFound("unknown notification URL")
 	}
@@ -46,7 +46,7 @@ func (s *server) payunitHook(c echo.Context) error {
 		return fmt.Errorf("record payunit callback: %w", err)
 	}
 	s.metrics.callbacks.WithLabelValues(store.ProviderPayUnit, fmt.Sprint(rec.CheckoutID == "")).Inc()
-	if rec.CheckoutID != "" {
+	if rec.Woke { // a callback for a settled checkout has nothing to check
 		s.cfg.Waker.Wake()
 	}
 	return c.JSON(http.StatusOK, map[string]bool{"received": true})

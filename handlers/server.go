@@ -75,6 +75,10 @@ type Config struct {
 	// Heartbeat is the gap between keep-alive comments on an event
 	// stream (default 15s).
 	Heartbeat time.Duration
+	// AuthCacheTTL is how long a merchant found by API key or hook token is
+	// remembered (default 10s; negative turns the cache off). A removed or
+	// rotated credential keeps working for at most this long.
+	AuthCacheTTL time.Duration
 }
 
 // server holds the handlers' dependencies; its methods are the routes.
@@ -82,6 +86,7 @@ type server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics
+	auth    *merchantCache
 }
 
 type nopWaker struct{}
@@ -116,7 +121,7 @@ func New(cfg Config) (*echo.Echo, error) {
 			return nil, fmt.Errorf("new handlers: %w", err)
 		}
 	}
-	s := &server{cfg: cfg, log: cfg.Logger, metrics: met}
+	s := &server{cfg: cfg, log: cfg.Logger, metrics: met, auth: newMerchantCache(cfg.AuthCacheTTL, cfg.Now)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -150,6 +155,7 @@ func withDefaults(cfg Config) (Config, error) {
 	}
 	cfg.PollGrace = cmp.Or(cfg.PollGrace, 60*time.Second)
 	cfg.PollMinInterval = cmp.Or(cfg.PollMinInterval, 5*time.Second)
+	cfg.AuthCacheTTL = cmp.Or(cfg.AuthCacheTTL, 10*time.Second)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

@@ -22,7 +22,21 @@ type Notification struct {
 type RecordedNotification struct {
 	ID         int64
 	CheckoutID string // "" when no checkout is registered for it yet
+	// Woke reports that the checkout was made due for a check (it was not
+	// terminal): only then is there anything for the poller to do.
+	Woke bool
 }
+
+// matchNotificationSQL finds the checkout a callback names, by reference
+// or provider_ref, the oldest if both match. Each branch is one search of
+// its unique index: written as one OR, SQLite (without ANALYZE statistics)
+// walked every checkout of the merchant in created_at order instead,
+// inside the single writer, on every callback.
+const matchNotificationSQL = `SELECT id, state FROM (
+	SELECT id, state, created_at FROM checkouts WHERE merchant_id = ?1 AND provider = ?2 AND reference = ?3
+	UNION ALL
+	SELECT id, state, created_at FROM checkouts WHERE merchant_id = ?1 AND provider = ?2 AND provider_ref = ?4
+) ORDER BY created_at LIMIT 1`
 
 // RecordNotification durably stores a callback (it returns only after the
 // commit) and, when its checkout is registered, logs it there and makes the
@@ -32,11 +46,8 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 	var out RecordedNotification
 	err := db.exec(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
-		var checkoutID sql.NullString
-		err := tx.QueryRow(`SELECT id FROM checkouts WHERE merchant_id = ? AND provider = ? AND (
-				(reference IS NOT NULL AND reference = ?) OR (provider_ref IS NOT NULL AND provider_ref = ?))
-			ORDER BY created_at LIMIT 1`,
-			n.MerchantID, n.Provider, n.TransactionID, n.ProviderCheckoutID).Scan(&checkoutID)
+		var checkoutID, state sql.NullString
+		err := tx.QueryRow(matchNotificationSQL, n.MerchantID, n.Provider, n.TransactionID, n.ProviderCheckoutID).Scan(&checkoutID, &state)
 		if err != nil && err != sql.ErrNoRows {
 			return fmt.Errorf("match notification: %w", err)
 		}
@@ -65,6 +76,7 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 			ms(now), out.CheckoutID); err != nil {
 			return fmt.Errorf("mark callback received: %w", err)
 		}
+		out.Woke = !State(state.String).Terminal()
 		return wake(tx, out.CheckoutID, SourceCallback, now)
 	})
 	if err != nil {

@@ -56,7 +56,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	busy := cmp.Or(opts.BusyTimeout, 5*time.Second)
 	dsn := func(extra string) string {
 		return "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on" +
-			fmt.Sprintf("&_busy_timeout=%d", busy.Milliseconds()) + extra
+			fmt.Sprintf("&_busy_timeout=%d&_stmt_cache_size=64", busy.Milliseconds()) + extra
 	}
 	wdb, err := sql.Open("sqlite3", dsn("&_txlock=immediate"))
 	if err != nil {

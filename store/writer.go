@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 )
 
@@ -44,6 +45,8 @@ func (w *writer) stop() {
 }
 
 func (w *writer) loop() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	defer close(w.done)
 	for {
 		select {

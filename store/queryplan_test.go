@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// queryPlan returns SQLite's plan for q (arguments all NULL).
+func queryPlan(t *testing.T, db *DB, q string, nargs int) string {
+	t.Helper()
+	rows, err := db.read.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+q, make([]any, nargs)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
+}
+
+// The per-callback and per-registration lookups must be index searches,
+// not walks over all of a merchant's checkouts or all unmatched callbacks:
+// both run inside the single writer.
+func TestHotLookupsUseTheirIndexes(t *testing.T) {
+	db := newTestDB(t, newFakeClock().Now)
+	for _, tc := range []struct {
+		name, sql string
+		want      []string
+	}{
+		{"callback match", matchNotificationSQL, []string{"USING INDEX checkouts_reference", "USING INDEX checkouts_provider_ref"}},
+		{"early callbacks", earlyNotificationsSQL, []string{"USING INDEX notifications_unmatched_txn", "USING INDEX notifications_unmatched_ref"}},
+	} {
+		plan := queryPlan(t, db, tc.sql, 4)
+		for _, w := range tc.want {
+			if !strings.Contains(plan, w) {
+				t.Errorf("%s: plan lacks %q:\n%s", tc.name, w, plan)
+			}
+		}
+		if strings.Contains(plan, "SCAN checkouts") || strings.Contains(plan, "SCAN notifications") ||
+			strings.Contains(plan, "checkouts_merchant_created") || strings.Contains(plan, "notifications_checkout") {
+			t.Errorf("%s: plan walks a table or an unrelated index:\n%s", tc.name, plan)
+		}
+	}
+}
+
+// A callback wakes the poller only when its checkout can still change.
+func TestRecordNotificationWokeOnlyWhenCheckable(t *testing.T) {
+	clock := newFakeClock()
+	db := newTestDB(t, clock.Now)
+	ctx := context.Background()
+	m := newTestMerchant(t, db)
+	settled := claimOne(t, db, m, "ref-settled")
+	if _, err := db.Apply(ctx, successFor(settled)); err != nil {
+		t.Fatal(err)
+	}
+	mustRegister(t, db, newPayUnitCheckout(m, "ref-pending", clock.Now().Add(time.Hour)))
+	for _, tc := range []struct {
+		ref       string
+		matched   bool
+		wantWoken bool
+	}{{"ref-settled", true, false}, {"ref-pending", true, true}, {"ref-unknown", false, false}} {
+		rec, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, TransactionID: tc.ref})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (rec.CheckoutID != "") != tc.matched || rec.Woke != tc.wantWoken {
+			t.Errorf("%s: checkout %q woke %v; want matched %v woke %v", tc.ref, rec.CheckoutID, rec.Woke, tc.matched, tc.wantWoken)
+		}
+	}
+}
