@@ -41,12 +41,13 @@ type options struct {
 	pollMax         time.Duration
 	quick           bool
 	only            map[string]bool // measures to run; empty: all
+	memprofile      string          // heap profile written with many pending checkouts loaded
 }
 
 // runs reports whether the measure named is part of this run.
 func (o options) runs(name string) bool { return len(o.only) == 0 || o.only[name] }
 
-func parseFlags(args []string) (options, string, string, error) {
+func parseFlags(args []string) (options, string, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var o options
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each closed-loop load and of the open-loop run")
@@ -65,9 +66,9 @@ func parseFlags(args []string) (options, string, string, error) {
 	fs.BoolVar(&o.quick, "quick", false, "CI-sized run: short loads, small backlogs")
 	only := fs.String("only", "", "comma-separated subset of ingest,reads,truth,poller,scale (default: all); for profiling one part")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
-	mem := fs.String("memprofile", "", "write a heap profile, taken at the end, to this file")
+	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile, taken with the -scale checkouts pending (or at the end), to this file")
 	if err := fs.Parse(args); err != nil {
-		return o, "", "", err
+		return o, "", err
 	}
 	if *only != "" {
 		o.only = map[string]bool{}
@@ -94,16 +95,20 @@ func parseFlags(args []string) (options, string, string, error) {
 		quick("poll-min-interval", func() { o.pollMin = 250 * time.Millisecond })
 	}
 	if o.rounds < 1 || o.concurrency < 1 || o.known < 1 || o.pending < 1 || o.dueRate <= 0 || o.scale < o.pollConcurrency*20 || o.truthN < 1 {
-		return o, "", "", fmt.Errorf("bench: flags out of range (need rounds, concurrency, known, pending, truth >= 1, due-rate > 0, scale >= 20 x poll-concurrency)")
+		return o, "", fmt.Errorf("bench: flags out of range (need rounds, concurrency, known, pending, truth >= 1, due-rate > 0, scale >= 20 x poll-concurrency)")
 	}
-	return o, *cpu, *mem, nil
+	return o, *cpu, nil
 }
 
 func main() {
-	o, cpu, mem, err := parseFlags(os.Args[1:])
+	o, cpu, err := parseFlags(os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+	mem := o.memprofile
+	if o.runs("scale") {
+		mem = "" // measureScale writes it with the checkouts loaded
 	}
 	if err := profiled(cpu, mem, func() error { return run(context.Background(), o, os.Stdout) }); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,7 +62,15 @@ func measureScale(ctx context.Context, s *service, o options) (scaleFigures, err
 	runtime.ReadMemStats(&ms)
 	f.heapMB = float64(ms.HeapInuse) / (1 << 20)
 	f.rssMB, err = rssMB()
-	return f, err
+	if err != nil || o.memprofile == "" {
+		return f, err
+	}
+	fh, err := os.Create(o.memprofile)
+	if err != nil {
+		return f, err
+	}
+	defer fh.Close()
+	return f, pprof.WriteHeapProfile(fh)
 }
 
 // rssMB reads VmRSS from /proc/self/status.
