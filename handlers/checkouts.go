@@ -171,7 +171,7 @@ func (s *server) listEvents(c echo.Context) error {
 // refreshCheckout handles POST /v1/checkouts/:id/refresh: the checkout
 // becomes due at once and the poller is woken; 202 with the checkout.
 func (s *server) refreshCheckout(c echo.Context) error {
-	ck, err := s.cfg.Store.RequestCheck(c.Request().Context(), merchantOf(c).ID, c.Param("id"), store.SourceRefresh)
+	ck, err := s.cfg.Store.RequestCheck(c.Request().Context(), merchantOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ type Store interface {
 	Checkout(ctx context.Context, merchantID, id string) (store.Checkout, error)
 	ListCheckouts(ctx context.Context, merchantID string, f store.CheckoutFilter) ([]store.Checkout, string, error)
 	Events(ctx context.Context, merchantID, checkoutID string) ([]store.Event, error)
-	RequestCheck(ctx context.Context, merchantID, id, reason string) (store.Checkout, error)
+	RequestCheck(ctx context.Context, merchantID, id string) (store.Checkout, error)
 	RecordNotification(ctx context.Context, n store.Notification) (store.RecordedNotification, error)
 	Ping(ctx context.Context) error
 	WebhookStore

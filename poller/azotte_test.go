@@ -164,7 +164,7 @@ func TestAzotte3DSSettledAtBrowserReturn(t *testing.T) {
 		t.Fatalf("challenge answered %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	b.clock.Advance(3 * time.Second)
-	returned, err := b.db.RequestCheck(b.ctx, b.merchant.ID, c.ID, store.SourceBrowserReturn)
+	returned, err := browserReturn(b.ctx, b.db, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestAzotteEarlyBrowserReturnChecksQuickly(t *testing.T) {
 	c := b.register(t, b.merchant, trk)
 	b.runOnce(t, 1)
 	b.wantNext(t, b.get(t, b.merchant, c.ID), b.cfg.ActionInterval)
-	if _, err := b.db.RequestCheck(b.ctx, b.merchant.ID, c.ID, store.SourceBrowserReturn); err != nil {
+	if _, err := browserReturn(b.ctx, b.db, c); err != nil {
 		t.Fatal(err)
 	}
 	b.runOnce(t, 1) // still 3DS_REQUIRED: Azotte hasn't caught up
@@ -289,7 +289,7 @@ func TestAzotteNotFoundForeverStops(t *testing.T) {
 
 	// A refresh still checks; once Azotte knows the tracking number it settles.
 	b.azotte.Create(sandbox.AzotteCheckout{TrackingNumber: "trk_never_propagated"})
-	if _, err := b.db.RequestCheck(b.ctx, b.merchant.ID, c.ID, store.SourceRefresh); err != nil {
+	if _, err := b.db.RequestCheck(b.ctx, b.merchant.ID, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	b.runOnce(t, 1)
@@ -351,4 +351,10 @@ func TestAzotteCredentialsRejected(t *testing.T) {
 		t.Fatalf("state %s anomaly %+v", got.State, got.Anomaly)
 	}
 	b.wantNext(t, got, b.cfg.MaxInterval)
+}
+
+// browserReturn records the buyer's browser coming back, as the return page does.
+func browserReturn(ctx context.Context, db *store.DB, c store.Checkout) (store.Checkout, error) {
+	got, _, err := db.BrowserReturned(ctx, c.Token, 0)
+	return got, err
 }

@@ -294,7 +294,7 @@ func TestRefreshOfExpiredCheckoutChecksProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := b.payunit.Checks(puID)
-	if _, err := b.db.RequestCheck(b.ctx, b.merchant.ID, c.ID, store.SourceRefresh); err != nil {
+	if _, err := b.db.RequestCheck(b.ctx, b.merchant.ID, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	b.runOnce(t, 1)

@@ -204,7 +204,7 @@ func TestApplyExpiryUndoneByWake(t *testing.T) {
 	ctx := context.Background()
 	m := newTestMerchant(t, db)
 	c := claimOne(t, db, m, "ref")
-	if _, err := db.RequestCheck(ctx, m.ID, c.ID, SourceBrowserReturn); err != nil {
+	if _, _, err := db.BrowserReturned(ctx, c.Token, 0); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Expire: true})

@@ -207,10 +207,11 @@ func wake(tx *sql.Tx, id, reason string, now time.Time) error {
 	return nil
 }
 
-// RequestCheck records that the merchant (SourceRefresh) or the buyer's
-// browser (SourceBrowserReturn) asked for a fresh provider check, and makes
-// the checkout due at once. It returns the checkout, or ENOTFOUND.
-func (db *DB) RequestCheck(ctx context.Context, merchantID, id, reason string) (Checkout, error) {
+// RequestCheck records that the merchant asked for a fresh provider check
+// (a refresh_requested event) and makes the checkout due at once. It
+// returns the checkout, or ENOTFOUND. The buyer's browser goes through
+// BrowserReturned instead, which is throttled.
+func (db *DB) RequestCheck(ctx context.Context, merchantID, id string) (Checkout, error) {
 	var out Checkout
 	err := db.exec(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
@@ -218,14 +219,10 @@ func (db *DB) RequestCheck(ctx context.Context, merchantID, id, reason string) (
 		if err != nil {
 			return err
 		}
-		typ, source := EventRefreshRequested, "merchant"
-		if reason == SourceBrowserReturn {
-			typ, source = EventBrowserReturned, "browser"
-		}
-		if err := appendEvent(tx, Event{CheckoutID: id, At: now, Source: source, Type: typ}); err != nil {
+		if err := appendEvent(tx, Event{CheckoutID: id, At: now, Source: "merchant", Type: EventRefreshRequested}); err != nil {
 			return err
 		}
-		if err := wake(tx, id, reason, now); err != nil {
+		if err := wake(tx, id, SourceRefresh, now); err != nil {
 			return err
 		}
 		out, err = getCheckout(tx, `id = ?`, c.ID)

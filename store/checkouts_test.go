@@ -206,7 +206,7 @@ func TestCheckoutOfAnotherMerchantIsNotFound(t *testing.T) {
 	if _, err := db.Events(ctx, b.ID, c.ID); ErrorCode(err) != ENOTFOUND {
 		t.Errorf("Events of another merchant's checkout: %v, want %s", err, ENOTFOUND)
 	}
-	if _, err := db.RequestCheck(ctx, b.ID, c.ID, SourceRefresh); ErrorCode(err) != ENOTFOUND {
+	if _, err := db.RequestCheck(ctx, b.ID, c.ID); ErrorCode(err) != ENOTFOUND {
 		t.Errorf("RequestCheck of another merchant's checkout: %v, want %s", err, ENOTFOUND)
 	}
 	if list, _, err := db.ListCheckouts(ctx, b.ID, CheckoutFilter{}); err != nil || len(list) != 0 {
@@ -373,9 +373,9 @@ func TestRequestCheck(t *testing.T) {
 	m := newTestMerchant(t, db)
 	c := mustRegister(t, db, newPayUnitCheckout(m, "ref", clock.Now().Add(time.Hour)))
 	clock.Advance(time.Second)
-	got, err := db.RequestCheck(ctx, m.ID, c.ID, SourceBrowserReturn)
+	got, _, err := db.BrowserReturned(ctx, c.Token, 0)
 	if err != nil {
-		t.Fatalf("RequestCheck: %v", err)
+		t.Fatalf("BrowserReturned: %v", err)
 	}
 	if got.NextCheckAt == nil || !got.NextCheckAt.Equal(clock.Now()) || got.WakeReason != SourceBrowserReturn ||
 		got.WakeSeq != c.WakeSeq+1 || got.Version != c.Version {
@@ -385,7 +385,7 @@ func TestRequestCheck(t *testing.T) {
 	if strings.Join(types, ",") != EventRegistered+","+EventBrowserReturned {
 		t.Errorf("events = %v", types)
 	}
-	if _, err := db.RequestCheck(ctx, m.ID, c.ID, SourceRefresh); err != nil {
+	if _, err := db.RequestCheck(ctx, m.ID, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	types = mustEventTypes(t, db, m.ID, c.ID)
