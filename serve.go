@@ -18,8 +18,8 @@ import (
 	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/notify"
 	"github.com/paysync/paysync/poller"
-	"github.com/paysync/paysync/poller/azotte"
-	"github.com/paysync/paysync/poller/payunit"
+	"github.com/paysync/paysync/provider/azotte"
+	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/store"
 )
 
@@ -85,10 +85,10 @@ func (s *service) start(ctx context.Context, cfg *config, key []byte) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	client := payunit.New(poller.HTTPClient(cfg.AllowPrivateURLs, payunit.DefaultTimeout))
+	client := payunit.New(netguard.HTTPClient(cfg.AllowPrivateURLs, payunit.DefaultTimeout))
 	checkers := map[string]poller.Checker{
 		store.ProviderPayUnit: poller.PayUnitChecker{Client: client},
-		store.ProviderAzotte:  poller.AzotteChecker{Client: azotte.New(poller.HTTPClient(cfg.AllowPrivateURLs, azotte.DefaultTimeout))},
+		store.ProviderAzotte:  poller.AzotteChecker{Client: azotte.New(netguard.HTTPClient(cfg.AllowPrivateURLs, azotte.DefaultTimeout))},
 	}
 	p, err := poller.New(s.db, checkers,
 		poller.Config{MinInterval: cfg.PollMinInterval, MaxInterval: cfg.PollMaxInterval, MaxAge: cfg.CheckoutMaxAge,

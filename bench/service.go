@@ -17,8 +17,9 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/paysync/paysync/handlers"
+	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/poller"
-	"github.com/paysync/paysync/poller/payunit"
+	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )
@@ -71,7 +72,7 @@ func (s *service) start(ctx context.Context, o options) error {
 	// Logs are formatted as in production (JSON) and thrown away, so their
 	// cost is counted but the terminal isn't flooded.
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	client := payunit.New(poller.HTTPClient(true, payunit.DefaultTimeout))
+	client := payunit.New(netguard.HTTPClient(true, payunit.DefaultTimeout))
 	checker := s.probe.wrap(poller.PayUnitChecker{Client: client})
 	s.poller, err = poller.New(s.db, map[string]poller.Checker{store.ProviderPayUnit: checker}, poller.Config{
 		MinInterval: o.pollMin, MaxInterval: o.pollMax, Concurrency: o.pollConcurrency,

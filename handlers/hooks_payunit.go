@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/paysync/paysync/poller/payunit"
+	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/store"
 )
 

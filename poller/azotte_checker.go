@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/paysync/paysync/poller/azotte"
+	"github.com/paysync/paysync/provider/azotte"
 	"github.com/paysync/paysync/store"
 )
 

@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/paysync/paysync/poller/azotte"
+	"github.com/paysync/paysync/provider/azotte"
 	"github.com/paysync/paysync/store"
 )
 

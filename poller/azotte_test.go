@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/poller"
-	"github.com/paysync/paysync/poller/azotte"
+	"github.com/paysync/paysync/provider/azotte"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )

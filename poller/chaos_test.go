@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/paysync/paysync/poller/payunit"
+	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )

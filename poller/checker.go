@@ -8,7 +8,7 @@ import (
 )
 
 // Checker asks one provider about one checkout. It is the seam between the
-// scheduling here and the provider clients in poller/payunit (and others).
+// scheduling here and the provider clients in provider/payunit and provider/azotte.
 type Checker interface {
 	// Check returns what the provider says about c, for merchant m (with
 	// credentials). Failures are reported in the Report, not as errors.

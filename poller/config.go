@@ -1,7 +1,7 @@
 // Package poller decides when to ask providers about which checkout: it
 // claims due checkouts from the store, checks them with bounded concurrency
 // and a per-merchant rate limit, and applies what it learns through the
-// store's state machine. Provider clients live in poller/payunit.
+// store's state machine. Provider clients live in provider/.
 package poller
 
 import (

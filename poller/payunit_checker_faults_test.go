@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/poller/payunit"
+	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )

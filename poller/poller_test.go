@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/poller"
-	"github.com/paysync/paysync/poller/payunit"
+	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )

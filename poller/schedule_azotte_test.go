@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/poller/azotte"
+	"github.com/paysync/paysync/provider/azotte"
 	"github.com/paysync/paysync/store"
 )
 

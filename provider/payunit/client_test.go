@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/poller/internal/statusapi"
-	"github.com/paysync/paysync/poller/internal/statusapi/statusapitest"
+	"github.com/paysync/paysync/provider/internal/statusapi"
+	"github.com/paysync/paysync/provider/internal/statusapi/statusapitest"
 )
 
 // newServer starts a fake PayUnit answering with h, and returns credentials

@@ -1,14 +1,15 @@
-// Package payunit is paysync's client of PayUnit's "get payment status" API,
-// the only code that talks to PayUnit, and the parser of PayUnit's callback
-// (notify_url) bodies, which are hints only.
-package payunit
+// Package azotte is paysync's client of Azotte's C2A "Get Checkout Status"
+// API, the only code that talks to Azotte. status.messageCode is the
+// source of truth; redirectInstructions are kept verbatim for the hosted
+// 3DS page.
+package azotte
 
 import (
 	"context"
 	"net/http"
 	"time"
 
-	"github.com/paysync/paysync/poller/internal/statusapi"
+	"github.com/paysync/paysync/provider/internal/statusapi"
 )
 
 // Defaults of Client's fields.
@@ -18,19 +19,17 @@ const (
 )
 
 // statusEndpoint is the status path below Credentials.BaseURL, around the
-// checkout id.
-var statusEndpoint = statusapi.Endpoint{Prefix: "/api/gateway/checkout/status/", IDName: "checkout id"}
+// tracking id.
+var statusEndpoint = statusapi.Endpoint{Prefix: "/c2a/offer/checkout/", Suffix: "/status", IDName: "tracking id"}
 
-// Credentials of one merchant's PayUnit account.
+// Credentials of one merchant's Azotte account.
 type Credentials struct {
-	BaseURL     string // host root, e.g. https://gateway.payunit.net
-	APIUser     string
-	APIPassword string
-	APIKey      string
-	Mode        string // "live" or "test", sent as is in the mode header
+	BaseURL  string // API root up to /api or /api/v1, e.g. https://acme.sandbox.azotte.com/api/v1
+	TenantID string // sent as x-tn
+	APIKey   string // sent as x-api-key
 }
 
-// Client calls PayUnit's status API. Its zero value is usable. Its fields
+// Client calls Azotte's status API. Its zero value is usable. Its fields
 // are those of statusapi.Client, which does the GET.
 type Client struct {
 	// HTTP sends the requests; nil means New(nil).HTTP.
@@ -53,18 +52,19 @@ func New(httpClient *http.Client) *Client {
 	return &Client{HTTP: httpClient}
 }
 
-// Status asks PayUnit for the status of checkout id with
-// GET {BaseURL}/api/gateway/checkout/status/{id}.
+// Status asks Azotte for the status of a checkout with
+// GET {BaseURL}/c2a/offer/checkout/{trackingID}/status.
 //
 // It returns the parsed Result of a 2xx response. Every error is an *Error:
 // KindTransient for timeouts, network failures, 5xx, 408, 425, 429 and
-// malformed, HTML or oversized bodies (including a 200 without a "data"
-// object); KindAuth for 401 and 403; KindNotFound for 404; KindRejected for
-// other 3xx/4xx and for requests that cannot be built (bad BaseURL, empty
-// id). RetryAfter is filled from the Retry-After header of any response.
-func (c *Client) Status(ctx context.Context, creds Credentials, id string) (Result, error) {
+// malformed or oversized 2xx bodies; KindAuth for 401 and 403; KindNotFound
+// for 404 (MessageCode tells ORDERED_ITEM_NOT_FOUND); KindConflict for 409
+// (Problem holds the parsed ProblemDetails, when the body is one);
+// KindRejected for other 3xx/4xx and for requests that cannot be built.
+// RetryAfter is filled from the Retry-After header of any response.
+func (c *Client) Status(ctx context.Context, creds Credentials, trackingID string) (Result, error) {
 	resp, f := statusapi.Client(*c).Get(ctx, func(ctx context.Context) (*http.Request, error) {
-		return newStatusRequest(ctx, creds, id)
+		return newStatusRequest(ctx, creds, trackingID)
 	})
 	if f != nil {
 		return Result{}, newError(f)
@@ -77,15 +77,13 @@ func (c *Client) Status(ctx context.Context, creds Credentials, id string) (Resu
 	return r, nil
 }
 
-// newStatusRequest builds the GET request for checkout id.
-func newStatusRequest(ctx context.Context, creds Credentials, id string) (*http.Request, error) {
-	req, err := statusEndpoint.NewRequest(ctx, creds.BaseURL, id)
+// newStatusRequest builds the GET request for trackingID.
+func newStatusRequest(ctx context.Context, creds Credentials, trackingID string) (*http.Request, error) {
+	req, err := statusEndpoint.NewRequest(ctx, creds.BaseURL, trackingID)
 	if err != nil {
 		return nil, err
 	}
+	req.Header.Set("x-tn", creds.TenantID)
 	req.Header.Set("x-api-key", creds.APIKey)
-	req.Header.Set("mode", creds.Mode)
-	req.Header.Set("Content-Type", "application/json")
-	req.SetBasicAuth(creds.APIUser, creds.APIPassword)
 	return req, nil
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paysync/paysync/poller/internal/statusapi"
+	"github.com/paysync/paysync/provider/internal/statusapi"
 )
 
 // maxRetryAfter caps followUpInstructions.retryAfterSeconds like the

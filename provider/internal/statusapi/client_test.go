@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/poller/internal/statusapi/statusapitest"
+	"github.com/paysync/paysync/provider/internal/statusapi/statusapitest"
 )
 
 // testEndpoint is the status API of the tests' fake provider.

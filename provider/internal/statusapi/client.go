@@ -1,5 +1,5 @@
 // Package statusapi holds the mechanics shared by paysync's provider status
-// clients (poller/payunit, poller/azotte): one bounded, non-redirecting GET
+// clients (provider/payunit, provider/azotte): one bounded, non-redirecting GET
 // to a provider's status API, the parsing of its Retry-After header and the
 // classification of its HTTP status code. Each provider keeps its own
 // request headers, error kinds and body parsing.

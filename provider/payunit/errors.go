@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/paysync/paysync/poller/internal/statusapi"
+	"github.com/paysync/paysync/provider/internal/statusapi"
 )
 
 // ErrMalformed is wrapped by every error caused by a body that cannot be

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/poller/internal/statusapi/statusapitest"
+	"github.com/paysync/paysync/provider/internal/statusapi/statusapitest"
 )
 
 // newServer starts a fake Azotte answering with h, and returns credentials
