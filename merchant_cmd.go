@@ -10,6 +10,7 @@ import (
 
 	"github.com/paysync/paysync/handlers"
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite"
 )
 
 // merchantCreateCmd creates a merchant straight in the database from the
@@ -39,7 +40,7 @@ func merchantCreateCmd(ctx context.Context, args []string, getenv func(string) s
 	if key == nil {
 		return errors.New("merchant create: --master-key is required to seal the merchant's secrets")
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{MasterKey: key})
+	db, err := sqlite.OpenStore(ctx, cfg.DB, store.Options{MasterKey: key})
 	if err != nil {
 		return err
 	}

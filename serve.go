@@ -21,6 +21,7 @@ import (
 	"github.com/paysync/paysync/provider/azotte"
 	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite"
 )
 
 func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -61,7 +62,7 @@ func startService(ctx context.Context, cfg *config, log *slog.Logger) (*service,
 	}
 	s := &service{log: log, changes: handlers.NewBroadcaster()}
 	s.listeners = append(s.listeners, s.changes.Publish)
-	db, err := store.Open(ctx, cfg.DB, store.Options{MasterKey: key, OnChange: s.changed})
+	db, err := sqlite.OpenStore(ctx, cfg.DB, store.Options{MasterKey: key, OnChange: s.changed})
 	if err != nil {
 		return nil, err
 	}

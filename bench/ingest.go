@@ -33,7 +33,7 @@ func callbackBody(known []string, i int) string {
 // holds a row for every acknowledged callback.
 func measureIngest(ctx context.Context, s *service, o options, known []string) (ingestFigures, error) {
 	f := ingestFigures{known: len(known)}
-	before, err := s.db.CountNotifications(ctx)
+	before, err := s.backend.CountNotifications(ctx)
 	if err != nil {
 		return f, err
 	}
@@ -47,7 +47,7 @@ func measureIngest(ctx context.Context, s *service, o options, known []string) (
 			return cb(1_000_000_000 + i)
 		})
 	}
-	after, err := s.db.CountNotifications(ctx)
+	after, err := s.backend.CountNotifications(ctx)
 	if err != nil {
 		return f, err
 	}

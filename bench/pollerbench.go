@@ -20,7 +20,7 @@ func seedPaid(ctx context.Context, s *service, prefix string, n int, due func(i 
 			return nil, err
 		}
 	}
-	return s.db.SeedPendingCheckouts(ctx, s.merchant.ID, prefix, n, due)
+	return s.backend.SeedPendingCheckouts(ctx, s.merchant.ID, prefix, n, due)
 }
 
 // waitSettled waits until at least want settlements were committed.

@@ -22,6 +22,7 @@ import (
 	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite"
 )
 
 // service is paysync as `paysync serve` wires it (real store with
@@ -31,6 +32,7 @@ import (
 type service struct {
 	dir      string
 	db       *store.DB
+	backend  *sqlite.Backend // the SQLite underneath db, for seeding and counting
 	poller   *poller.Poller
 	probe    *probe
 	sandbox  *sandbox.PayUnit
@@ -57,9 +59,12 @@ func startService(ctx context.Context, o options) (*service, error) {
 
 func (s *service) start(ctx context.Context, o options) error {
 	var err error
-	s.db, err = store.Open(ctx, filepath.Join(s.dir, "bench.db"), store.Options{MasterKey: make([]byte, 32),
-		OnChange: s.probe.onChange})
-	if err != nil {
+	if s.backend, err = sqlite.Open(ctx, filepath.Join(s.dir, "bench.db"), sqlite.Options{}); err != nil {
+		return err
+	}
+	if s.db, err = store.New(s.backend, store.Options{MasterKey: make([]byte, 32), OnChange: s.probe.onChange}); err != nil {
+		s.backend.Close()
+		s.backend = nil
 		return err
 	}
 	s.sandbox = sandbox.NewPayUnit(sandbox.PayUnitConfig{})

@@ -26,7 +26,6 @@ import (
 type Store interface {
 	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error)
 	NextDeliveryDue(ctx context.Context) (time.Time, bool, error)
-	ReleaseDeliveryLeases(ctx context.Context) error
 	RecordAttempt(ctx context.Context, r store.AttemptResult) error
 	WebhookEndpoint(ctx context.Context, merchantID string) (store.WebhookEndpoint, error)
 }
@@ -122,9 +121,6 @@ func signal(ch chan struct{}) {
 // Start releases the leases a previous run left behind (one dispatcher
 // per database) and runs the loop in the background until Stop or ctx ends.
 func (d *Dispatcher) Start(ctx context.Context) error {
-	if err := d.store.ReleaseDeliveryLeases(ctx); err != nil {
-		return fmt.Errorf("start dispatcher: %w", err)
-	}
 	ctx, d.cancel = context.WithCancel(ctx)
 	d.done = make(chan struct{})
 	go d.loop(ctx)

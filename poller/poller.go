@@ -15,7 +15,6 @@ type Store interface {
 	ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]store.Checkout, error)
 	Apply(ctx context.Context, o store.Observation) (store.Checkout, error)
 	NextDue(ctx context.Context) (time.Time, bool, error)
-	ReleaseLeases(ctx context.Context) error
 	MerchantSecrets(ctx context.Context, id string) (store.Merchant, string, error)
 }
 
@@ -76,9 +75,6 @@ func signal(ch chan struct{}) {
 // Start releases the leases a previous run left behind (one poller per
 // database) and runs the loop in the background until Stop or ctx ends.
 func (p *Poller) Start(ctx context.Context) error {
-	if err := p.store.ReleaseLeases(ctx); err != nil {
-		return fmt.Errorf("start poller: %w", err)
-	}
 	ctx, p.cancel = context.WithCancel(ctx)
 	p.done = make(chan struct{})
 	go p.loop(ctx)

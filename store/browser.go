@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -14,28 +13,31 @@ import (
 // nothing a browser does (reloads, scripted requests) makes paysync hammer
 // the provider: recorded says whether this call recorded one. It returns
 // the checkout, or ENOTFOUND for an unknown token.
+//
+// Invariant: the throttle's read (the last return) and its write happen
+// with the checkout row locked, so concurrent returns record one.
 func (db *DB) BrowserReturned(ctx context.Context, token string, minGap time.Duration) (c Checkout, recorded bool, err error) {
-	err = db.exec(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, func(tx Tx) error {
 		now := db.Now()
-		c, err = getCheckout(tx, `token = ?`, token)
+		c, err = tx.CheckoutByTokenForUpdate(ctx, token)
 		if err != nil || c.State.Terminal() {
 			return err
 		}
-		last, err := lastEventAt(tx, c.ID, EventBrowserReturned)
+		last, err := tx.LastEventAt(ctx, c.ID, EventBrowserReturned)
 		if err != nil {
 			return err
 		}
 		if last != nil && now.Sub(*last) < minGap {
 			return nil
 		}
-		if err := appendEvent(tx, Event{CheckoutID: c.ID, At: now, Source: "browser", Type: EventBrowserReturned}); err != nil {
+		if err := tx.AppendEvent(ctx, Event{CheckoutID: c.ID, At: now, Source: ByBrowser, Type: EventBrowserReturned}); err != nil {
 			return err
 		}
-		if err := wake(tx, c.ID, SourceBrowserReturn, now); err != nil {
+		if err := tx.Wake(ctx, c.ID, SourceBrowserReturn, now); err != nil {
 			return err
 		}
 		recorded = true
-		c, err = getCheckout(tx, `id = ?`, c.ID)
+		c, err = tx.CheckoutForUpdate(ctx, c.ID)
 		return err
 	})
 	if err != nil {
@@ -44,12 +46,29 @@ func (db *DB) BrowserReturned(ctx context.Context, token string, minGap time.Dur
 	return c, recorded, nil
 }
 
-// lastEventAt returns the time of the checkout's latest event of type typ,
-// or nil when there is none.
-func lastEventAt(tx *sql.Tx, checkoutID, typ string) (*time.Time, error) {
-	var at sql.NullInt64
-	if err := tx.QueryRow(`SELECT max(at) FROM events WHERE checkout_id = ? AND type = ?`, checkoutID, typ).Scan(&at); err != nil {
-		return nil, fmt.Errorf("last %s event: %w", typ, err)
-	}
-	return timePtr(at), nil
+// RequestCheck records that the merchant asked for a fresh provider check
+// (a refresh_requested event) and makes the checkout due at once. It
+// returns the checkout, or ENOTFOUND. The buyer's browser goes through
+// BrowserReturned instead, which is throttled.
+func (db *DB) RequestCheck(ctx context.Context, merchantID, id string) (Checkout, error) {
+	var out Checkout
+	err := db.write(ctx, func(tx Tx) error {
+		now := db.Now()
+		c, err := tx.CheckoutForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if c.MerchantID != merchantID {
+			return errCheckoutNotFound
+		}
+		if err := tx.AppendEvent(ctx, Event{CheckoutID: id, At: now, Source: ByMerchant, Type: EventRefreshRequested}); err != nil {
+			return err
+		}
+		if err := tx.Wake(ctx, id, SourceRefresh, now); err != nil {
+			return err
+		}
+		out, err = tx.CheckoutForUpdate(ctx, id)
+		return err
+	})
+	return out, err
 }

@@ -1,8 +1,7 @@
 package store
 
 import (
-	"database/sql"
-	"encoding/json"
+	"context"
 	"fmt"
 	"time"
 
@@ -75,58 +74,33 @@ func webhookTypes(before, after Checkout) []string {
 }
 
 // enqueueDeliveries writes, in the caller's transaction, one delivery per
-// event the change announces, if the merchant has a webhook URL. The
-// UNIQUE (checkout_id, version, type) constraint makes a repeat a no-op. A
-// merchant whose endpoint is disabled gets the rows held (disabled), to go
-// out when it is re-enabled.
-func enqueueDeliveries(tx *sql.Tx, before, after Checkout, now time.Time) error {
+// event the change announces, if the merchant has a webhook URL. A repeat
+// for the same (checkout, version, type) is a no-op (the backend's unique
+// key). A merchant whose endpoint is disabled gets the rows held
+// (disabled), to go out when it is re-enabled.
+func enqueueDeliveries(ctx context.Context, tx Tx, before, after Checkout, now time.Time) error {
 	types := webhookTypes(before, after)
 	if len(types) == 0 {
 		return nil
 	}
-	var url string
-	var disabled sql.NullInt64
-	if err := tx.QueryRow(`SELECT webhook_url, webhook_disabled_at FROM merchants WHERE id = ?`, after.MerchantID).Scan(&url, &disabled); err != nil {
+	url, disabled, err := tx.WebhookTarget(ctx, after.MerchantID)
+	if err != nil {
 		return fmt.Errorf("enqueue webhooks: %w", err)
 	}
 	if url == "" {
 		return nil
 	}
-	status, next := DeliveryPending, sql.NullInt64{Int64: ms(now), Valid: true}
-	if disabled.Valid {
-		status, next = DeliveryDisabled, sql.NullInt64{}
-	}
-	snap, err := json.Marshal(after)
-	if err != nil {
-		return fmt.Errorf("enqueue webhooks: %w", err)
+	status, next := DeliveryPending, &now
+	if disabled {
+		status, next = DeliveryDisabled, nil
 	}
 	for _, typ := range types {
-		_, err := tx.Exec(`INSERT INTO deliveries (id, merchant_id, checkout_id, version, type, snapshot, status,
-			next_attempt_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)
-			ON CONFLICT (checkout_id, version, type) DO NOTHING`,
-			"msg_"+uuid.NewString(), after.MerchantID, after.ID, after.Version, typ, snap, status, next, ms(now), ms(now))
-		if err != nil {
+		d := Delivery{ID: "msg_" + uuid.NewString(), MerchantID: after.MerchantID, CheckoutID: after.ID,
+			Version: after.Version, Type: typ, Checkout: after, Status: status, NextAttemptAt: next,
+			CreatedAt: now, UpdatedAt: now}
+		if err := tx.InsertDelivery(ctx, d); err != nil {
 			return fmt.Errorf("enqueue webhook %s: %w", typ, err)
 		}
 	}
 	return nil
-}
-
-const deliveryColumns = `id, merchant_id, checkout_id, version, type, snapshot, body, status, attempts,
-	next_attempt_at, claim_seq, created_at, updated_at`
-
-func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
-	var d Delivery
-	var snap []byte
-	var next sql.NullInt64
-	var created, updated int64
-	if err := row.Scan(&d.ID, &d.MerchantID, &d.CheckoutID, &d.Version, &d.Type, &snap, &d.Body, &d.Status,
-		&d.Attempts, &next, &d.ClaimSeq, &created, &updated); err != nil {
-		return Delivery{}, err
-	}
-	if err := json.Unmarshal(snap, &d.Checkout); err != nil {
-		return Delivery{}, fmt.Errorf("delivery %s snapshot: %w", d.ID, err)
-	}
-	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = timePtr(next), fromMS(created), fromMS(updated)
-	return d, nil
 }

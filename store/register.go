@@ -2,8 +2,9 @@ package store
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,15 @@ type NewCheckout struct {
 // or the same (provider, reference or provider_ref) was registered with
 // agreeing fields; disagreeing fields are ECONFLICT. Callbacks that arrived
 // before the registration are attached and make the checkout due at once.
+//
+// Invariants, on a database with one writer or many:
+//   - find-then-insert can't register one checkout twice: the unique keys
+//     (idempotency key, reference, provider_ref) decide, and an insert that
+//     loses a race (ErrDuplicate) finds the winner's row instead;
+//   - a callback can't fall between "no checkout yet" and "no callback
+//     yet": registration and RecordNotification both take LockIdentity on
+//     the identities they name before they look, so one of them always sees
+//     the other's row.
 func (db *DB) RegisterCheckout(ctx context.Context, in NewCheckout) (Checkout, bool, error) {
 	amount, err := CanonicalAmount(in.Amount)
 	if err != nil {
@@ -42,21 +52,32 @@ func (db *DB) RegisterCheckout(ctx context.Context, in NewCheckout) (Checkout, b
 	var out Checkout
 	var created bool
 	var before int64
-	err = db.exec(ctx, func(tx *sql.Tx) error {
-		existing, err := findRegistered(tx, in)
-		if err == nil {
-			if err := sameRegistration(existing, in); err != nil {
+	err = db.write(ctx, func(tx Tx) error {
+		now := db.Now()
+		if err := lockIdentities(ctx, tx, in.MerchantID, in.Provider, in.Reference, in.ProviderRef); err != nil {
+			return err
+		}
+		existing, err := findRegistered(ctx, tx, in)
+		if ErrorCode(err) == ENOTFOUND {
+			out, err = insertCheckout(ctx, tx, in, now)
+			if err == nil {
+				created = true
+				return nil
+			}
+			if !errors.Is(err, ErrDuplicate) {
 				return err
 			}
-			before = existing.Version
-			out, err = learnProviderRef(tx, existing, in.ProviderRef, db.Now())
+			// lost a race with another registration: answer as a repeat of it
+			existing, err = findRegistered(ctx, tx, in)
+		}
+		if err != nil {
 			return err
 		}
-		if ErrorCode(err) != ENOTFOUND {
+		if err := sameRegistration(existing, in); err != nil {
 			return err
 		}
-		out, err = insertCheckout(tx, in, db.Now())
-		created = err == nil
+		before = existing.Version
+		out, err = learnProviderRef(ctx, tx, existing, in.ProviderRef, now)
 		return err
 	})
 	if err != nil {
@@ -66,24 +87,42 @@ func (db *DB) RegisterCheckout(ctx context.Context, in NewCheckout) (Checkout, b
 	return out, created, nil
 }
 
-// findRegistered looks for an earlier registration of the same checkout.
-func findRegistered(tx *sql.Tx, in NewCheckout) (Checkout, error) {
-	if in.IdempotencyKey != "" {
-		c, err := getCheckout(tx, `merchant_id = ? AND idempotency_key = ?`, in.MerchantID, in.IdempotencyKey)
-		if ErrorCode(err) != ENOTFOUND {
-			return c, err
+// lockIdentities takes LockIdentity on each non-empty ref, in one order
+// (sorted) so that two transactions naming the same pair can't deadlock.
+func lockIdentities(ctx context.Context, tx Tx, merchantID, provider string, refs ...string) error {
+	refs = slices.Clone(refs)
+	slices.Sort(refs)
+	for i, ref := range refs {
+		if ref == "" || (i > 0 && refs[i-1] == ref) {
+			continue
 		}
+		if err := tx.LockIdentity(ctx, merchantID, provider, ref); err != nil {
+			return fmt.Errorf("lock identity: %w", err)
+		}
+	}
+	return nil
+}
+
+// findRegistered looks for an earlier registration of the same checkout:
+// by idempotency key, then reference, then provider_ref.
+func findRegistered(ctx context.Context, tx Tx, in NewCheckout) (Checkout, error) {
+	var keys []Identity
+	if in.IdempotencyKey != "" {
+		keys = append(keys, Identity{IdempotencyKey: in.IdempotencyKey})
 	}
 	if in.Reference != "" {
-		c, err := getCheckout(tx, `merchant_id = ? AND provider = ? AND reference = ?`, in.MerchantID, in.Provider, in.Reference)
+		keys = append(keys, Identity{Provider: in.Provider, Reference: in.Reference})
+	}
+	if in.ProviderRef != "" {
+		keys = append(keys, Identity{Provider: in.Provider, ProviderRef: in.ProviderRef})
+	}
+	for _, k := range keys {
+		c, err := tx.FindCheckoutForUpdate(ctx, in.MerchantID, k)
 		if ErrorCode(err) != ENOTFOUND {
 			return c, err
 		}
 	}
-	if in.ProviderRef != "" {
-		return getCheckout(tx, `merchant_id = ? AND provider = ? AND provider_ref = ?`, in.MerchantID, in.Provider, in.ProviderRef)
-	}
-	return Checkout{}, Errorf(ENOTFOUND, "checkout not found")
+	return Checkout{}, errCheckoutNotFound
 }
 
 // sameRegistration returns ECONFLICT naming the first field where in
@@ -111,93 +150,71 @@ func sameRegistration(c Checkout, in NewCheckout) error {
 	return nil
 }
 
-func insertCheckout(tx *sql.Tx, in NewCheckout, now time.Time) (Checkout, error) {
-	id := "chk_" + uuid.NewString()
-	_, err := tx.Exec(`INSERT INTO checkouts (id, merchant_id, provider, reference, provider_ref, amount, currency,
-		success_url, cancel_url, token, idempotency_key, state, next_check_at, created_at, updated_at, version)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)`,
-		id, in.MerchantID, in.Provider, nullString(in.Reference), nullString(in.ProviderRef), in.Amount, in.Currency,
-		in.SuccessURL, in.CancelURL, randomToken(24), nullString(in.IdempotencyKey), string(StatePending),
-		ms(in.FirstCheckAt), ms(now), ms(now))
-	if err != nil {
-		return Checkout{}, fmt.Errorf("insert checkout: %w", err)
+// insertCheckout stores the registration with its registered event and
+// adopts the callbacks that came before it; ErrDuplicate when a unique key
+// is taken.
+func insertCheckout(ctx context.Context, tx Tx, in NewCheckout, now time.Time) (Checkout, error) {
+	first := in.FirstCheckAt.UTC().Truncate(time.Millisecond)
+	c := Checkout{
+		ID: "chk_" + uuid.NewString(), MerchantID: in.MerchantID, Provider: in.Provider,
+		Reference: in.Reference, ProviderRef: in.ProviderRef, Amount: in.Amount, Currency: in.Currency,
+		SuccessURL: in.SuccessURL, CancelURL: in.CancelURL, Token: randomToken(24),
+		IdempotencyKey: in.IdempotencyKey, State: StatePending, NextCheckAt: &first,
+		CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	if err := appendEvent(tx, Event{CheckoutID: id, At: now, Source: "merchant", Type: EventRegistered}); err != nil {
+	if err := tx.InsertCheckout(ctx, c); err != nil {
 		return Checkout{}, err
 	}
-	if err := adoptEarlyNotifications(tx, id, in, now); err != nil {
+	if err := tx.AppendEvent(ctx, Event{CheckoutID: c.ID, At: now, Source: ByMerchant, Type: EventRegistered}); err != nil {
 		return Checkout{}, err
 	}
-	return getCheckout(tx, `id = ?`, id)
+	if err := adoptEarlyNotifications(ctx, tx, c, now); err != nil {
+		return Checkout{}, err
+	}
+	return tx.CheckoutForUpdate(ctx, c.ID)
 }
-
-// earlyNotificationsSQL finds the unmatched callbacks naming a checkout
-// being registered, each branch through its partial index (as one OR,
-// SQLite scanned every unmatched notification on each registration).
-const earlyNotificationsSQL = `SELECT id, status, received_at FROM notifications
-	WHERE checkout_id IS NULL AND merchant_id = ?1 AND provider = ?2 AND transaction_id = ?3 AND transaction_id <> ''
-	UNION
-	SELECT id, status, received_at FROM notifications
-	WHERE checkout_id IS NULL AND merchant_id = ?1 AND provider = ?2 AND provider_checkout_id = ?4 AND provider_checkout_id <> ''
-	ORDER BY id`
 
 // adoptEarlyNotifications attaches callbacks that arrived before the
 // checkout was registered, logs them, and makes the checkout due at once.
-func adoptEarlyNotifications(tx *sql.Tx, id string, in NewCheckout, now time.Time) error {
-	rows, err := tx.Query(earlyNotificationsSQL, in.MerchantID, in.Provider, in.Reference, in.ProviderRef)
+func adoptEarlyNotifications(ctx context.Context, tx Tx, c Checkout, now time.Time) error {
+	found, err := tx.UnmatchedNotifications(ctx, c.MerchantID, c.Provider, c.Reference, c.ProviderRef)
 	if err != nil {
-		return fmt.Errorf("find early notifications: %w", err)
-	}
-	type early struct {
-		id     int64
-		status string
-		at     int64
-	}
-	var found []early
-	for rows.Next() {
-		var e early
-		if err := rows.Scan(&e.id, &e.status, &e.at); err != nil {
-			rows.Close()
-			return fmt.Errorf("find early notifications: %w", err)
-		}
-		found = append(found, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("find early notifications: %w", err)
 	}
 	if len(found) == 0 {
 		return nil
 	}
 	for _, e := range found {
-		if _, err := tx.Exec(`UPDATE notifications SET checkout_id = ? WHERE id = ?`, id, e.id); err != nil {
+		if err := tx.AttachNotification(ctx, e.ID, c.ID); err != nil {
 			return fmt.Errorf("adopt notification: %w", err)
 		}
-		if err := appendEvent(tx, Event{CheckoutID: id, At: fromMS(e.at), Source: "callback", Type: EventCallbackReceived,
-			ProviderStatus: e.status, Detail: "received before registration"}); err != nil {
+		if err := tx.AppendEvent(ctx, Event{CheckoutID: c.ID, At: e.ReceivedAt, Source: ByCallback, Type: EventCallbackReceived,
+			ProviderStatus: e.Status, Detail: "received before registration"}); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.Exec(`UPDATE checkouts SET callback_received_at = ? WHERE id = ?`, found[0].at, id); err != nil {
+	if err := tx.MarkCallbackReceived(ctx, c.ID, found[0].ReceivedAt); err != nil { // the oldest
 		return fmt.Errorf("adopt notification: %w", err)
 	}
-	return wake(tx, id, SourceCallback, now)
+	return tx.Wake(ctx, c.ID, SourceCallback, now)
 }
 
 // learnProviderRef records the provider's checkout id that a repeated
 // registration brings, when the checkout didn't know it yet and no other
 // checkout holds it.
-func learnProviderRef(tx *sql.Tx, c Checkout, ref string, now time.Time) (Checkout, error) {
+func learnProviderRef(ctx context.Context, tx Tx, c Checkout, ref string, now time.Time) (Checkout, error) {
 	if ref == "" || c.ProviderRef != "" {
 		return c, nil
 	}
-	taken, err := providerRefTaken(tx, c, ref)
+	taken, err := tx.ProviderRefTaken(ctx, c, ref)
 	if err != nil || taken {
 		return c, err
 	}
-	if _, err := tx.Exec(`UPDATE checkouts SET provider_ref = ?, version = version + 1, updated_at = ? WHERE id = ?`,
-		ref, ms(now), c.ID); err != nil {
+	if err := tx.SetProviderRef(ctx, c.ID, ref, now); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			return c, nil // taken meanwhile by another checkout: keep ours unset, as when taken before
+		}
 		return Checkout{}, fmt.Errorf("learn provider_ref: %w", err)
 	}
-	return getCheckout(tx, `id = ?`, c.ID)
+	return tx.CheckoutForUpdate(ctx, c.ID)
 }

@@ -57,9 +57,9 @@ func decide(c Checkout, o Observation, now time.Time) decision {
 	}
 	if o.Checked {
 		if o.Failure != "" {
-			ev(Event{Source: "poller", Type: EventCheckFailed, ProviderStatus: o.ProviderStatus, Detail: o.Failure})
+			ev(Event{Source: ByPoller, Type: EventCheckFailed, ProviderStatus: o.ProviderStatus, Detail: o.Failure})
 		} else {
-			ev(Event{Source: "poller", Type: EventStatusChecked, ProviderStatus: o.ProviderStatus})
+			ev(Event{Source: ByPoller, Type: EventStatusChecked, ProviderStatus: o.ProviderStatus})
 		}
 		if o.ProviderStatus != "" && !c.State.Terminal() {
 			next.ProviderStatus = o.ProviderStatus // a terminal checkout keeps the status that settled it
@@ -110,13 +110,13 @@ func decide(c Checkout, o Observation, now time.Time) decision {
 	case anomaly != nil:
 		if c.Anomaly == nil || *c.Anomaly != *anomaly {
 			next.Anomaly = anomaly
-			ev(Event{Source: "paysync", Type: EventAnomaly, ProviderStatus: o.ProviderStatus, Detail: anomaly.Code + ": " + anomaly.Detail})
+			ev(Event{Source: ByPaysync, Type: EventAnomaly, ProviderStatus: o.ProviderStatus, Detail: anomaly.Code + ": " + anomaly.Detail})
 		}
 	case c.Anomaly != nil && answeredAgain(c.Anomaly.Code) && o.Checked && o.Failure == "":
 		next.Anomaly = nil // the provider answers again (credentials work, the checkout is found …)
 	}
 	if next.State != c.State {
-		ev(Event{Source: "paysync", Type: EventStateChanged, ProviderStatus: o.ProviderStatus, FromState: c.State, ToState: next.State})
+		ev(Event{Source: ByPaysync, Type: EventStateChanged, ProviderStatus: o.ProviderStatus, FromState: c.State, ToState: next.State})
 	}
 	if changed(c, next) {
 		next.Version = c.Version + 1

@@ -148,12 +148,22 @@ type Checkout struct {
 	DueAt time.Time
 }
 
+// Who an event comes from (Event.Source): one vocabulary, as the events
+// API shows it.
+const (
+	ByCallback = "callback" // the provider's callback (a hint)
+	ByPoller   = "poller"   // a status check of the provider's API
+	ByMerchant = "merchant" // the merchant's API call (registration, refresh)
+	ByBrowser  = "browser"  // the buyer's browser coming back
+	ByPaysync  = "paysync"  // paysync's own verdict (transitions, anomalies)
+)
+
 // Event is one entry of a checkout's append-only log.
 type Event struct {
 	ID             int64
 	CheckoutID     string
 	At             time.Time
-	Source         string // callback, poller, merchant, browser, paysync
+	Source         string // By…: callback, poller, merchant, browser, paysync
 	Type           string
 	ProviderStatus string
 	FromState      State

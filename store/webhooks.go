@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -24,8 +22,8 @@ func (db *DB) WebhookEndpoint(ctx context.Context, merchantID string) (WebhookEn
 	if err != nil {
 		return WebhookEndpoint{}, err
 	}
-	var sealed []byte
-	if err := db.read.QueryRowContext(ctx, `SELECT secrets FROM merchants WHERE id = ?`, merchantID).Scan(&sealed); err != nil {
+	sealed, err := db.b.SealedSecrets(ctx, merchantID)
+	if err != nil {
 		return WebhookEndpoint{}, fmt.Errorf("read webhook endpoint: %w", err)
 	}
 	s, err := db.openSecrets(sealed, merchantID)
@@ -33,7 +31,7 @@ func (db *DB) WebhookEndpoint(ctx context.Context, merchantID string) (WebhookEn
 		return WebhookEndpoint{}, fmt.Errorf("read webhook endpoint: %w", err)
 	}
 	ep := WebhookEndpoint{URL: m.WebhookURL, Disabled: m.WebhookDisabledAt != nil, Secrets: []string{s.WebhookSecret}}
-	if s.PreviousWebhookSecret != "" && ms(db.Now()) < s.PreviousUntil {
+	if s.PreviousWebhookSecret != "" && db.Now().UnixMilli() < s.PreviousUntil {
 		ep.Secrets = append(ep.Secrets, s.PreviousWebhookSecret)
 	}
 	return ep, nil
@@ -55,17 +53,17 @@ func (db *DB) openSecrets(sealed []byte, merchantID string) (merchantSecrets, er
 // current one signing too until now+overlap. It returns the new secret
 // (shown once) and the end of the overlap; ENOTFOUND, or ECONFIG without a
 // master key.
+//
+// Invariant: the sealed secrets are read locked (SealedSecretsForUpdate)
+// in the transaction that writes them back, so two rotations at once chain
+// (the second keeps the first's secret as the previous one) instead of one
+// losing the other's.
 func (db *DB) RotateWebhookSecret(ctx context.Context, merchantID string, overlap time.Duration) (string, time.Time, error) {
 	secret := "whsec_" + base64.StdEncoding.EncodeToString(randomBytes(32))
 	var until time.Time
-	err := db.exec(ctx, func(tx *sql.Tx) error {
-		now := db.Now()
-		until = now.Add(overlap)
-		var sealed []byte
-		err := tx.QueryRow(`SELECT secrets FROM merchants WHERE id = ?`, merchantID).Scan(&sealed)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENOTFOUND, "merchant not found")
-		}
+	err := db.write(ctx, func(tx Tx) error {
+		until = db.Now().Add(overlap)
+		sealed, err := tx.SealedSecretsForUpdate(ctx, merchantID)
 		if err != nil {
 			return err
 		}
@@ -73,7 +71,7 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, merchantID string, overla
 		if err != nil {
 			return err
 		}
-		s.PreviousWebhookSecret, s.PreviousUntil, s.WebhookSecret = s.WebhookSecret, ms(until), secret
+		s.PreviousWebhookSecret, s.PreviousUntil, s.WebhookSecret = s.WebhookSecret, until.UnixMilli(), secret
 		plain, err := json.Marshal(s)
 		if err != nil {
 			return err
@@ -81,8 +79,7 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, merchantID string, overla
 		if sealed, err = db.sealer.seal(plain, merchantID); err != nil {
 			return err
 		}
-		_, err = tx.Exec(`UPDATE merchants SET secrets = ? WHERE id = ?`, sealed, merchantID)
-		return err
+		return tx.UpdateSealedSecrets(ctx, merchantID, sealed)
 	})
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("rotate webhook secret: %w", err)
@@ -95,23 +92,9 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, merchantID string, overla
 // schedule). It returns how many were released, or ENOTFOUND.
 func (db *DB) EnableWebhook(ctx context.Context, merchantID string) (int64, error) {
 	var n int64
-	err := db.exec(ctx, func(tx *sql.Tx) error {
-		now := ms(db.Now())
-		res, err := tx.Exec(`UPDATE merchants SET webhook_disabled_at = NULL WHERE id = ?`, merchantID)
-		if err != nil {
-			return err
-		}
-		if k, err := res.RowsAffected(); err != nil {
-			return err
-		} else if k == 0 {
-			return Errorf(ENOTFOUND, "merchant not found")
-		}
-		res, err = tx.Exec(`UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, updated_at = ?
-			WHERE merchant_id = ? AND status = ?`, DeliveryPending, now, now, merchantID, DeliveryDisabled)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
+	err := db.write(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.EnableEndpoint(ctx, merchantID, db.Now())
 		return err
 	})
 	if err != nil {

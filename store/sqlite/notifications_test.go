@@ -1,10 +1,12 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/store"
 )
 
 func TestNotificationBeforeRegistration(t *testing.T) {
@@ -14,7 +16,7 @@ func TestNotificationBeforeRegistration(t *testing.T) {
 	m := newTestMerchant(t, db)
 
 	arrived := clock.Now()
-	rec, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit,
+	rec, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit,
 		TransactionID: "Pu-CK-early", Status: "SUCCESS", ContentType: "application/json", Body: []byte(`{"status":"SUCCESS"}`)})
 	if err != nil {
 		t.Fatalf("RecordNotification: %v", err)
@@ -33,9 +35,9 @@ func TestNotificationBeforeRegistration(t *testing.T) {
 	}
 	// A notification of another merchant or provider with the same id must not be adopted.
 	other := newTestMerchant(t, db)
-	for _, n := range []Notification{
-		{MerchantID: other.ID, Provider: ProviderPayUnit, TransactionID: "Pu-CK-early"},
-		{MerchantID: m.ID, Provider: ProviderAzotte, TransactionID: "Pu-CK-early"},
+	for _, n := range []store.Notification{
+		{MerchantID: other.ID, Provider: store.ProviderPayUnit, TransactionID: "Pu-CK-early"},
+		{MerchantID: m.ID, Provider: store.ProviderAzotte, TransactionID: "Pu-CK-early"},
 	} {
 		if _, err := db.RecordNotification(ctx, n); err != nil {
 			t.Fatal(err)
@@ -48,22 +50,22 @@ func TestNotificationBeforeRegistration(t *testing.T) {
 	if c.NextCheckAt == nil || !c.NextCheckAt.Equal(clock.Now()) {
 		t.Errorf("NextCheckAt = %v, want now (%v): the early callback must make it due", c.NextCheckAt, clock.Now())
 	}
-	if c.WakeReason != SourceCallback {
-		t.Errorf("WakeReason = %q, want %q", c.WakeReason, SourceCallback)
+	if c.WakeReason != store.SourceCallback {
+		t.Errorf("WakeReason = %q, want %q", c.WakeReason, store.SourceCallback)
 	}
 	if c.CallbackReceivedAt == nil || !c.CallbackReceivedAt.Equal(arrived) {
 		t.Errorf("CallbackReceivedAt = %v, want %v (when it arrived)", c.CallbackReceivedAt, arrived)
 	}
-	if c.State != StatePending || c.Version != 1 {
+	if c.State != store.StatePending || c.Version != 1 {
 		t.Errorf("a callback is not a verdict: state %q version %d", c.State, c.Version)
 	}
 	evs, err := db.Events(ctx, m.ID, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cb []Event
+	var cb []store.Event
 	for _, e := range evs {
-		if e.Type == EventCallbackReceived {
+		if e.Type == store.EventCallbackReceived {
 			cb = append(cb, e)
 		}
 	}
@@ -95,22 +97,22 @@ func TestNotificationBeforeRegistrationByProviderRef(t *testing.T) {
 	db := newTestDB(t, clock.Now)
 	ctx := context.Background()
 	m := newTestMerchant(t, db)
-	if _, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderAzotte, ProviderCheckoutID: "TRK-9"}); err != nil {
+	if _, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderAzotte, ProviderCheckoutID: "TRK-9"}); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Second)
 	second := clock.Now()
-	if _, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderAzotte, ProviderCheckoutID: "TRK-9"}); err != nil {
+	if _, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderAzotte, ProviderCheckoutID: "TRK-9"}); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Second)
-	c := mustRegister(t, db, NewCheckout{MerchantID: m.ID, Provider: ProviderAzotte, ProviderRef: "TRK-9",
+	c := mustRegister(t, db, store.NewCheckout{MerchantID: m.ID, Provider: store.ProviderAzotte, ProviderRef: "TRK-9",
 		Amount: "1", Currency: "EUR", FirstCheckAt: clock.Now().Add(time.Hour)})
 	if c.NextCheckAt == nil || !c.NextCheckAt.Equal(clock.Now()) || c.CallbackReceivedAt == nil || !c.CallbackReceivedAt.Before(second) {
 		t.Errorf("next %v, callback %v; want now and the first arrival", c.NextCheckAt, c.CallbackReceivedAt)
 	}
 	types := mustEventTypes(t, db, m.ID, c.ID)
-	if n := strings.Count(strings.Join(types, ","), EventCallbackReceived); n != 2 {
+	if n := strings.Count(strings.Join(types, ","), store.EventCallbackReceived); n != 2 {
 		t.Errorf("events = %v, want 2 callback_received", types)
 	}
 }
@@ -120,7 +122,7 @@ func TestRegistrationWithoutEarlyNotificationKeepsGrace(t *testing.T) {
 	db := newTestDB(t, clock.Now)
 	m := newTestMerchant(t, db)
 	// An unmatched notification with an empty transaction id must not be adopted by everyone.
-	if _, err := db.RecordNotification(context.Background(), Notification{MerchantID: m.ID, Provider: ProviderPayUnit}); err != nil {
+	if _, err := db.RecordNotification(context.Background(), store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit}); err != nil {
 		t.Fatal(err)
 	}
 	first := clock.Now().Add(time.Minute)
@@ -139,7 +141,7 @@ func TestNotificationWakesRegisteredCheckout(t *testing.T) {
 
 	clock.Advance(3 * time.Second)
 	first := clock.Now()
-	rec, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit,
+	rec, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit,
 		TransactionID: "ref", Status: "SUCCESS", Body: []byte("status=SUCCESS")})
 	if err != nil {
 		t.Fatal(err)
@@ -151,19 +153,19 @@ func TestNotificationWakesRegisteredCheckout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.NextCheckAt == nil || !got.NextCheckAt.Equal(first) || got.WakeReason != SourceCallback || got.WakeSeq != c.WakeSeq+1 {
+	if got.NextCheckAt == nil || !got.NextCheckAt.Equal(first) || got.WakeReason != store.SourceCallback || got.WakeSeq != c.WakeSeq+1 {
 		t.Errorf("after callback: next %v reason %q seq %d; want %v callback %d", got.NextCheckAt, got.WakeReason, got.WakeSeq, first, c.WakeSeq+1)
 	}
 	if got.CallbackReceivedAt == nil || !got.CallbackReceivedAt.Equal(first) {
 		t.Errorf("CallbackReceivedAt = %v, want %v", got.CallbackReceivedAt, first)
 	}
-	if got.State != StatePending || got.Version != c.Version || got.ProviderStatus != "" {
+	if got.State != store.StatePending || got.Version != c.Version || got.ProviderStatus != "" {
 		t.Errorf("a callback is not a verdict: %+v", got)
 	}
 
 	// A second callback keeps the first arrival time and wakes again.
 	clock.Advance(time.Second)
-	if _, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, TransactionID: "ref"}); err != nil {
+	if _, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit, TransactionID: "ref"}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = db.Checkout(ctx, m.ID, c.ID)
@@ -184,15 +186,15 @@ func TestNotificationMatchesByProviderCheckoutID(t *testing.T) {
 	in := newPayUnitCheckout(m, "ref", clock.Now().Add(time.Hour))
 	in.ProviderRef = "PU_1"
 	c := mustRegister(t, db, in)
-	rec, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, ProviderCheckoutID: "PU_1"})
+	rec, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit, ProviderCheckoutID: "PU_1"})
 	if err != nil || rec.CheckoutID != c.ID {
 		t.Fatalf("RecordNotification = %+v, %v; want checkout %s", rec, err, c.ID)
 	}
 	// Neither another merchant's nor an empty id matches.
 	other := newTestMerchant(t, db)
-	for _, n := range []Notification{
-		{MerchantID: other.ID, Provider: ProviderPayUnit, TransactionID: "ref", ProviderCheckoutID: "PU_1"},
-		{MerchantID: m.ID, Provider: ProviderPayUnit},
+	for _, n := range []store.Notification{
+		{MerchantID: other.ID, Provider: store.ProviderPayUnit, TransactionID: "ref", ProviderCheckoutID: "PU_1"},
+		{MerchantID: m.ID, Provider: store.ProviderPayUnit},
 	} {
 		rec, err := db.RecordNotification(ctx, n)
 		if err != nil || rec.CheckoutID != "" {
@@ -211,14 +213,14 @@ func TestNotificationForTerminalCheckout(t *testing.T) {
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("ClaimDue = %v, %v", claimed, err)
 	}
-	done, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: claimed[0].Version, WakeSeq: claimed[0].WakeSeq, ClaimSeq: claimed[0].ClaimSeq,
-		Checked: true, State: StateFailed, ProviderStatus: "FAILED", ResolvedBy: SourcePoll})
-	if err != nil || done.State != StateFailed || done.NextCheckAt != nil {
+	done, err := db.Apply(ctx, store.Observation{CheckoutID: c.ID, Version: claimed[0].Version, WakeSeq: claimed[0].WakeSeq, ClaimSeq: claimed[0].ClaimSeq,
+		Checked: true, State: store.StateFailed, ProviderStatus: "FAILED", ResolvedBy: store.SourcePoll})
+	if err != nil || done.State != store.StateFailed || done.NextCheckAt != nil {
 		t.Fatalf("Apply = %+v, %v; want failed, unscheduled", done, err)
 	}
 
 	clock.Advance(time.Minute)
-	rec, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, TransactionID: "ref",
+	rec, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit, TransactionID: "ref",
 		Status: "SUCCESS", Body: []byte(`{}`)})
 	if err != nil || rec.CheckoutID != c.ID {
 		t.Fatalf("RecordNotification = %+v, %v", rec, err)
@@ -231,11 +233,11 @@ func TestNotificationForTerminalCheckout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.State != StateFailed || got.NextCheckAt != nil || got.Version != done.Version || got.WakeSeq != done.WakeSeq {
+	if got.State != store.StateFailed || got.NextCheckAt != nil || got.Version != done.Version || got.WakeSeq != done.WakeSeq {
 		t.Errorf("terminal checkout after callback: state %q next %v version %d seq %d", got.State, got.NextCheckAt, got.Version, got.WakeSeq)
 	}
 	types := mustEventTypes(t, db, m.ID, c.ID)
-	if types[len(types)-1] != EventCallbackReceived {
+	if types[len(types)-1] != store.EventCallbackReceived {
 		t.Errorf("events = %v, want callback_received logged last", types)
 	}
 	if due, err := db.ClaimDue(ctx, 10, time.Minute); err != nil || len(due) != 0 {
@@ -252,7 +254,7 @@ func TestWakeKeepsLiveLease(t *testing.T) {
 	ctx := context.Background()
 	m := newTestMerchant(t, db)
 	c := claimOne(t, db, m, "ref-leased")
-	if _, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, TransactionID: "ref-leased", Body: []byte(`{}`)}); err != nil {
+	if _, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit, TransactionID: "ref-leased", Body: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
 	again, err := db.ClaimDue(ctx, 10, time.Minute)
@@ -262,8 +264,8 @@ func TestWakeKeepsLiveLease(t *testing.T) {
 	if len(again) != 0 {
 		t.Fatalf("a callback during a check let %d more claims through; want the lease kept", len(again))
 	}
-	got, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq,
-		Checked: true, State: StatePending, ProviderStatus: "PENDING", Attempts: 1, NextCheckAt: ptrTime(clock.Now().Add(time.Hour))})
+	got, err := db.Apply(ctx, store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq,
+		Checked: true, State: store.StatePending, ProviderStatus: "PENDING", Attempts: 1, NextCheckAt: ptrTime(clock.Now().Add(time.Hour))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paysync/paysync/store"
 )
 
 func TestCreateMerchant(t *testing.T) {
@@ -48,20 +50,20 @@ func TestCreateMerchant(t *testing.T) {
 	if !got.CreatedAt.Equal(clock.Now()) {
 		t.Errorf("CreatedAt read back = %v, want %v", got.CreatedAt, clock.Now())
 	}
-	if _, err := db.MerchantByAPIKey(ctx, m.APIKey+"x"); ErrorCode(err) != ENOTFOUND {
-		t.Errorf("MerchantByAPIKey(wrong key): %v, want %s", err, ENOTFOUND)
+	if _, err := db.MerchantByAPIKey(ctx, m.APIKey+"x"); store.ErrorCode(err) != store.ENOTFOUND {
+		t.Errorf("MerchantByAPIKey(wrong key): %v, want %s", err, store.ENOTFOUND)
 	}
-	if _, err := db.MerchantByAPIKey(ctx, ""); ErrorCode(err) != ENOTFOUND {
-		t.Errorf("MerchantByAPIKey(\"\"): %v, want %s", err, ENOTFOUND)
+	if _, err := db.MerchantByAPIKey(ctx, ""); store.ErrorCode(err) != store.ENOTFOUND {
+		t.Errorf("MerchantByAPIKey(\"\"): %v, want %s", err, store.ENOTFOUND)
 	}
 	if got, err := db.MerchantByHookToken(ctx, m.HookToken); err != nil || got.ID != m.ID {
 		t.Errorf("MerchantByHookToken = %v, %v", got.ID, err)
 	}
-	if _, err := db.MerchantByHookToken(ctx, "nope"); ErrorCode(err) != ENOTFOUND {
-		t.Errorf("MerchantByHookToken(unknown): %v, want %s", err, ENOTFOUND)
+	if _, err := db.MerchantByHookToken(ctx, "nope"); store.ErrorCode(err) != store.ENOTFOUND {
+		t.Errorf("MerchantByHookToken(unknown): %v, want %s", err, store.ENOTFOUND)
 	}
-	if _, err := db.Merchant(ctx, "mer_nope"); ErrorCode(err) != ENOTFOUND {
-		t.Errorf("Merchant(unknown): %v, want %s", err, ENOTFOUND)
+	if _, err := db.Merchant(ctx, "mer_nope"); store.ErrorCode(err) != store.ENOTFOUND {
+		t.Errorf("Merchant(unknown): %v, want %s", err, store.ENOTFOUND)
 	}
 
 	// Two merchants never share keys or tokens.
@@ -77,7 +79,7 @@ func TestCreateMerchant(t *testing.T) {
 func TestMerchantWithoutProviders(t *testing.T) {
 	db := newTestDB(t, newFakeClock().Now)
 	ctx := context.Background()
-	m, err := db.CreateMerchant(ctx, NewMerchant{Name: "bare"})
+	m, err := db.CreateMerchant(ctx, store.NewMerchant{Name: "bare"})
 	if err != nil {
 		t.Fatalf("CreateMerchant: %v", err)
 	}
@@ -94,7 +96,7 @@ func TestMerchantWithoutProviders(t *testing.T) {
 // files themselves, for the API key and the provider credentials.
 func TestSecretsNotStoredInClear(t *testing.T) {
 	dir := t.TempDir()
-	db := openTestDB(t, filepath.Join(dir, "paysync.db"), Options{MasterKey: testMasterKey, Now: newFakeClock().Now})
+	db := openTestDB(t, filepath.Join(dir, "paysync.db"), store.Options{MasterKey: testMasterKey, Now: newFakeClock().Now})
 	m := newTestMerchant(t, db)
 	secrets := map[string]string{
 		"api key":              m.APIKey,
@@ -177,9 +179,9 @@ func TestMerchantSecretsRoundTrip(t *testing.T) {
 	if secret != m.WebhookSecret {
 		t.Errorf("webhook secret = %q, want %q", secret, m.WebhookSecret)
 	}
-	wantPU := PayUnitAccount{BaseURL: "https://gateway.payunit.net", Mode: "live",
+	wantPU := store.PayUnitAccount{BaseURL: "https://gateway.payunit.net", Mode: "live",
 		APIUser: "pu-user", APIPassword: "pu-password-s3cret", APIKey: "live_pu_key_123"}
-	wantAZ := AzotteAccount{BaseURL: "https://acme.sandbox.azotte.com/api/v1",
+	wantAZ := store.AzotteAccount{BaseURL: "https://acme.sandbox.azotte.com/api/v1",
 		TenantID: "e2a1c7b2-0000-4000-8000-000000000001", APIKey: "sk_dev_azotte_456"}
 	if got.PayUnit == nil || *got.PayUnit != wantPU {
 		t.Errorf("PayUnit = %+v, want %+v", got.PayUnit, wantPU)
@@ -190,8 +192,8 @@ func TestMerchantSecretsRoundTrip(t *testing.T) {
 	if got.ID != m.ID || got.Name != m.Name {
 		t.Errorf("merchant = %+v", got)
 	}
-	if _, _, err := db.MerchantSecrets(ctx, "mer_nope"); ErrorCode(err) != ENOTFOUND {
-		t.Errorf("MerchantSecrets(unknown): %v, want %s", err, ENOTFOUND)
+	if _, _, err := db.MerchantSecrets(ctx, "mer_nope"); store.ErrorCode(err) != store.ENOTFOUND {
+		t.Errorf("MerchantSecrets(unknown): %v, want %s", err, store.ENOTFOUND)
 	}
 }
 
@@ -214,7 +216,7 @@ func TestSealedSecretsBoundToMerchant(t *testing.T) {
 func TestMasterKey(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "paysync.db")
-	db := openTestDB(t, path, Options{MasterKey: testMasterKey, Now: newFakeClock().Now})
+	db := openTestDB(t, path, store.Options{MasterKey: testMasterKey, Now: newFakeClock().Now})
 	m := newTestMerchant(t, db)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -222,7 +224,7 @@ func TestMasterKey(t *testing.T) {
 
 	t.Run("different key", func(t *testing.T) {
 		other := bytes.Repeat([]byte{7}, 32)
-		db := openTestDB(t, path, Options{MasterKey: other})
+		db := openTestDB(t, path, store.Options{MasterKey: other})
 		if _, err := db.Merchant(ctx, m.ID); err != nil {
 			t.Fatalf("Merchant (no secrets needed): %v", err)
 		}
@@ -235,12 +237,12 @@ func TestMasterKey(t *testing.T) {
 		}
 	})
 	t.Run("no key", func(t *testing.T) {
-		db := openTestDB(t, path, Options{})
-		if _, _, err := db.MerchantSecrets(ctx, m.ID); ErrorCode(err) != ECONFIG {
-			t.Errorf("MerchantSecrets without master key: %v, want %s", err, ECONFIG)
+		db := openTestDB(t, path, store.Options{})
+		if _, _, err := db.MerchantSecrets(ctx, m.ID); store.ErrorCode(err) != store.ECONFIG {
+			t.Errorf("MerchantSecrets without master key: %v, want %s", err, store.ECONFIG)
 		}
-		_, err := db.CreateMerchant(ctx, NewMerchant{Name: "x"})
-		wantCode(t, err, ECONFIG)
+		_, err := db.CreateMerchant(ctx, store.NewMerchant{Name: "x"})
+		wantCode(t, err, store.ECONFIG)
 		// Nothing was stored.
 		var n int
 		if err := db.read.QueryRow(`SELECT count(*) FROM merchants`).Scan(&n); err != nil || n != 1 {
@@ -252,7 +254,7 @@ func TestMasterKey(t *testing.T) {
 		}
 	})
 	t.Run("same key again", func(t *testing.T) {
-		db := openTestDB(t, path, Options{MasterKey: testMasterKey})
+		db := openTestDB(t, path, store.Options{MasterKey: testMasterKey})
 		if _, secret, err := db.MerchantSecrets(ctx, m.ID); err != nil || secret != m.WebhookSecret {
 			t.Errorf("MerchantSecrets with the right key after reopen: %q, %v", secret, err)
 		}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/store"
 )
 
 func TestGroupCommitConcurrentNotifications(t *testing.T) {
@@ -18,10 +20,10 @@ func TestGroupCommitConcurrentNotifications(t *testing.T) {
 	const n = 200
 	var wg sync.WaitGroup
 	errs := make([]error, n)
-	recs := make([]RecordedNotification, n)
+	recs := make([]store.RecordedNotification, n)
 	for i := range n {
 		wg.Go(func() {
-			recs[i], errs[i] = db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit,
+			recs[i], errs[i] = db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit,
 				TransactionID: fmt.Sprint("txn-", i), Body: []byte(fmt.Sprint(i))})
 		})
 	}
@@ -64,7 +66,7 @@ func TestGroupCommitConcurrentNotifications(t *testing.T) {
 
 // holdWriter makes the writer run a write that waits for release, so the
 // writes submitted meanwhile queue up and are committed as one batch.
-func holdWriter(t *testing.T, db *DB) (release func(), held <-chan error) {
+func holdWriter(t *testing.T, db *testDB) (release func(), held <-chan error) {
 	t.Helper()
 	started := make(chan struct{})
 	gate := make(chan struct{})
@@ -85,7 +87,7 @@ func insertProbe(tx *sql.Tx, name string) error {
 	return err
 }
 
-func probeExists(t *testing.T, db *DB, name string) bool {
+func probeExists(t *testing.T, db *testDB, name string) bool {
 	t.Helper()
 	var n int
 	if err := db.read.QueryRow(`SELECT count(*) FROM schema_migrations WHERE name = ?`, "probe-"+name).Scan(&n); err != nil {
@@ -126,7 +128,7 @@ func TestGroupCommitFailingWriteIsolated(t *testing.T) {
 			})
 		})
 	}
-	waitFor(t, "all writes queued", func() bool { return len(db.w.reqs) == n })
+	waitFor(t, "all writes queued", func() bool { return len(db.b.w.reqs) == n })
 	release()
 	wg.Wait()
 	if err := <-held; err != nil {
@@ -217,7 +219,7 @@ func TestExecAfterCloseFails(t *testing.T) {
 			t.Fatalf("exec %d after Close = %v, want errClosed", i, err)
 		}
 	}
-	if _, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit}); !errors.Is(err, errClosed) {
+	if _, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit}); !errors.Is(err, errClosed) {
 		t.Fatalf("RecordNotification after Close = %v, want errClosed", err)
 	}
 	if ctx.Err() != nil {
@@ -228,18 +230,18 @@ func TestExecAfterCloseFails(t *testing.T) {
 // Close lets a queued write commit before the writer ends.
 func TestCloseDrainsQueuedWrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "paysync.db")
-	db := openTestDB(t, path, Options{Now: newFakeClock().Now})
+	db := openTestDB(t, path, store.Options{Now: newFakeClock().Now})
 	release, held := holdWriter(t, db)
 	queued := make(chan error, 1)
 	go func() {
 		queued <- db.exec(context.Background(), func(tx *sql.Tx) error { return insertProbe(tx, "queued") })
 	}()
-	waitFor(t, "write queued", func() bool { return len(db.w.reqs) == 1 })
+	waitFor(t, "write queued", func() bool { return len(db.b.w.reqs) == 1 })
 	closed := make(chan error, 1)
 	go func() { closed <- db.Close() }()
 	waitFor(t, "close started", func() bool {
 		select {
-		case <-db.w.quit:
+		case <-db.b.w.quit:
 			return true
 		default:
 			return false
@@ -256,7 +258,7 @@ func TestCloseDrainsQueuedWrites(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	// Read the file again to see the write is durable.
-	db2 := openTestDB(t, path, Options{})
+	db2 := openTestDB(t, path, store.Options{})
 	if !probeExists(t, db2, "queued") {
 		t.Fatal("write acknowledged before Close is not in the database")
 	}
@@ -271,10 +273,10 @@ func TestExecContextBoundsOnlyTheQueueWait(t *testing.T) {
 	release, held := holdWriter(t, db)
 	defer func() { release(); <-held }()
 	var wg sync.WaitGroup
-	for range cap(db.w.reqs) {
+	for range cap(db.b.w.reqs) {
 		wg.Go(func() { db.exec(context.Background(), func(tx *sql.Tx) error { return nil }) })
 	}
-	waitFor(t, "queue full", func() bool { return len(db.w.reqs) == cap(db.w.reqs) })
+	waitFor(t, "queue full", func() bool { return len(db.b.w.reqs) == cap(db.b.w.reqs) })
 	if err := db.exec(ctx, func(tx *sql.Tx) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Fatalf("exec with a cancelled context and a full queue = %v, want context.Canceled", err)
 	}

@@ -1,9 +1,11 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/store"
 )
 
 func TestSeedPendingCheckoutsAreClaimableInDueOrder(t *testing.T) {
@@ -14,7 +16,7 @@ func TestSeedPendingCheckoutsAreClaimableInDueOrder(t *testing.T) {
 	base := clock.Now()
 	// Due times in reverse order of insertion, spanning two seed batches.
 	const n = 10005
-	ids, err := db.SeedPendingCheckouts(ctx, m.ID, "seed", n, func(i int) time.Time { return base.Add(-time.Duration(i) * time.Millisecond) })
+	ids, err := db.b.SeedPendingCheckouts(ctx, m.ID, "seed", n, func(i int) time.Time { return base.Add(-time.Duration(i) * time.Millisecond) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,16 +32,16 @@ func TestSeedPendingCheckoutsAreClaimableInDueOrder(t *testing.T) {
 		t.Fatalf("claimed %v, want the two earliest due %s, %s", got, ids[n-1], ids[n-2])
 	}
 	c, err := db.Checkout(ctx, m.ID, ids[0])
-	if err != nil || c.State != StatePending || c.Reference != "seed-0" || c.Version != 1 {
+	if err != nil || c.State != store.StatePending || c.Reference != "seed-0" || c.Version != 1 {
 		t.Fatalf("seeded checkout = %+v, %v", c, err)
 	}
-	if cnt, err := db.CountNotifications(ctx); err != nil || cnt != 0 {
+	if cnt, err := db.b.CountNotifications(ctx); err != nil || cnt != 0 {
 		t.Fatalf("CountNotifications = %d, %v; want 0", cnt, err)
 	}
-	if _, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, TransactionID: "seed-0"}); err != nil {
+	if _, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit, TransactionID: "seed-0"}); err != nil {
 		t.Fatal(err)
 	}
-	if cnt, err := db.CountNotifications(ctx); err != nil || cnt != 1 {
+	if cnt, err := db.b.CountNotifications(ctx); err != nil || cnt != 1 {
 		t.Fatalf("CountNotifications = %d, %v; want 1", cnt, err)
 	}
 }

@@ -1,19 +1,21 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/paysync/paysync/store"
 )
 
 // changeLog records what OnChange announced.
 type changeLog struct {
 	mu   sync.Mutex
-	seen []Checkout
+	seen []store.Checkout
 }
 
-func (l *changeLog) add(c Checkout) {
+func (l *changeLog) add(c store.Checkout) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.seen = append(l.seen, c)
@@ -34,7 +36,7 @@ func (l *changeLog) versions(id string) []int64 {
 func TestOnChangeAnnouncesCommittedVersions(t *testing.T) {
 	clock := newFakeClock()
 	var log changeLog
-	db := openTestDB(t, filepath.Join(t.TempDir(), "paysync.db"), Options{MasterKey: testMasterKey, Now: clock.Now, OnChange: log.add})
+	db := openTestDB(t, filepath.Join(t.TempDir(), "paysync.db"), store.Options{MasterKey: testMasterKey, Now: clock.Now, OnChange: log.add})
 	ctx := context.Background()
 	m := newTestMerchant(t, db)
 
@@ -46,13 +48,13 @@ func TestOnChangeAnnouncesCommittedVersions(t *testing.T) {
 		t.Fatalf("repeat registration: created=%v err=%v", created, err)
 	}
 	pending := successFor(c)
-	pending.State, pending.ProviderStatus = StatePending, "PENDING"
+	pending.State, pending.ProviderStatus = store.StatePending, "PENDING"
 	first, err := db.Apply(ctx, pending) // provider_status appears: version 2
 	if err != nil {
 		t.Fatal(err)
 	}
 	again := successFor(first)
-	again.State, again.ProviderStatus = StatePending, "PENDING"
+	again.State, again.ProviderStatus = store.StatePending, "PENDING"
 	second, err := db.Apply(ctx, again) // nothing visible changes
 	if err != nil || second.Version != first.Version {
 		t.Fatalf("unchanged Apply: version %d -> %d, %v", first.Version, second.Version, err)

@@ -1,14 +1,16 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/store"
 )
 
 // queryPlan returns SQLite's plan for q (arguments all NULL).
-func queryPlan(t *testing.T, db *DB, q string, nargs int) string {
+func queryPlan(t *testing.T, db *testDB, q string, nargs int) string {
 	t.Helper()
 	rows, err := db.read.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+q, make([]any, nargs)...)
 	if err != nil {
@@ -71,7 +73,7 @@ func TestRecordNotificationWokeOnlyWhenCheckable(t *testing.T) {
 		matched   bool
 		wantWoken bool
 	}{{"ref-settled", true, false}, {"ref-pending", true, true}, {"ref-unknown", false, false}} {
-		rec, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, TransactionID: tc.ref})
+		rec, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit, TransactionID: tc.ref})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/store"
 )
 
 func TestRegisterCheckout(t *testing.T) {
@@ -22,9 +24,9 @@ func TestRegisterCheckout(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("RegisterCheckout = %v, %v; want created", created, err)
 	}
-	if !strings.HasPrefix(c.ID, "chk_") || c.Token == "" || c.MerchantID != m.ID || c.Provider != ProviderPayUnit ||
+	if !strings.HasPrefix(c.ID, "chk_") || c.Token == "" || c.MerchantID != m.ID || c.Provider != store.ProviderPayUnit ||
 		c.Reference != in.Reference || c.ProviderRef != "" || c.Amount != "10" || c.Currency != "XAF" ||
-		c.SuccessURL != in.SuccessURL || c.CancelURL != in.CancelURL || c.State != StatePending ||
+		c.SuccessURL != in.SuccessURL || c.CancelURL != in.CancelURL || c.State != store.StatePending ||
 		c.Version != 1 || c.Anomaly != nil || c.Action != nil || c.ResolvedBy != "" ||
 		c.CallbackReceivedAt != nil || c.LastCheckedAt != nil {
 		t.Fatalf("registered checkout = %+v", c)
@@ -35,7 +37,7 @@ func TestRegisterCheckout(t *testing.T) {
 	if !c.CreatedAt.Equal(clock.Now()) || !c.UpdatedAt.Equal(clock.Now()) {
 		t.Errorf("CreatedAt, UpdatedAt = %v, %v; want %v", c.CreatedAt, c.UpdatedAt, clock.Now())
 	}
-	if got := mustEventTypes(t, db, m.ID, c.ID); len(got) != 1 || got[0] != EventRegistered {
+	if got := mustEventTypes(t, db, m.ID, c.ID); len(got) != 1 || got[0] != store.EventRegistered {
 		t.Errorf("events = %v, want [registered]", got)
 	}
 	if got, err := db.CheckoutByToken(ctx, c.Token); err != nil || got.ID != c.ID {
@@ -51,18 +53,18 @@ func TestRegisterCheckout(t *testing.T) {
 		t.Fatalf("second RegisterCheckout = %s created=%v, %v; want %s created=false", got.ID, created, err, c.ID)
 	}
 
-	conflicts := map[string]func(*NewCheckout){
-		"amount":      func(n *NewCheckout) { n.Amount = "11" },
-		"currency":    func(n *NewCheckout) { n.Currency = "EUR" },
-		"success_url": func(n *NewCheckout) { n.SuccessURL = "https://shop.example/other" },
-		"cancel_url":  func(n *NewCheckout) { n.CancelURL = "" },
+	conflicts := map[string]func(*store.NewCheckout){
+		"amount":      func(n *store.NewCheckout) { n.Amount = "11" },
+		"currency":    func(n *store.NewCheckout) { n.Currency = "EUR" },
+		"success_url": func(n *store.NewCheckout) { n.SuccessURL = "https://shop.example/other" },
+		"cancel_url":  func(n *store.NewCheckout) { n.CancelURL = "" },
 	}
 	for name, f := range conflicts {
 		n := in
 		f(&n)
 		_, _, err := db.RegisterCheckout(ctx, n)
-		if ErrorCode(err) != ECONFLICT {
-			t.Errorf("%s differs: err = %v, want %s", name, err, ECONFLICT)
+		if store.ErrorCode(err) != store.ECONFLICT {
+			t.Errorf("%s differs: err = %v, want %s", name, err, store.ECONFLICT)
 		}
 	}
 
@@ -74,7 +76,7 @@ func TestRegisterCheckout(t *testing.T) {
 	}
 	// ... and so may another provider.
 	az := in
-	az.Provider = ProviderAzotte
+	az.Provider = store.ProviderAzotte
 	if ac := mustRegister(t, db, az); ac.ID == c.ID {
 		t.Fatal("azotte registration got the payunit checkout")
 	}
@@ -88,17 +90,17 @@ func TestRegisterCheckout(t *testing.T) {
 func TestRegisterCheckoutInvalid(t *testing.T) {
 	db := newTestDB(t, newFakeClock().Now)
 	m := newTestMerchant(t, db)
-	for name, f := range map[string]func(*NewCheckout){
-		"zero amount":     func(n *NewCheckout) { n.Amount = "0" },
-		"float amount":    func(n *NewCheckout) { n.Amount = "1e3" },
-		"no identity":     func(n *NewCheckout) { n.Reference, n.ProviderRef = "", "" },
-		"negative amount": func(n *NewCheckout) { n.Amount = "-10" },
+	for name, f := range map[string]func(*store.NewCheckout){
+		"zero amount":     func(n *store.NewCheckout) { n.Amount = "0" },
+		"float amount":    func(n *store.NewCheckout) { n.Amount = "1e3" },
+		"no identity":     func(n *store.NewCheckout) { n.Reference, n.ProviderRef = "", "" },
+		"negative amount": func(n *store.NewCheckout) { n.Amount = "-10" },
 	} {
 		in := newPayUnitCheckout(m, "ref", time.Time{})
 		f(&in)
 		_, _, err := db.RegisterCheckout(context.Background(), in)
-		if ErrorCode(err) != EINVALID {
-			t.Errorf("%s: err = %v, want %s", name, err, EINVALID)
+		if store.ErrorCode(err) != store.EINVALID {
+			t.Errorf("%s: err = %v, want %s", name, err, store.EINVALID)
 		}
 	}
 }
@@ -108,7 +110,7 @@ func TestRegisterCheckoutByProviderRef(t *testing.T) {
 	db := newTestDB(t, clock.Now)
 	ctx := context.Background()
 	m := newTestMerchant(t, db)
-	in := NewCheckout{MerchantID: m.ID, Provider: ProviderAzotte, ProviderRef: "TRK-1", Amount: "5.5", Currency: "EUR", FirstCheckAt: clock.Now()}
+	in := store.NewCheckout{MerchantID: m.ID, Provider: store.ProviderAzotte, ProviderRef: "TRK-1", Amount: "5.5", Currency: "EUR", FirstCheckAt: clock.Now()}
 	c := mustRegister(t, db, in)
 	if c.Reference != "" || c.ProviderRef != "TRK-1" || c.Amount != "5.5" {
 		t.Fatalf("checkout = %+v", c)
@@ -119,8 +121,8 @@ func TestRegisterCheckoutByProviderRef(t *testing.T) {
 	}
 	in.Amount = "5.50"
 	in.Currency = "XAF"
-	if _, _, err := db.RegisterCheckout(ctx, in); ErrorCode(err) != ECONFLICT {
-		t.Fatalf("different currency: %v, want %s", err, ECONFLICT)
+	if _, _, err := db.RegisterCheckout(ctx, in); store.ErrorCode(err) != store.ECONFLICT {
+		t.Fatalf("different currency: %v, want %s", err, store.ECONFLICT)
 	}
 }
 
@@ -142,8 +144,8 @@ func TestRegisterCheckoutIdempotencyKey(t *testing.T) {
 	// The same key with another body is a conflict, not a second checkout.
 	changed := in
 	changed.Reference, changed.Amount = "ref-2", "20"
-	if _, _, err := db.RegisterCheckout(ctx, changed); ErrorCode(err) != ECONFLICT {
-		t.Fatalf("same key, other body: %v, want %s", err, ECONFLICT)
+	if _, _, err := db.RegisterCheckout(ctx, changed); store.ErrorCode(err) != store.ECONFLICT {
+		t.Fatalf("same key, other body: %v, want %s", err, store.ECONFLICT)
 	}
 	// Another key for another checkout is a new checkout.
 	fresh := in
@@ -198,18 +200,18 @@ func TestCheckoutOfAnotherMerchantIsNotFound(t *testing.T) {
 	}
 	_, errOther := db.Checkout(ctx, b.ID, c.ID)
 	_, errUnknown := db.Checkout(ctx, b.ID, "chk_unknown")
-	wantCode(t, errOther, ENOTFOUND)
-	wantCode(t, errUnknown, ENOTFOUND)
-	if ErrorMessage(errOther) != ErrorMessage(errUnknown) {
-		t.Errorf("another merchant's checkout (%q) is distinguishable from an unknown one (%q)", ErrorMessage(errOther), ErrorMessage(errUnknown))
+	wantCode(t, errOther, store.ENOTFOUND)
+	wantCode(t, errUnknown, store.ENOTFOUND)
+	if store.ErrorMessage(errOther) != store.ErrorMessage(errUnknown) {
+		t.Errorf("another merchant's checkout (%q) is distinguishable from an unknown one (%q)", store.ErrorMessage(errOther), store.ErrorMessage(errUnknown))
 	}
-	if _, err := db.Events(ctx, b.ID, c.ID); ErrorCode(err) != ENOTFOUND {
-		t.Errorf("Events of another merchant's checkout: %v, want %s", err, ENOTFOUND)
+	if _, err := db.Events(ctx, b.ID, c.ID); store.ErrorCode(err) != store.ENOTFOUND {
+		t.Errorf("Events of another merchant's checkout: %v, want %s", err, store.ENOTFOUND)
 	}
-	if _, err := db.RequestCheck(ctx, b.ID, c.ID); ErrorCode(err) != ENOTFOUND {
-		t.Errorf("RequestCheck of another merchant's checkout: %v, want %s", err, ENOTFOUND)
+	if _, err := db.RequestCheck(ctx, b.ID, c.ID); store.ErrorCode(err) != store.ENOTFOUND {
+		t.Errorf("RequestCheck of another merchant's checkout: %v, want %s", err, store.ENOTFOUND)
 	}
-	if list, _, err := db.ListCheckouts(ctx, b.ID, CheckoutFilter{}); err != nil || len(list) != 0 {
+	if list, _, err := db.ListCheckouts(ctx, b.ID, store.CheckoutFilter{}); err != nil || len(list) != 0 {
 		t.Errorf("ListCheckouts(other merchant) = %d, %v; want 0", len(list), err)
 	}
 }
@@ -224,7 +226,7 @@ func TestListCheckoutsPagination(t *testing.T) {
 		want = append([]string{c.ID}, want...)
 		clock.Advance(time.Second)
 	}
-	got := listAll(t, db, m.ID, CheckoutFilter{Limit: 2}, 3)
+	got := listAll(t, db, m.ID, store.CheckoutFilter{Limit: 2}, 3)
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("pages = %v, want %v (newest first)", got, want)
 	}
@@ -240,7 +242,7 @@ func TestListCheckoutsPaginationSameInstant(t *testing.T) {
 	for i := range 7 {
 		ids[mustRegister(t, db, newPayUnitCheckout(m, fmt.Sprintf("ref-%d", i), clock.Now())).ID] = true
 	}
-	got := listAll(t, db, m.ID, CheckoutFilter{Limit: 3}, 3)
+	got := listAll(t, db, m.ID, store.CheckoutFilter{Limit: 3}, 3)
 	if len(got) != 7 {
 		t.Fatalf("listed %d checkouts, want 7: %v", len(got), got)
 	}
@@ -256,7 +258,7 @@ func TestListCheckoutsPaginationSameInstant(t *testing.T) {
 }
 
 // listAll follows the cursor to the end, checking the number of pages.
-func listAll(t *testing.T, db *DB, merchantID string, f CheckoutFilter, wantPages int) []string {
+func listAll(t *testing.T, db *testDB, merchantID string, f store.CheckoutFilter, wantPages int) []string {
 	t.Helper()
 	var ids []string
 	seen := map[string]bool{}
@@ -319,22 +321,22 @@ func TestListCheckoutsFilters(t *testing.T) {
 			claimSeq = cl.ClaimSeq
 		}
 	}
-	if _, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, ClaimSeq: claimSeq, Checked: true, State: StateSucceeded,
-		ProviderStatus: "SUCCESS", Amount: "10", Currency: "XAF", ResolvedBy: SourcePoll}); err != nil {
+	if _, err := db.Apply(ctx, store.Observation{CheckoutID: c.ID, Version: c.Version, ClaimSeq: claimSeq, Checked: true, State: store.StateSucceeded,
+		ProviderStatus: "SUCCESS", Amount: "10", Currency: "XAF", ResolvedBy: store.SourcePoll}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 
 	for _, tt := range []struct {
-		f    CheckoutFilter
+		f    store.CheckoutFilter
 		want []string
 	}{
-		{CheckoutFilter{}, []string{c.ID, b.ID, a.ID}},
-		{CheckoutFilter{Reference: "ref-a"}, []string{a.ID}},
-		{CheckoutFilter{ProviderRef: "PU_b"}, []string{b.ID}},
-		{CheckoutFilter{State: StateSucceeded}, []string{c.ID}},
-		{CheckoutFilter{State: StatePending}, []string{b.ID, a.ID}},
-		{CheckoutFilter{State: StatePending, Reference: "ref-c"}, nil},
-		{CheckoutFilter{Reference: "nope"}, nil},
+		{store.CheckoutFilter{}, []string{c.ID, b.ID, a.ID}},
+		{store.CheckoutFilter{Reference: "ref-a"}, []string{a.ID}},
+		{store.CheckoutFilter{ProviderRef: "PU_b"}, []string{b.ID}},
+		{store.CheckoutFilter{State: store.StateSucceeded}, []string{c.ID}},
+		{store.CheckoutFilter{State: store.StatePending}, []string{b.ID, a.ID}},
+		{store.CheckoutFilter{State: store.StatePending, Reference: "ref-c"}, nil},
+		{store.CheckoutFilter{Reference: "nope"}, nil},
 	} {
 		list, next, err := db.ListCheckouts(ctx, m.ID, tt.f)
 		if err != nil {
@@ -359,9 +361,9 @@ func TestListCheckoutsBadCursor(t *testing.T) {
 		base64.RawURLEncoding.EncodeToString([]byte("notanumber|chk_1")),
 		base64.StdEncoding.EncodeToString([]byte("12|chk_1")) + "==",
 	} {
-		_, _, err := db.ListCheckouts(context.Background(), m.ID, CheckoutFilter{Cursor: cursor})
-		if ErrorCode(err) != EINVALID {
-			t.Errorf("cursor %q: err = %v, want %s", cursor, err, EINVALID)
+		_, _, err := db.ListCheckouts(context.Background(), m.ID, store.CheckoutFilter{Cursor: cursor})
+		if store.ErrorCode(err) != store.EINVALID {
+			t.Errorf("cursor %q: err = %v, want %s", cursor, err, store.EINVALID)
 		}
 	}
 }
@@ -377,19 +379,19 @@ func TestRequestCheck(t *testing.T) {
 	if err != nil {
 		t.Fatalf("BrowserReturned: %v", err)
 	}
-	if got.NextCheckAt == nil || !got.NextCheckAt.Equal(clock.Now()) || got.WakeReason != SourceBrowserReturn ||
+	if got.NextCheckAt == nil || !got.NextCheckAt.Equal(clock.Now()) || got.WakeReason != store.SourceBrowserReturn ||
 		got.WakeSeq != c.WakeSeq+1 || got.Version != c.Version {
 		t.Errorf("after RequestCheck: next %v reason %q seq %d version %d", got.NextCheckAt, got.WakeReason, got.WakeSeq, got.Version)
 	}
 	types := mustEventTypes(t, db, m.ID, c.ID)
-	if strings.Join(types, ",") != EventRegistered+","+EventBrowserReturned {
+	if strings.Join(types, ",") != store.EventRegistered+","+store.EventBrowserReturned {
 		t.Errorf("events = %v", types)
 	}
 	if _, err := db.RequestCheck(ctx, m.ID, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	types = mustEventTypes(t, db, m.ID, c.ID)
-	if types[len(types)-1] != EventRefreshRequested {
+	if types[len(types)-1] != store.EventRefreshRequested {
 		t.Errorf("events = %v, want refresh_requested last", types)
 	}
 }

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/store"
 )
 
 func TestOpenSetsPragmasOnWriteConnection(t *testing.T) {
@@ -68,7 +70,7 @@ func TestReopenKeepsDataAndSkipsMigrations(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "paysync.db")
 	first := newFakeClock()
-	db := openTestDB(t, path, Options{MasterKey: testMasterKey, Now: first.Now})
+	db := openTestDB(t, path, store.Options{MasterKey: testMasterKey, Now: first.Now})
 	m := newTestMerchant(t, db)
 	c := mustRegister(t, db, newPayUnitCheckout(m, "ref-1", first.Now()))
 	want, err := migrationCount()
@@ -81,7 +83,7 @@ func TestReopenKeepsDataAndSkipsMigrations(t *testing.T) {
 
 	second := newFakeClock()
 	second.Advance(24 * time.Hour)
-	db2 := openTestDB(t, path, Options{MasterKey: testMasterKey, Now: second.Now})
+	db2 := openTestDB(t, path, store.Options{MasterKey: testMasterKey, Now: second.Now})
 	if err := db2.Ping(ctx); err != nil {
 		t.Fatalf("Ping after reopen: %v", err)
 	}
@@ -130,9 +132,9 @@ func TestOpenRejectsBadInput(t *testing.T) {
 	if _, err := Open(ctx, "", Options{}); err == nil {
 		t.Error("Open(\"\") = nil error")
 	}
-	if db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{MasterKey: []byte("short")}); err == nil {
+	if db, err := OpenStore(ctx, filepath.Join(t.TempDir(), "x.db"), store.Options{MasterKey: []byte("short")}); err == nil {
 		db.Close()
-		t.Error("Open with a 5-byte master key = nil error")
+		t.Error("OpenStore with a 5-byte master key = nil error")
 	}
 }
 
@@ -147,7 +149,7 @@ func TestNowIsUTCFromInjectedClock(t *testing.T) {
 func TestOpenPathWithURISpecialCharacters(t *testing.T) {
 	for _, name := range []string{"a b.db", "a#b.db", "a?b.db", "a%20b.db"} {
 		path := filepath.Join(t.TempDir(), name)
-		db := openTestDB(t, path, Options{MasterKey: testMasterKey})
+		db := openTestDB(t, path, store.Options{MasterKey: testMasterKey})
 		newTestMerchant(t, db)
 		if err := db.Close(); err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -137,11 +137,11 @@ func runSafely(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
 // exec runs fn in the writer's next transaction and returns once that
 // transaction has committed (or fn failed). The context bounds only the wait
 // for a place in the queue: once queued, the write runs to completion.
-func (db *DB) exec(ctx context.Context, fn func(*sql.Tx) error) error {
+func (b *Backend) exec(ctx context.Context, fn func(*sql.Tx) error) error {
 	req := writeReq{fn: fn, done: make(chan error, 1)}
 	select {
-	case db.w.reqs <- req:
-	case <-db.w.quit:
+	case b.w.reqs <- req:
+	case <-b.w.quit:
 		return errClosed
 	case <-ctx.Done():
 		return ctx.Err()
@@ -149,7 +149,7 @@ func (db *DB) exec(ctx context.Context, fn func(*sql.Tx) error) error {
 	select {
 	case err := <-req.done:
 		return err
-	case <-db.w.done:
+	case <-b.w.done:
 		select {
 		case err := <-req.done:
 			return err

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/store"
 )
 
 func TestClaimDue(t *testing.T) {
@@ -64,7 +66,7 @@ func TestClaimDue(t *testing.T) {
 	}
 }
 
-func ids(cs []Checkout) []string {
+func ids(cs []store.Checkout) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.ID
@@ -73,7 +75,7 @@ func ids(cs []Checkout) []string {
 }
 
 // claimOne registers a due checkout and claims it (with whatever else is due).
-func claimOne(t *testing.T, db *DB, m CreatedMerchant, ref string) Checkout {
+func claimOne(t *testing.T, db *testDB, m store.CreatedMerchant, ref string) store.Checkout {
 	t.Helper()
 	c := mustRegister(t, db, newPayUnitCheckout(m, ref, db.Now()))
 	claimed, err := db.ClaimDue(context.Background(), 100, time.Minute)
@@ -86,12 +88,12 @@ func claimOne(t *testing.T, db *DB, m CreatedMerchant, ref string) Checkout {
 		}
 	}
 	t.Fatalf("ClaimDue = %v, want %s among them", ids(claimed), c.ID)
-	return Checkout{}
+	return store.Checkout{}
 }
 
-func successFor(c Checkout) Observation {
-	return Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
-		State: StateSucceeded, ProviderStatus: "SUCCESS", Amount: "10.00", Currency: "XAF", ResolvedBy: SourcePoll, Attempts: 1}
+func successFor(c store.Checkout) store.Observation {
+	return store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
+		State: store.StateSucceeded, ProviderStatus: "SUCCESS", Amount: "10.00", Currency: "XAF", ResolvedBy: store.SourcePoll, Attempts: 1}
 }
 
 func TestApplySettles(t *testing.T) {
@@ -109,8 +111,8 @@ func TestApplySettles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, x := range []Checkout{got, stored} {
-		if x.State != StateSucceeded || x.Version != c.Version+1 || x.ResolvedBy != SourcePoll || x.NextCheckAt != nil ||
+	for _, x := range []store.Checkout{got, stored} {
+		if x.State != store.StateSucceeded || x.Version != c.Version+1 || x.ResolvedBy != store.SourcePoll || x.NextCheckAt != nil ||
 			x.ProviderStatus != "SUCCESS" || x.LastCheckedAt == nil || !x.LastCheckedAt.Equal(clock.Now()) || !x.UpdatedAt.Equal(clock.Now()) {
 			t.Errorf("after Apply: %+v", x)
 		}
@@ -123,8 +125,8 @@ func TestApplySettles(t *testing.T) {
 	if strings.Join(types, ",") != "registered,status_checked,state_changed" {
 		t.Errorf("events = %v", types)
 	}
-	if _, err := db.Apply(ctx, Observation{CheckoutID: "chk_nope", Version: 1}); ErrorCode(err) != ENOTFOUND {
-		t.Errorf("Apply(unknown) = %v, want %s", err, ENOTFOUND)
+	if _, err := db.Apply(ctx, store.Observation{CheckoutID: "chk_nope", Version: 1}); store.ErrorCode(err) != store.ENOTFOUND {
+		t.Errorf("Apply(unknown) = %v, want %s", err, store.ENOTFOUND)
 	}
 }
 
@@ -138,7 +140,7 @@ func TestApplyStaleVersion(t *testing.T) {
 	stale := successFor(c)
 	stale.Version = c.Version - 1
 	_, err := db.Apply(ctx, stale)
-	if !errors.Is(err, ErrVersionConflict) || ErrorCode(err) != ECONFLICT {
+	if !errors.Is(err, store.ErrVersionConflict) || store.ErrorCode(err) != store.ECONFLICT {
 		t.Fatalf("Apply(stale) = %v, want ErrVersionConflict", err)
 	}
 	// Nothing was written.
@@ -149,7 +151,7 @@ func TestApplyStaleVersion(t *testing.T) {
 		t.Fatalf("Apply: %v", err)
 	}
 	// The same claim can't be applied twice.
-	if _, err := db.Apply(ctx, successFor(c)); !errors.Is(err, ErrVersionConflict) {
+	if _, err := db.Apply(ctx, successFor(c)); !errors.Is(err, store.ErrVersionConflict) {
 		t.Fatalf("Apply twice = %v, want ErrVersionConflict", err)
 	}
 }
@@ -163,13 +165,13 @@ func TestApplyAfterWakeIsDueAgainAtOnce(t *testing.T) {
 
 	// While the provider is being asked, a callback arrives.
 	clock.Advance(time.Second)
-	if _, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, TransactionID: "ref", Status: "SUCCESS"}); err != nil {
+	if _, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit, TransactionID: "ref", Status: "SUCCESS"}); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Second)
 	later := clock.Now().Add(5 * time.Minute)
-	o := Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
-		State: StatePending, ProviderStatus: "PENDING", Attempts: 4, NextCheckAt: &later}
+	o := store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
+		State: store.StatePending, ProviderStatus: "PENDING", Attempts: 4, NextCheckAt: &later}
 	got, err := db.Apply(ctx, o)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
@@ -190,8 +192,8 @@ func TestApplyAfterWakeIsDueAgainAtOnce(t *testing.T) {
 		t.Fatalf("ClaimDue after the wake = %+v, %v", again, err)
 	}
 	// Without a wake, the observation's next check stands.
-	o = Observation{CheckoutID: c.ID, Version: again[0].Version, WakeSeq: again[0].WakeSeq, ClaimSeq: again[0].ClaimSeq, Checked: true,
-		State: StatePending, ProviderStatus: "PENDING", Attempts: 1, NextCheckAt: &later}
+	o = store.Observation{CheckoutID: c.ID, Version: again[0].Version, WakeSeq: again[0].WakeSeq, ClaimSeq: again[0].ClaimSeq, Checked: true,
+		State: store.StatePending, ProviderStatus: "PENDING", Attempts: 1, NextCheckAt: &later}
 	got, err = db.Apply(ctx, o)
 	if err != nil || got.NextCheckAt == nil || !got.NextCheckAt.Equal(later) || got.Attempts != 1 {
 		t.Fatalf("Apply without wake: next %v attempts %d, %v; want %v, 1", got.NextCheckAt, got.Attempts, err, later)
@@ -207,11 +209,11 @@ func TestApplyExpiryUndoneByWake(t *testing.T) {
 	if _, _, err := db.BrowserReturned(ctx, c.Token, 0); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Expire: true})
+	got, err := db.Apply(ctx, store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Expire: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.State != StatePending || got.NextCheckAt == nil || !got.NextCheckAt.Equal(clock.Now()) {
+	if got.State != store.StatePending || got.NextCheckAt == nil || !got.NextCheckAt.Equal(clock.Now()) {
 		t.Errorf("expiry racing a browser return: state %q next %v; want pending, due now", got.State, got.NextCheckAt)
 	}
 	// The log and the version agree with the state kept: no pending→expired.
@@ -223,7 +225,7 @@ func TestApplyExpiryUndoneByWake(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range evs {
-		if e.Type == EventStateChanged {
+		if e.Type == store.EventStateChanged {
 			t.Errorf("event log says %s→%s, but the checkout stayed %s", e.FromState, e.ToState, got.State)
 		}
 	}
@@ -251,7 +253,7 @@ func TestApplyConcurrentSameObservation(t *testing.T) {
 			switch {
 			case err == nil:
 				ok++
-			case errors.Is(err, ErrVersionConflict):
+			case errors.Is(err, store.ErrVersionConflict):
 				conflicts++
 			default:
 				other = append(other, err)
@@ -267,15 +269,15 @@ func TestApplyConcurrentSameObservation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.State != StateSucceeded || got.Version != c.Version+1 {
+	if got.State != store.StateSucceeded || got.Version != c.Version+1 {
 		t.Errorf("after the race: state %q version %d; want succeeded, %d", got.State, got.Version, c.Version+1)
 	}
 	var changes, checks int
 	for _, typ := range mustEventTypes(t, db, m.ID, c.ID) {
 		switch typ {
-		case EventStateChanged:
+		case store.EventStateChanged:
 			changes++
-		case EventStatusChecked:
+		case store.EventStatusChecked:
 			checks++
 		}
 	}
@@ -294,18 +296,18 @@ func TestApplyLearnsProviderRef(t *testing.T) {
 	mustRegister(t, db, held)
 	c := claimOne(t, db, m, "ref")
 
-	o := Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
-		State: StatePending, ProviderStatus: "PENDING", ProviderRef: "PU_1"}
+	o := store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
+		State: store.StatePending, ProviderStatus: "PENDING", ProviderRef: "PU_1"}
 	got, err := db.Apply(ctx, o)
 	if err != nil || got.ProviderRef != "PU_1" {
 		t.Fatalf("Apply = %q, %v; want PU_1 learned", got.ProviderRef, err)
 	}
 	// Now found by it, for lists, callbacks and registrations.
-	list, _, err := db.ListCheckouts(ctx, m.ID, CheckoutFilter{ProviderRef: "PU_1"})
+	list, _, err := db.ListCheckouts(ctx, m.ID, store.CheckoutFilter{ProviderRef: "PU_1"})
 	if err != nil || len(list) != 1 || list[0].ID != c.ID {
 		t.Errorf("ListCheckouts(provider_ref) = %v, %v", ids(list), err)
 	}
-	if rec, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, ProviderCheckoutID: "PU_1"}); err != nil || rec.CheckoutID != c.ID {
+	if rec, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit, ProviderCheckoutID: "PU_1"}); err != nil || rec.CheckoutID != c.ID {
 		t.Errorf("RecordNotification(PU_1) = %+v, %v", rec, err)
 	}
 	in := newPayUnitCheckout(m, "ref", clock.Now())
@@ -314,8 +316,8 @@ func TestApplyLearnsProviderRef(t *testing.T) {
 		t.Errorf("re-register with the learned ref = %s %v %v", same.ID, created, err)
 	}
 	in.ProviderRef = "PU_2"
-	if _, _, err := db.RegisterCheckout(ctx, in); ErrorCode(err) != ECONFLICT {
-		t.Errorf("re-register with another provider_ref: %v, want %s", err, ECONFLICT)
+	if _, _, err := db.RegisterCheckout(ctx, in); store.ErrorCode(err) != store.ECONFLICT {
+		t.Errorf("re-register with another provider_ref: %v, want %s", err, store.ECONFLICT)
 	}
 
 	// A ref another checkout holds is not learned (it would break the unique index).
@@ -326,7 +328,7 @@ func TestApplyLearnsProviderRef(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Apply(taken ref): %v", err)
 	}
-	if got.ProviderRef != "" || got.State != StatePending || got.Anomaly == nil || got.Anomaly.Code != AnomalyReferenceMismatch {
+	if got.ProviderRef != "" || got.State != store.StatePending || got.Anomaly == nil || got.Anomaly.Code != store.AnomalyReferenceMismatch {
 		t.Errorf("Apply(taken ref) = ref %q state %q anomaly %+v; want not learned, pending, reference_mismatch", got.ProviderRef, got.State, got.Anomaly)
 	}
 }
@@ -338,14 +340,14 @@ func TestApplyStoresActionAndAnomaly(t *testing.T) {
 	m := newTestMerchant(t, db)
 	c := claimOne(t, db, m, "ref")
 	later := clock.Now().Add(time.Minute)
-	got, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
-		State: StateActionRequired, ProviderStatus: "PENDING_3DS", NextCheckAt: &later,
-		Action: &Action{Instructions: []byte(`{"url":"https://3ds.example/a"}`)}})
+	got, err := db.Apply(ctx, store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Checked: true,
+		State: store.StateActionRequired, ProviderStatus: "PENDING_3DS", NextCheckAt: &later,
+		Action: &store.Action{Instructions: []byte(`{"url":"https://3ds.example/a"}`)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	stored, _ := db.Checkout(ctx, m.ID, c.ID)
-	if stored.State != StateActionRequired || stored.Action == nil || string(stored.Action.Instructions) != `{"url":"https://3ds.example/a"}` {
+	if stored.State != store.StateActionRequired || stored.Action == nil || string(stored.Action.Instructions) != `{"url":"https://3ds.example/a"}` {
 		t.Fatalf("stored = state %q action %+v", stored.State, stored.Action)
 	}
 	o := successFor(got)
@@ -354,7 +356,7 @@ func TestApplyStoresActionAndAnomaly(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored, _ = db.Checkout(ctx, m.ID, c.ID)
-	if stored.State != StateActionRequired || stored.Anomaly == nil || stored.Anomaly.Code != AnomalyAmountMismatch ||
+	if stored.State != store.StateActionRequired || stored.Anomaly == nil || stored.Anomaly.Code != store.AnomalyAmountMismatch ||
 		!strings.Contains(stored.Anomaly.Detail, "9") {
 		t.Fatalf("stored after amount mismatch = state %q anomaly %+v", stored.State, stored.Anomaly)
 	}
@@ -366,7 +368,7 @@ func TestClaimQueryPlanUsesIndex(t *testing.T) {
 	for i := range 20 {
 		mustRegister(t, db, newPayUnitCheckout(m, fmt.Sprint("ref-", i), db.Now()))
 	}
-	plan, err := db.ClaimQueryPlan(context.Background())
+	plan, err := db.b.ClaimQueryPlan(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,15 +385,15 @@ func TestExpiredCheckoutSettledAfterCallback(t *testing.T) {
 	ctx := context.Background()
 	m := newTestMerchant(t, db)
 	c := claimOne(t, db, m, "ref")
-	exp, err := db.Apply(ctx, Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Expire: true})
-	if err != nil || exp.State != StateExpired || exp.NextCheckAt != nil {
+	exp, err := db.Apply(ctx, store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq, Expire: true})
+	if err != nil || exp.State != store.StateExpired || exp.NextCheckAt != nil {
 		t.Fatalf("expire = %q next %v, %v", exp.State, exp.NextCheckAt, err)
 	}
 	if due, _ := db.ClaimDue(ctx, 10, time.Minute); len(due) != 0 {
 		t.Fatalf("expired checkout claimed: %v", ids(due))
 	}
 	clock.Advance(time.Hour)
-	if _, err := db.RecordNotification(ctx, Notification{MerchantID: m.ID, Provider: ProviderPayUnit, TransactionID: "ref", Status: "SUCCESS"}); err != nil {
+	if _, err := db.RecordNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit, TransactionID: "ref", Status: "SUCCESS"}); err != nil {
 		t.Fatal(err)
 	}
 	due, err := db.ClaimDue(ctx, 10, time.Minute)
@@ -399,9 +401,9 @@ func TestExpiredCheckoutSettledAfterCallback(t *testing.T) {
 		t.Fatalf("ClaimDue after callback = %v, %v", ids(due), err)
 	}
 	o := successFor(due[0])
-	o.ResolvedBy = SourceCallback
+	o.ResolvedBy = store.SourceCallback
 	got, err := db.Apply(ctx, o)
-	if err != nil || got.State != StateSucceeded || got.ResolvedBy != SourceCallback || got.NextCheckAt != nil {
+	if err != nil || got.State != store.StateSucceeded || got.ResolvedBy != store.SourceCallback || got.NextCheckAt != nil {
 		t.Fatalf("Apply = state %q by %q next %v, %v", got.State, got.ResolvedBy, got.NextCheckAt, err)
 	}
 }
@@ -417,11 +419,11 @@ func TestApplyAfterLeaseLostIsRefused(t *testing.T) {
 	if err != nil || len(again) != 1 {
 		t.Fatalf("re-claim = %d, %v", len(again), err)
 	}
-	pending := func(c Checkout) Observation {
-		return Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq,
-			Checked: true, State: StatePending, ProviderStatus: "PENDING", Attempts: 1}
+	pending := func(c store.Checkout) store.Observation {
+		return store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq,
+			Checked: true, State: store.StatePending, ProviderStatus: "PENDING", Attempts: 1}
 	}
-	if _, err := db.Apply(ctx, pending(first)); !errors.Is(err, ErrVersionConflict) {
+	if _, err := db.Apply(ctx, pending(first)); !errors.Is(err, store.ErrVersionConflict) {
 		t.Fatalf("Apply with the lost lease = %v, want ErrVersionConflict", err)
 	}
 	if _, err := db.Apply(ctx, pending(again[0])); err != nil {
@@ -433,7 +435,7 @@ func TestApplyAfterLeaseLostIsRefused(t *testing.T) {
 	}
 	checks := 0
 	for _, e := range evs {
-		if e.Type == EventStatusChecked {
+		if e.Type == store.EventStatusChecked {
 			checks++
 		}
 	}

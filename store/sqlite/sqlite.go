@@ -1,0 +1,193 @@
+// Package sqlite is the embedded store.Backend: one SQLite file in WAL
+// mode with synchronous=FULL, one writer connection fed by a group-commit
+// loop, a pool of read connections, and an exclusive lock on the file so
+// that one process at a time serves it (SQLite is for one box; PostgreSQL
+// is for several instances).
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
+
+	"github.com/paysync/paysync/store"
+)
+
+// Options configures Open. Zero values take defaults.
+type Options struct {
+	// MaxBatch bounds how many writes share one commit (group commit; 128).
+	MaxBatch int
+	// BusyTimeout is how long a connection waits on a lock (5s).
+	BusyTimeout time.Duration
+	// Now is the clock for the migrations' bookkeeping and the recovery of
+	// leases at open; time.Now by default.
+	Now func() time.Time
+}
+
+// Backend is paysync's SQLite database.
+type Backend struct {
+	path  string
+	write *sql.DB
+	read  *sql.DB
+	w     *writer
+	lock  *fileLock
+}
+
+var _ store.Backend = (*Backend)(nil)
+
+// Open opens (creating if needed) the SQLite file at path: it takes the
+// file's exclusive lock (failing if another process serves it), sets WAL,
+// synchronous=FULL, foreign keys and the busy timeout, applies the
+// embedded migrations, recovers the leases a previous process left behind
+// and starts the writer. Close releases it.
+func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: empty path")
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	lock, err := lockFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	b := &Backend{path: path, lock: lock}
+	if err := b.open(ctx, opts, now); err != nil {
+		b.closeConns()
+		lock.release()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return b, nil
+}
+
+func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) error {
+	busy := cmp.Or(opts.BusyTimeout, 5*time.Second)
+	dsn := func(extra string) string {
+		return "file:" + url.PathEscape(b.path) + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on" +
+			fmt.Sprintf("&_busy_timeout=%d&_stmt_cache_size=64", busy.Milliseconds()) + extra
+	}
+	var err error
+	if b.write, err = sql.Open("sqlite3", dsn("&_txlock=immediate")); err != nil {
+		return err
+	}
+	b.write.SetMaxOpenConns(1)
+	b.write.SetMaxIdleConns(1)
+	b.write.SetConnMaxLifetime(0)
+	if err := migrate(ctx, b.write, now); err != nil {
+		return err
+	}
+	if err := recoverLeases(ctx, b.write, now()); err != nil {
+		return err
+	}
+	if b.read, err = sql.Open("sqlite3", dsn("&_query_only=true")); err != nil {
+		return err
+	}
+	b.read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
+	b.read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
+	b.w = startWriter(b.write, cmp.Or(opts.MaxBatch, 128))
+	return nil
+}
+
+// recoverLeases makes every check and delivery still leased due at once.
+//
+// Invariant: it runs only while this process holds the file's exclusive
+// lock, before its workers start, so every lease it finds belongs to a
+// process that is gone (killed or crashed): no live worker's lease is
+// released. Workers never release leases themselves; a lease otherwise
+// ends by its owner's outcome or by expiring.
+func recoverLeases(ctx context.Context, db *sql.DB, now time.Time) error {
+	if _, err := db.ExecContext(ctx, `UPDATE checkouts SET next_check_at = ?, lease_until = NULL WHERE lease_until IS NOT NULL`, ms(now)); err != nil {
+		return fmt.Errorf("recover check leases: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, lease_until = NULL
+		WHERE lease_until IS NOT NULL AND status = ?`, ms(now), store.DeliveryPending); err != nil {
+		return fmt.Errorf("recover delivery leases: %w", err)
+	}
+	return nil
+}
+
+func (b *Backend) closeConns() error {
+	var errs []error
+	if b.read != nil {
+		errs = append(errs, b.read.Close())
+	}
+	if b.write != nil {
+		errs = append(errs, b.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops the writer after the writes already queued, closes the
+// connections and releases the file's lock.
+func (b *Backend) Close() error {
+	b.w.stop()
+	err := b.closeConns()
+	return errors.Join(err, b.lock.release())
+}
+
+// Ping reports whether the database answers and every migration is applied.
+func (b *Backend) Ping(ctx context.Context) error {
+	var n int
+	if err := b.read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
+	want, err := migrationCount()
+	if err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
+	if n != want {
+		return fmt.Errorf("ping store: %d of %d migrations applied", n, want)
+	}
+	return nil
+}
+
+// Write runs fn in the writer's next transaction (see writer).
+func (b *Backend) Write(ctx context.Context, fn func(store.Tx) error) error {
+	return b.exec(ctx, func(t *sql.Tx) error { return fn(&tx{t}) })
+}
+
+// OpenStore opens the SQLite backend at path with default options and
+// returns the store over it (which closes it).
+func OpenStore(ctx context.Context, path string, opts store.Options) (*store.DB, error) {
+	b, err := Open(ctx, path, Options{Now: opts.Now})
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.New(b, opts)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func nullMS(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: ms(*t), Valid: true}
+}
+
+func timePtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+func nullString(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}
