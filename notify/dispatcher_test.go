@@ -44,9 +44,6 @@ func TestRetriesUntilDeliveredAcrossRestart(t *testing.T) {
 
 	r.restart() // a new process on the same file, between attempts
 	d = r.dispatcher()
-	if err := r.db.ReleaseDeliveryLeases(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	if n := r.runOnce(d); n != 0 {
 		t.Fatalf("restart sent the delivery early (%d)", n)
 	}
