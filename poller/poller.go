@@ -130,10 +130,13 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 	}
 }
 
-// observe runs the provider check (unless the checkout is only due to
-// expire) and turns it into an observation with the next check planned.
+// observe walks the verdict path's hops 1 to 4 for c (see
+// Config.observation): it runs the provider check and returns the
+// observation for store.Apply, with the next check planned, and the report
+// for the metrics. With the circuit open it returns errCircuitOpen and an
+// observation that only reschedules.
 func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observation, Report, error) {
-	obs := store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq}
+	obs := claimOf(c)
 	checker, ok := p.checkers[c.Provider]
 	if !ok {
 		return obs, Report{}, fmt.Errorf("no checker for provider %q", c.Provider)
@@ -150,23 +153,13 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 		return p.heldBack(obs, c, retryAt), Report{}, errCircuitOpen
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CheckTimeout)
-	r := checker.Check(cctx, m, c)
+	r := checker.Check(cctx, m, c) // hop 1
 	cancel()
 	if ctx.Err() != nil {
 		return obs, Report{}, ctx.Err() // shutting down: don't record a check we cut short
 	}
 	now := p.cfg.Now()
 	p.breaker.record(endpoint, now, r.Unavailable)
-	plan := p.cfg.schedule(now, c, outcomeOf(r), p.cfg.Jitter())
-	obs.Checked = true
-	obs.State, obs.ProviderStatus, obs.ProviderRef = r.State, r.ProviderStatus, r.ProviderRef
-	obs.Amount, obs.Currency, obs.Action, obs.Anomaly, obs.Failure = r.Amount, r.Currency, r.Action, r.Anomaly, r.Failure
-	obs.VerifiedByReference = r.VerifiedByReference
-	if plan.notFound && obs.Anomaly == nil {
-		obs.Anomaly = &store.Anomaly{Code: store.AnomalyNotFound,
-			Detail: fmt.Sprintf("%s, %s after registration; polling stopped until a refresh or the buyer's return", r.Failure, p.cfg.NotFoundWindow)}
-	}
-	obs.ResolvedBy = p.cfg.resolvedBy(c)
-	obs.Attempts, obs.NextCheckAt, obs.Expire = plan.attempts, plan.next, plan.expire
-	return obs, r, nil
+	pl := p.cfg.schedule(now, c, outcomeOf(r), p.cfg.Jitter()) // hops 2 and 3
+	return p.cfg.observation(c, r.Finding, pl), r, nil         // hop 4
 }
