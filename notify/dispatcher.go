@@ -13,11 +13,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/paysync/paysync/internal/worker"
 	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/store"
 )
@@ -78,19 +78,14 @@ func (cfg Config) withDefaults() (Config, error) {
 	return cfg, nil
 }
 
-// Dispatcher delivers the outbox. Start runs it in the background until
-// Stop; RunOnce does one pass, for tests and tools.
+// Dispatcher delivers the outbox, on a worker.Loop that claims due
+// deliveries with a lease. Start runs it in the background until Stop;
+// RunOnce does one pass, for tests and tools.
 type Dispatcher struct {
 	cfg     Config
 	store   Store
 	metrics *metrics
-
-	wake   chan struct{}
-	slots  chan struct{} // one token per attempt in flight
-	freed  chan struct{}
-	cancel context.CancelFunc
-	done   chan struct{}
-	sends  sync.WaitGroup
+	loop    *worker.Loop[store.Delivery]
 }
 
 // New returns a dispatcher over st, or an error when cfg is inconsistent.
@@ -103,116 +98,50 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notify metrics: %w", err)
 	}
-	return &Dispatcher{cfg: cfg, store: st, metrics: met,
-		wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Concurrency), freed: make(chan struct{}, 1)}, nil
+	d := &Dispatcher{cfg: cfg, store: st, metrics: met}
+	d.loop, err = worker.New(dueDeliveries{st}, d.attempt, worker.Config{
+		Name: "dispatcher", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
+		Now: cfg.Now, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("notify loop: %w", err)
+	}
+	return d, nil
+}
+
+// dueDeliveries is the dispatcher's worker.Source: the outbox's due deliveries.
+type dueDeliveries struct{ st Store }
+
+// Claim leases up to limit due deliveries (store.ClaimDeliveries).
+func (s dueDeliveries) Claim(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error) {
+	claimed, err := s.st.ClaimDeliveries(ctx, limit, lease)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	return claimed, nil
+}
+
+// NextDue returns when the next delivery falls due (store.NextDeliveryDue).
+func (s dueDeliveries) NextDue(ctx context.Context) (time.Time, bool, error) {
+	return s.st.NextDeliveryDue(ctx)
 }
 
 // Wake makes the dispatcher look for due deliveries now. It never blocks,
 // so it can be the store's OnChange.
-func (d *Dispatcher) Wake() { signal(d.wake) }
+func (d *Dispatcher) Wake() { d.loop.Wake() }
 
-func signal(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
-
-// Start releases the leases a previous run left behind (one dispatcher
-// per database) and runs the loop in the background until Stop or ctx ends.
+// Start runs the loop in the background until Stop or ctx ends. It does
+// not touch leases: a delivery claimed by a process that died comes back
+// when its lease expires. The error is always nil (kept for callers).
 func (d *Dispatcher) Start(ctx context.Context) error {
-	ctx, d.cancel = context.WithCancel(ctx)
-	d.done = make(chan struct{})
-	go d.loop(ctx)
+	d.loop.Start(ctx)
 	return nil
 }
 
 // Stop ends the loop and waits for the attempts in flight (cut short: an
 // interrupted attempt is not recorded and its lease brings it back).
-func (d *Dispatcher) Stop() {
-	if d.cancel == nil {
-		return
-	}
-	d.cancel()
-	<-d.done
-}
-
-func (d *Dispatcher) loop(ctx context.Context) {
-	defer close(d.done)
-	defer d.sends.Wait()
-	for {
-		full, err := d.dispatch(ctx)
-		if err != nil && ctx.Err() == nil {
-			d.cfg.Logger.Error("dispatcher pass", "err", err)
-		}
-		if full {
-			continue
-		}
-		timer := time.NewTimer(d.idle(ctx))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case <-d.wake:
-		case <-d.freed:
-		case <-timer.C:
-		}
-		timer.Stop()
-	}
-}
-
-// idle is how long the loop may sleep: until the next due delivery, within [0, MaxWait].
-func (d *Dispatcher) idle(ctx context.Context) time.Duration {
-	if len(d.slots) == cap(d.slots) {
-		return d.cfg.MaxWait // a freed slot wakes us
-	}
-	due, ok, err := d.store.NextDeliveryDue(ctx)
-	if err != nil || !ok {
-		return d.cfg.MaxWait
-	}
-	return min(max(due.Sub(d.cfg.Now()), 0), d.cfg.MaxWait)
-}
-
-// dispatch claims as many due deliveries as there are free slots and
-// starts their attempts. full reports that every free slot found work.
-func (d *Dispatcher) dispatch(ctx context.Context) (full bool, err error) {
-	free := cap(d.slots) - len(d.slots)
-	if free == 0 {
-		return false, nil
-	}
-	claimed, err := d.store.ClaimDeliveries(ctx, free, d.cfg.Lease)
-	if err != nil {
-		return false, err
-	}
-	for _, dl := range claimed {
-		d.slots <- struct{}{}
-		d.sends.Add(1)
-		go func() {
-			defer d.sends.Done()
-			defer func() { <-d.slots; signal(d.freed) }()
-			d.attempt(ctx, dl)
-		}()
-	}
-	return len(claimed) == free, nil
-}
+func (d *Dispatcher) Stop() { d.loop.Stop() }
 
 // RunOnce claims what is due now and attempts it, waiting for the
 // attempts. It returns how many deliveries it attempted.
-func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		claimed, err := d.store.ClaimDeliveries(ctx, d.cfg.Concurrency, d.cfg.Lease)
-		if err != nil {
-			return total, err
-		}
-		var wg sync.WaitGroup
-		for _, dl := range claimed {
-			wg.Go(func() { d.attempt(ctx, dl) })
-		}
-		wg.Wait()
-		total += len(claimed)
-		if len(claimed) < d.cfg.Concurrency {
-			return total, nil
-		}
-	}
-}
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) { return d.loop.RunOnce(ctx) }

@@ -37,18 +37,18 @@ var azotteStates = map[string]store.State{
 // state alone; 3DS instructions are kept verbatim as the checkout's action.
 func (ac AzotteChecker) Check(ctx context.Context, m store.Merchant, c store.Checkout) Report {
 	if m.Azotte == nil {
-		return Report{Failure: "merchant has no Azotte account", SlowDown: true}
+		return Report{Finding: Finding{Failure: "merchant has no Azotte account"}, SlowDown: true}
 	}
 	if c.ProviderRef == "" {
-		return Report{Failure: "checkout has no Azotte tracking number", Stop: true}
+		return Report{Finding: Finding{Failure: "checkout has no Azotte tracking number"}, Stop: true}
 	}
 	creds := azotte.Credentials{BaseURL: m.Azotte.BaseURL, TenantID: m.Azotte.TenantID, APIKey: m.Azotte.APIKey}
 	res, err := ac.Client.Status(ctx, creds, c.ProviderRef)
 	if err != nil {
 		return azotteFailure(err)
 	}
-	r := Report{State: azotteStates[res.MessageCode], ProviderStatus: res.MessageCode,
-		ProviderRef: res.TrackingNumber, RetryAfter: res.Wait(), VerifiedByReference: true}
+	r := Report{Finding: Finding{State: azotteStates[res.MessageCode], ProviderStatus: res.MessageCode,
+		ProviderRef: res.TrackingNumber, VerifiedByReference: true}, RetryAfter: res.Wait()}
 	if r.State == store.StateActionRequired {
 		if !usableRedirect(res) {
 			r.State, r.Failure = "", "Azotte asked for 3DS without usable redirect instructions"
@@ -75,9 +75,9 @@ func usableRedirect(res azotte.Result) bool {
 func azotteFailure(err error) Report {
 	var e *azotte.Error
 	if !errors.As(err, &e) {
-		return Report{Failure: "status check failed", Unavailable: true}
+		return Report{Finding: Finding{Failure: "status check failed"}, Unavailable: true}
 	}
-	r := Report{Failure: e.Detail, RetryAfter: e.RetryAfter}
+	r := Report{Finding: Finding{Failure: e.Detail}, RetryAfter: e.RetryAfter}
 	// No answer, 5xx, or a 2xx that isn't Azotte's JSON: the endpoint is
 	// failing (the circuit breaker counts it). 408, 425 and 429 are pacing.
 	r.Unavailable = e.Kind == azotte.KindTransient && (e.HTTPStatus == 0 || e.HTTPStatus >= 500 || e.HTTPStatus < 300)

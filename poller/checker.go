@@ -15,23 +15,15 @@ type Checker interface {
 	Check(ctx context.Context, m store.Merchant, c store.Checkout) Report
 }
 
-// Report is a provider's answer, translated to paysync's terms.
+// Report is a provider's answer, translated to paysync's terms: the first
+// hop of the verdict path (see Config.observation). Its Finding is for the
+// store; the other fields are for the schedule (outcomeOf) and the circuit
+// breaker (Unavailable).
 type Report struct {
-	State          store.State // "" when the check failed or the status is unknown
-	ProviderStatus string
-	ProviderRef    string
-	Amount         string
-	Currency       string
-	Action         *store.Action
-	Anomaly        *store.Anomaly // something that blocks the verdict
-	Failure        string         // why the check failed; safe to show
-	RetryAfter     time.Duration  // the provider asked us to wait
-	SlowDown       bool           // back off to the maximum interval (credentials rejected …)
+	Finding
 
-	// VerifiedByReference says this provider reports no amount and the
-	// checker identified the payment by the registered provider_ref (see
-	// store.Observation.VerifiedByReference). Only AzotteChecker sets it.
-	VerifiedByReference bool
+	RetryAfter time.Duration // the provider asked us to wait
+	SlowDown   bool          // back off to the maximum interval (credentials rejected …)
 	// NotFound says the provider doesn't know the checkout, perhaps not
 	// yet: it is re-checked until Config.NotFoundWindow after
 	// registration, then anomaly not_found is raised and polling stops.
@@ -43,6 +35,25 @@ type Report struct {
 	// timeout, 5xx, garbled or HTML body). It counts toward the endpoint's
 	// circuit breaker; a 4xx verdict (429, 401, 404 …) does not.
 	Unavailable bool
+}
+
+// Finding is what the provider said about a checkout: the provider-facing
+// part of a store.Observation, with the same field names. Config.observation
+// copies it into the Observation that store.Apply decides on.
+type Finding struct {
+	State          store.State // "" when the check failed or the status is unknown
+	ProviderStatus string
+	ProviderRef    string
+	Amount         string
+	Currency       string
+	Action         *store.Action
+	Anomaly        *store.Anomaly // something that blocks the verdict
+	Failure        string         // why the check failed; safe to show
+
+	// VerifiedByReference says this provider reports no amount and the
+	// checker identified the payment by the registered provider_ref (see
+	// store.Observation.VerifiedByReference). Only AzotteChecker sets it.
+	VerifiedByReference bool
 }
 
 // CheckerFunc adapts a function to Checker (handy for tests).

@@ -31,7 +31,7 @@ var payunitStates = map[string]store.State{
 // checkout and in the merchant's mode.
 func (pc PayUnitChecker) Check(ctx context.Context, m store.Merchant, c store.Checkout) Report {
 	if m.PayUnit == nil {
-		return Report{Failure: "merchant has no PayUnit account", SlowDown: true}
+		return Report{Finding: Finding{Failure: "merchant has no PayUnit account"}, SlowDown: true}
 	}
 	creds := payunit.Credentials{BaseURL: m.PayUnit.BaseURL, APIUser: m.PayUnit.APIUser,
 		APIPassword: m.PayUnit.APIPassword, APIKey: m.PayUnit.APIKey, Mode: m.PayUnit.Mode}
@@ -40,10 +40,10 @@ func (pc PayUnitChecker) Check(ctx context.Context, m store.Merchant, c store.Ch
 	if err != nil {
 		return payunitFailure(err)
 	}
-	r := Report{
+	r := Report{Finding: Finding{
 		State: payunitStates[res.Status], ProviderStatus: res.Status, ProviderRef: res.CheckoutID,
-		Amount: res.Amount, Currency: res.Currency, RetryAfter: res.RetryAfter,
-	}
+		Amount: res.Amount, Currency: res.Currency,
+	}, RetryAfter: res.RetryAfter}
 	if r.State == "" {
 		r.Failure = fmt.Sprintf("unknown PayUnit status %q", res.Status)
 	}
@@ -64,9 +64,9 @@ func (pc PayUnitChecker) Check(ctx context.Context, m store.Merchant, c store.Ch
 func payunitFailure(err error) Report {
 	var pe *payunit.Error
 	if !errors.As(err, &pe) {
-		return Report{Failure: "status check failed", Unavailable: true}
+		return Report{Finding: Finding{Failure: "status check failed"}, Unavailable: true}
 	}
-	r := Report{Failure: pe.Detail, RetryAfter: pe.RetryAfter}
+	r := Report{Finding: Finding{Failure: pe.Detail}, RetryAfter: pe.RetryAfter}
 	// No answer, 5xx, or a 2xx that isn't PayUnit's JSON: the endpoint is
 	// failing. 408, 425 and 429 are PayUnit pacing us, not failing.
 	r.Unavailable = pe.Kind == payunit.KindTransient && (pe.HTTPStatus == 0 || pe.HTTPStatus >= 500 || pe.HTTPStatus < 300)

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
+	"github.com/paysync/paysync/internal/worker"
 	"github.com/paysync/paysync/store"
 )
 
@@ -20,8 +20,9 @@ type Store interface {
 
 var _ Store = (*store.DB)(nil)
 
-// Poller checks due checkouts with their provider. Start runs it in the
-// background until Stop; RunOnce does one pass, for tests and tools.
+// Poller checks due checkouts with their provider, on a worker.Loop that
+// claims them with a lease. Start runs it in the background until Stop;
+// RunOnce does one pass, for tests and tools.
 type Poller struct {
 	cfg      Config
 	store    Store
@@ -30,13 +31,7 @@ type Poller struct {
 	accounts *accountCache
 	metrics  *metrics
 	breaker  *breaker
-
-	wake   chan struct{}
-	slots  chan struct{} // one token per check in flight
-	freed  chan struct{}
-	cancel context.CancelFunc
-	done   chan struct{}
-	checks sync.WaitGroup
+	loop     *worker.Loop[store.Checkout]
 }
 
 // New returns a poller over st using checkers keyed by provider name
@@ -50,131 +45,62 @@ func New(st Store, checkers map[string]Checker, cfg Config) (*Poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("poller metrics: %w", err)
 	}
-	return &Poller{
+	p := &Poller{
 		metrics: met,
 		cfg:     cfg, store: st, checkers: checkers,
 		breaker:  newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, met.circuitChanged),
 		limits:   newMerchantLimits(cfg.MerchantRate, cfg.MerchantBurst),
 		accounts: newAccountCache(st, cfg.Now, time.Minute),
-		wake:     make(chan struct{}, 1),
-		slots:    make(chan struct{}, cfg.Concurrency),
-		freed:    make(chan struct{}, 1),
-	}, nil
+	}
+	var sampled time.Time // the last backlog sample; the loop's goroutine only
+	p.loop, err = worker.New(dueCheckouts{p}, p.check, worker.Config{
+		Name: "poller", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
+		Now: cfg.Now, Logger: cfg.Logger,
+		BeforePass: func(ctx context.Context) { sampled = p.sampleBacklog(ctx, sampled) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("poller loop: %w", err)
+	}
+	return p, nil
+}
+
+// dueCheckouts is the poller's worker.Source: the store's due checkouts,
+// with the lateness of each claimed check observed.
+type dueCheckouts struct{ p *Poller }
+
+// Claim leases up to limit due checkouts (store.ClaimDue).
+func (s dueCheckouts) Claim(ctx context.Context, limit int, lease time.Duration) ([]store.Checkout, error) {
+	claimed, err := s.p.store.ClaimDue(ctx, limit, lease)
+	if err != nil {
+		return nil, fmt.Errorf("claim due checkouts: %w", err)
+	}
+	s.p.late(claimed)
+	return claimed, nil
+}
+
+// NextDue returns when the next checkout falls due (store.NextDue).
+func (s dueCheckouts) NextDue(ctx context.Context) (time.Time, bool, error) {
+	return s.p.store.NextDue(ctx)
 }
 
 // Wake makes the poller look for due checkouts now. It never blocks.
-func (p *Poller) Wake() { signal(p.wake) }
+func (p *Poller) Wake() { p.loop.Wake() }
 
-func signal(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
-
-// Start releases the leases a previous run left behind (one poller per
-// database) and runs the loop in the background until Stop or ctx ends.
+// Start runs the loop in the background until Stop or ctx ends. It does
+// not touch leases: a checkout claimed by a process that died comes back
+// when its lease expires. The error is always nil (kept for callers).
 func (p *Poller) Start(ctx context.Context) error {
-	ctx, p.cancel = context.WithCancel(ctx)
-	p.done = make(chan struct{})
-	go p.loop(ctx)
+	p.loop.Start(ctx)
 	return nil
 }
 
 // Stop ends the loop and waits for the checks in flight; their checkouts
-// come back after the lease (or at the next Start).
-func (p *Poller) Stop() {
-	if p.cancel == nil {
-		return
-	}
-	p.cancel()
-	<-p.done
-}
-
-func (p *Poller) loop(ctx context.Context) {
-	defer close(p.done)
-	defer p.checks.Wait()
-	var sampled time.Time
-	for {
-		sampled = p.sampleBacklog(ctx, sampled)
-		full, err := p.dispatch(ctx)
-		if err != nil && ctx.Err() == nil {
-			p.cfg.Logger.Error("poller pass", "err", err)
-		}
-		if full {
-			continue // more may be due right now
-		}
-		timer := time.NewTimer(p.idle(ctx))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case <-p.wake:
-		case <-p.freed:
-		case <-timer.C:
-		}
-		timer.Stop()
-	}
-}
-
-// idle is how long the loop may sleep: until the next due check, within
-// [0, MaxWait].
-func (p *Poller) idle(ctx context.Context) time.Duration {
-	if len(p.slots) == cap(p.slots) {
-		return p.cfg.MaxWait // a freed slot wakes us
-	}
-	due, ok, err := p.store.NextDue(ctx)
-	if err != nil || !ok {
-		return p.cfg.MaxWait
-	}
-	return min(max(due.Sub(p.cfg.Now()), 0), p.cfg.MaxWait)
-}
-
-// dispatch claims as many due checkouts as there are free slots and starts
-// their checks. full reports that every free slot found work.
-func (p *Poller) dispatch(ctx context.Context) (full bool, err error) {
-	free := cap(p.slots) - len(p.slots)
-	if free == 0 {
-		return false, nil
-	}
-	claimed, err := p.store.ClaimDue(ctx, free, p.cfg.Lease)
-	if err != nil {
-		return false, err
-	}
-	p.late(claimed)
-	for _, c := range claimed {
-		p.slots <- struct{}{}
-		p.checks.Add(1)
-		go func() {
-			defer p.checks.Done()
-			defer func() { <-p.slots; signal(p.freed) }()
-			p.check(ctx, c)
-		}()
-	}
-	return len(claimed) == free, nil
-}
+// come back after the lease.
+func (p *Poller) Stop() { p.loop.Stop() }
 
 // RunOnce claims what is due now and checks it, waiting for the checks. It
 // returns how many checkouts it checked.
-func (p *Poller) RunOnce(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		claimed, err := p.store.ClaimDue(ctx, p.cfg.Concurrency, p.cfg.Lease)
-		if err != nil {
-			return total, err
-		}
-		p.late(claimed)
-		var wg sync.WaitGroup
-		for _, c := range claimed {
-			wg.Go(func() { p.check(ctx, c) })
-		}
-		wg.Wait()
-		total += len(claimed)
-		if len(claimed) < p.cfg.Concurrency {
-			return total, nil
-		}
-	}
-}
+func (p *Poller) RunOnce(ctx context.Context) (int, error) { return p.loop.RunOnce(ctx) }
 
 // check asks the provider about one claimed checkout and applies the answer.
 func (p *Poller) check(ctx context.Context, c store.Checkout) {
@@ -204,10 +130,13 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 	}
 }
 
-// observe runs the provider check (unless the checkout is only due to
-// expire) and turns it into an observation with the next check planned.
+// observe walks the verdict path's hops 1 to 4 for c (see
+// Config.observation): it runs the provider check and returns the
+// observation for store.Apply, with the next check planned, and the report
+// for the metrics. With the circuit open it returns errCircuitOpen and an
+// observation that only reschedules.
 func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observation, Report, error) {
-	obs := store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq}
+	obs := claimOf(c)
 	checker, ok := p.checkers[c.Provider]
 	if !ok {
 		return obs, Report{}, fmt.Errorf("no checker for provider %q", c.Provider)
@@ -224,23 +153,13 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 		return p.heldBack(obs, c, retryAt), Report{}, errCircuitOpen
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CheckTimeout)
-	r := checker.Check(cctx, m, c)
+	r := checker.Check(cctx, m, c) // hop 1
 	cancel()
 	if ctx.Err() != nil {
 		return obs, Report{}, ctx.Err() // shutting down: don't record a check we cut short
 	}
 	now := p.cfg.Now()
 	p.breaker.record(endpoint, now, r.Unavailable)
-	plan := p.cfg.schedule(now, c, outcomeOf(r), p.cfg.Jitter())
-	obs.Checked = true
-	obs.State, obs.ProviderStatus, obs.ProviderRef = r.State, r.ProviderStatus, r.ProviderRef
-	obs.Amount, obs.Currency, obs.Action, obs.Anomaly, obs.Failure = r.Amount, r.Currency, r.Action, r.Anomaly, r.Failure
-	obs.VerifiedByReference = r.VerifiedByReference
-	if plan.notFound && obs.Anomaly == nil {
-		obs.Anomaly = &store.Anomaly{Code: store.AnomalyNotFound,
-			Detail: fmt.Sprintf("%s, %s after registration; polling stopped until a refresh or the buyer's return", r.Failure, p.cfg.NotFoundWindow)}
-	}
-	obs.ResolvedBy = p.cfg.resolvedBy(c)
-	obs.Attempts, obs.NextCheckAt, obs.Expire = plan.attempts, plan.next, plan.expire
-	return obs, r, nil
+	pl := p.cfg.schedule(now, c, outcomeOf(r), p.cfg.Jitter()) // hops 2 and 3
+	return p.cfg.observation(c, r.Finding, pl), r, nil         // hop 4
 }

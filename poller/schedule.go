@@ -7,7 +7,8 @@ import (
 	"github.com/paysync/paysync/store"
 )
 
-// outcome is what one check says about scheduling.
+// outcome is what one check says about scheduling: hop 2 of the verdict
+// path (see Config.observation), the input of Config.schedule.
 type outcome struct {
 	retryAfter time.Duration // the provider asked us to wait at least this long
 	slowDown   bool          // credentials rejected and the like: wait the maximum
@@ -16,13 +17,14 @@ type outcome struct {
 	stop       bool          // no point checking again until a wake
 }
 
-// outcomeOf is what a report says about scheduling.
+// outcomeOf is what a report says about scheduling, for Config.schedule.
 func outcomeOf(r Report) outcome {
 	return outcome{retryAfter: r.RetryAfter, slowDown: r.SlowDown,
 		action: r.State == store.StateActionRequired, notFound: r.NotFound, stop: r.Stop}
 }
 
-// plan is when to check a checkout next.
+// plan is when to check a checkout next: hop 3 of the verdict path, made by
+// Config.schedule and copied into the observation by Config.observation.
 type plan struct {
 	next     *time.Time // nil: stop polling
 	attempts int

@@ -28,14 +28,14 @@ func TestScheduleAzotteRules(t *testing.T) {
 		wantDelay time.Duration // -1: no next check
 		notFound  bool
 	}{
-		{"3DS pending: slow", early, store.Checkout{}, Report{State: store.StateActionRequired}, 30 * time.Second, false},
-		{"3DS pending: slow even on the tenth check", early, store.Checkout{Attempts: 9}, Report{State: store.StateActionRequired}, 30 * time.Second, false},
-		{"3DS pending: retry-after larger than the action interval wins", early, store.Checkout{}, Report{State: store.StateActionRequired, RetryAfter: 45 * time.Second}, 45 * time.Second, false},
-		{"browser back, still 3DS: quick", early, store.Checkout{WakeReason: browser}, Report{State: store.StateActionRequired}, 5 * time.Second, false},
-		{"browser back, processing: quick", early, store.Checkout{WakeReason: browser, Attempts: 3}, Report{State: store.StatePending}, 5 * time.Second, false},
-		{"browser back, quick checks spent: backoff from min", early, store.Checkout{WakeReason: browser, Attempts: 4}, Report{State: store.StatePending}, 5 * time.Second, false},
-		{"browser back, quick checks spent, still 3DS: slow again", early, store.Checkout{WakeReason: browser, Attempts: 4}, Report{State: store.StateActionRequired}, 30 * time.Second, false},
-		{"browser back: retry-after still honoured", early, store.Checkout{WakeReason: browser}, Report{State: store.StatePending, RetryAfter: 8 * time.Second}, 8 * time.Second, false},
+		{"3DS pending: slow", early, store.Checkout{}, Report{Finding: Finding{State: store.StateActionRequired}}, 30 * time.Second, false},
+		{"3DS pending: slow even on the tenth check", early, store.Checkout{Attempts: 9}, Report{Finding: Finding{State: store.StateActionRequired}}, 30 * time.Second, false},
+		{"3DS pending: retry-after larger than the action interval wins", early, store.Checkout{}, Report{Finding: Finding{State: store.StateActionRequired}, RetryAfter: 45 * time.Second}, 45 * time.Second, false},
+		{"browser back, still 3DS: quick", early, store.Checkout{WakeReason: browser}, Report{Finding: Finding{State: store.StateActionRequired}}, 5 * time.Second, false},
+		{"browser back, processing: quick", early, store.Checkout{WakeReason: browser, Attempts: 3}, Report{Finding: Finding{State: store.StatePending}}, 5 * time.Second, false},
+		{"browser back, quick checks spent: backoff from min", early, store.Checkout{WakeReason: browser, Attempts: 4}, Report{Finding: Finding{State: store.StatePending}}, 5 * time.Second, false},
+		{"browser back, quick checks spent, still 3DS: slow again", early, store.Checkout{WakeReason: browser, Attempts: 4}, Report{Finding: Finding{State: store.StateActionRequired}}, 30 * time.Second, false},
+		{"browser back: retry-after still honoured", early, store.Checkout{WakeReason: browser}, Report{Finding: Finding{State: store.StatePending}, RetryAfter: 8 * time.Second}, 8 * time.Second, false},
 		{"404 inside the window: backoff", early, store.Checkout{Attempts: 2}, Report{NotFound: true}, 20 * time.Second, false},
 		{"404 at the window's end: give up", created.Add(10 * time.Minute), store.Checkout{Attempts: 5}, Report{NotFound: true}, -1, true},
 		{"404 after a refresh past the window: give up at once", created.Add(time.Hour), store.Checkout{WakeReason: store.SourceRefresh}, Report{NotFound: true}, -1, true},
