@@ -9,7 +9,7 @@ import (
 	"github.com/paysync/paysync/store"
 )
 
-// Checkout is the checkout object of CONTRACT §3. The token appears only
+// Checkout is the checkout object (README, API; the Checkout schema of handlers/openapi.yaml). The token appears only
 // inside return_url and action.redirect_url; merchant id and schedule
 // bookkeeping are never shown.
 type Checkout struct {

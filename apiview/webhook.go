@@ -7,7 +7,7 @@ import (
 	"github.com/paysync/paysync/store"
 )
 
-// WebhookEvent is the body of a merchant webhook (CONTRACT §6): the event
+// WebhookEvent is the body of a merchant webhook (docs/architecture.md, "Webhooks"): the event
 // type and the checkout at the version that caused it.
 type WebhookEvent struct {
 	Type string   `json:"type"`

@@ -13,7 +13,7 @@ import (
 	"github.com/paysync/paysync/store"
 )
 
-// merchantRequest is the body of POST /admin/v1/merchants (CONTRACT §2).
+// merchantRequest is the body of POST /admin/v1/merchants (README, API).
 type merchantRequest struct {
 	Name        string          `json:"name" validate:"required,max=200,printable"`
 	WebhookURL  string          `json:"webhook_url" validate:"omitempty,max=2048,httpurl,publichost"`
@@ -36,7 +36,7 @@ type azotteRequest struct {
 	APIKey   string `json:"api_key" validate:"required,max=512"`
 }
 
-// MerchantJSON is the merchant object of the admin API (CONTRACT §2).
+// MerchantJSON is the merchant object of the admin API (README, API).
 // APIKey and WebhookSecret are set only when the merchant is created.
 type MerchantJSON struct {
 	ID               string       `json:"id"`

@@ -7,7 +7,7 @@ import (
 	"github.com/paysync/paysync/store"
 )
 
-// checkoutJSON is the checkout object of CONTRACT §3, rendered by apiview
+// checkoutJSON is the checkout object (README, API; the Checkout schema of openapi.yaml), rendered by apiview
 // (shared with the merchant webhooks).
 type checkoutJSON = apiview.Checkout
 

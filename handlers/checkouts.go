@@ -21,7 +21,7 @@ import (
 // maxIdempotencyKey is the longest Idempotency-Key header accepted.
 const maxIdempotencyKey = 255
 
-// checkoutRequest is the body of POST /v1/checkouts (CONTRACT §3).
+// checkoutRequest is the body of POST /v1/checkouts (README, API; openapi.yaml).
 type checkoutRequest struct {
 	Provider    string `json:"provider" validate:"required,oneof=payunit azotte"`
 	Reference   string `json:"reference" validate:"required_if=Provider payunit,max=128,printable"`

@@ -1,4 +1,4 @@
-// Package notify sends merchant webhooks (CONTRACT §6): it takes due
+// Package notify sends merchant webhooks (docs/architecture.md, "Webhooks"): it takes due
 // deliveries from the store's outbox, signs them per the Standard Webhooks
 // specification, POSTs them, records every attempt, and retries on the
 // schedule of §6 until the endpoint takes them.

@@ -2,7 +2,7 @@ package notify
 
 import "time"
 
-// retrySchedule is the wait before each retry (CONTRACT §6): after the
+// retrySchedule is the wait before each retry (docs/architecture.md, "Webhooks"): after the
 // first failed attempt 5s, then 5m … and after the eighth attempt, none.
 var retrySchedule = []time.Duration{
 	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour,

@@ -9,7 +9,7 @@ import (
 )
 
 // Delivery is one webhook announcing one change of one checkout to its
-// merchant (CONTRACT §6). Its ID is the webhook-id of every attempt.
+// merchant (docs/architecture.md, "Webhooks"). Its ID is the webhook-id of every attempt.
 type Delivery struct {
 	ID            string
 	MerchantID    string
@@ -45,7 +45,7 @@ const (
 	DeliveryDisabled  = "disabled"  // held: the endpoint is disabled (410 Gone)
 )
 
-// Webhook event types (CONTRACT §6).
+// Webhook event types (docs/architecture.md, "Webhooks").
 const (
 	WebhookActionRequired = "checkout.action_required"
 	WebhookSucceeded      = "checkout.succeeded"

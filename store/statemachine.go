@@ -44,7 +44,7 @@ type decision struct {
 	events []Event
 }
 
-// decide applies the rules of CONTRACT §3 to c: terminal states never
+// decide applies the rules of docs/architecture.md (States) to c: terminal states never
 // change (a conflicting verdict becomes an anomaly), a success is accepted
 // only when amount, currency and identity match the registration, and any
 // anomaly the checker raised blocks the verdict. It is pure.

@@ -8,7 +8,7 @@ import (
 // State is a checkout's verified state.
 type State string
 
-// The states of CONTRACT §3. Succeeded, failed and cancelled are terminal and
+// The states of docs/architecture.md (States). Succeeded, failed and cancelled are terminal and
 // never change; expired means paysync stopped polling and may still settle.
 const (
 	StatePending        State = "pending"

@@ -1,4 +1,4 @@
-// Package web serves the hosted pages a buyer's browser sees (CONTRACT §5):
+// Package web serves the hosted pages a buyer's browser sees (README, Hosted pages):
 // the 3-D Secure step, the return page that waits for the verified verdict
 // and sends the buyer back to the shop, and the small status JSON that page
 // polls. Templates and assets are embedded; nothing is loaded from a third

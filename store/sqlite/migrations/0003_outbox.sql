@@ -1,4 +1,4 @@
--- Outbox of merchant webhooks (CONTRACT §6). A delivery row is written in the
+-- Outbox of merchant webhooks (docs/architecture.md, "Webhooks"). A delivery row is written in the
 -- same transaction as the checkout change it announces; one per (checkout,
 -- version, type), so duplicate callbacks or polls can't announce a change twice.
 -- Times are Unix milliseconds (UTC).
