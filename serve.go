@@ -42,7 +42,7 @@ type service struct {
 	db       *store.DB
 	poller   *poller.Poller
 	notifier *notify.Dispatcher
-	changes  *handlers.Broadcaster // committed checkout changes, to long-polls and event streams
+	changes  *store.Feed // committed checkout changes, to long-polls and event streams
 	// listeners learn every committed checkout version (store OnChange),
 	// in order; add one here before the service starts.
 	listeners []func(store.Checkout)
@@ -59,7 +59,7 @@ func startService(ctx context.Context, cfg *config, log *slog.Logger) (*service,
 	if err != nil {
 		return nil, err
 	}
-	s := &service{log: log, changes: handlers.NewBroadcaster()}
+	s := &service{log: log, changes: store.NewFeed()}
 	s.listeners = append(s.listeners, s.changes.Publish)
 	db, err := store.Open(ctx, cfg.DB, store.Options{MasterKey: key, OnChange: s.changed})
 	if err != nil {
