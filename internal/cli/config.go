@@ -1,4 +1,7 @@
-package main
+// Package cli is paysync's command line: it parses the commands (serve,
+// demo, merchant create) and their settings, and starts the service.
+// Run is what main calls.
+package cli
 
 import (
 	"encoding/base64"
