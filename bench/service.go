@@ -2,43 +2,38 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 
-	"github.com/paysync/paysync/handlers"
-	"github.com/paysync/paysync/netguard"
+	paysync "github.com/paysync/paysync/internal/app"
 	"github.com/paysync/paysync/poller"
-	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/sqlite"
 )
 
-// service is paysync as `paysync serve` wires it (real store with
-// synchronous=FULL, handlers, poller, HTTP on 127.0.0.1) on a fresh
-// temporary database, plus a sandbox PayUnit behind httptest and the
-// no-op routes the figures are compared with.
+// service is paysync as `paysync serve` runs it (internal/app: real store
+// with synchronous=FULL, change feed, poller, webhook dispatcher, handlers,
+// HTTP on 127.0.0.1) on a fresh temporary database, plus a sandbox PayUnit
+// behind httptest, the bench's probe on the checkers and the change
+// stream, and the no-op routes the figures are compared with.
 type service struct {
 	dir      string
+	app      *paysync.App
 	db       *store.DB
-	backend  *sqlite.Backend // the SQLite underneath db, for seeding and counting
+	backend  *sqlite.Backend // the SQLite under db, for seeding and counting
 	poller   *poller.Poller
 	probe    *probe
 	sandbox  *sandbox.PayUnit
 	provider *httptest.Server
-	srv      *http.Server
-	served   chan struct{}
 	base     string // http://127.0.0.1:port
 	merchant store.CreatedMerchant
 }
@@ -59,78 +54,50 @@ func startService(ctx context.Context, o options) (*service, error) {
 
 func (s *service) start(ctx context.Context, o options) error {
 	var err error
-	if s.backend, err = sqlite.Open(ctx, filepath.Join(s.dir, "bench.db"), sqlite.Options{}); err != nil {
+	s.app, err = paysync.Start(ctx, paysync.Config{Addr: "127.0.0.1:0", DB: filepath.Join(s.dir, "bench.db"),
+		PublicURL: "http://bench.test", MasterKey: make([]byte, 32), PollGrace: o.pollGrace,
+		PollMinInterval: o.pollMin, PollMaxInterval: o.pollMax, AllowPrivateURLs: true,
+		// Logs are formatted as in production (JSON) and thrown away, so
+		// their cost is counted but the terminal isn't flooded.
+		Logger:      slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		WrapChecker: func(_ string, c poller.Checker) poller.Checker { return s.probe.wrap(c) },
+		OnChange:    s.probe.onChange, Routes: noopRoutes,
+		PollerConcurrency: o.pollConcurrency, MerchantRate: rate.Inf, MerchantBurst: 1})
+	if err != nil {
 		return err
 	}
-	if s.db, err = store.New(s.backend, store.Options{MasterKey: make([]byte, 32), OnChange: s.probe.onChange}); err != nil {
-		s.backend.Close()
-		s.backend = nil
-		return err
+	s.db, s.poller, s.base = s.app.Store(), s.app.Poller(), "http://"+s.app.Addr()
+	var ok bool
+	if s.backend, ok = s.app.Backend().(*sqlite.Backend); !ok {
+		return fmt.Errorf("bench: the store's backend is %T, want SQLite", s.app.Backend())
 	}
 	s.sandbox = sandbox.NewPayUnit(sandbox.PayUnitConfig{})
 	s.provider = httptest.NewServer(s.sandbox)
 	s.merchant, err = s.db.CreateMerchant(ctx, store.NewMerchant{Name: "bench", PayUnit: &store.PayUnitAccount{
 		BaseURL: s.provider.URL, APIUser: "sandbox", APIPassword: "sandbox", APIKey: "test_sandbox_key", Mode: "test"}})
-	if err != nil {
-		return err
-	}
-	// Logs are formatted as in production (JSON) and thrown away, so their
-	// cost is counted but the terminal isn't flooded.
-	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	client := payunit.New(netguard.HTTPClient(true, payunit.DefaultTimeout))
-	checker := s.probe.wrap(poller.PayUnitChecker{Client: client})
-	s.poller, err = poller.New(s.db, map[string]poller.Checker{store.ProviderPayUnit: checker}, poller.Config{
-		MinInterval: o.pollMin, MaxInterval: o.pollMax, Concurrency: o.pollConcurrency,
-		MerchantRate: rate.Inf, MerchantBurst: 1, Logger: log})
-	if err != nil {
-		return err
-	}
-	e, err := handlers.New(handlers.Config{Store: s.db, Waker: s.poller, Logger: log,
-		PublicURL: "http://bench.test", PollGrace: o.pollGrace, PollMinInterval: o.pollMin})
-	if err != nil {
-		return err
-	}
+	return err
+}
+
+// noopRoutes are the baselines: an Echo route that reads the body and
+// answers as a callback does, and one that answers as a read does.
+func noopRoutes(e *echo.Echo) {
 	e.POST("/noop", func(c echo.Context) error {
 		io.Copy(io.Discard, c.Request().Body)
 		return c.JSON(http.StatusOK, map[string]bool{"received": true})
 	})
 	e.GET("/noop", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]bool{"ok": true}) })
-	if err := s.poller.Start(ctx); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	s.base = "http://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
-	s.served = make(chan struct{})
-	go func() {
-		defer close(s.served)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(os.Stderr, "bench: serve:", err)
-		}
-	}()
-	return nil
 }
 
-// stop shuts the HTTP server, the poller, the sandbox and the database
-// down and removes the temporary directory.
+// stop shuts the service (HTTP, poller, dispatcher, database) and the
+// sandbox down and removes the temporary directory.
 func (s *service) stop() {
-	if s.srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		s.srv.Shutdown(ctx)
-		cancel()
-		<-s.served
-	}
-	if s.poller != nil {
-		s.poller.Stop()
+	if s.app != nil {
+		if err := s.app.Shutdown(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: shutdown:", err)
+		}
 	}
 	if s.provider != nil {
 		s.provider.Close()
-	}
-	if s.db != nil {
-		s.db.Close()
 	}
 	os.RemoveAll(s.dir)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/paysync/paysync/store"
 )
 
 // maxWait bounds ?wait=; longer waits are shortened to it.
@@ -96,7 +98,7 @@ func (s *server) waitCheckout(c echo.Context) error {
 		ck = next
 	case ctx.Err() != nil:
 		return nil // the client left: nobody to answer
-	case errors.Is(err, ErrBroadcasterClosed):
+	case errors.Is(err, store.ErrFeedClosed):
 		c.Response().Header().Set("Connection", "close") // shutting down: ask again elsewhere
 	}
 	return s.renderCheckout(c, http.StatusOK, ck)

@@ -4,6 +4,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/paysync/paysync/store"
 )
 
 // metrics are the handlers' Prometheus instruments.
@@ -28,12 +30,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-// waitersGauge reports how many long-polls and event streams wait on b.
-func waitersGauge(b *Broadcaster) prometheus.Collector {
+// waitersGauge reports how many long-polls and event streams wait on f.
+func waitersGauge(f *store.Feed) prometheus.Collector {
 	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "paysync_checkout_waiters",
 		Help: "Long-poll requests and event streams waiting for a checkout change.",
-	}, func() float64 { return float64(b.Subscribers()) })
+	}, func() float64 { return float64(f.Subscribers()) })
 }
 
 // metricsHandler serves GET /metrics from g.

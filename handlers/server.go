@@ -68,10 +68,11 @@ type Config struct {
 	// Metrics, when set, receives the handlers' instruments and is served
 	// at GET /metrics.
 	Metrics *prometheus.Registry
-	// Changes feeds the long-poll (?wait=) and the event stream; wire its
-	// Publish to store.Options.OnChange. Default: a broadcaster nobody
-	// feeds, so waits only end by their time limit.
-	Changes *Broadcaster
+	// Changes, the store's change feed, feeds the long-poll (?wait=) and
+	// the event stream; wire its Publish to store.Options.OnChange.
+	// Default: a feed nobody publishes to, so waits only end by their time
+	// limit.
+	Changes *store.Feed
 	// Heartbeat is the gap between keep-alive comments on an event
 	// stream (default 15s).
 	Heartbeat time.Duration
@@ -160,7 +161,7 @@ func withDefaults(cfg Config) (Config, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Changes == nil {
-		cfg.Changes = NewBroadcaster()
+		cfg.Changes = store.NewFeed()
 	}
 	cfg.Heartbeat = cmp.Or(cfg.Heartbeat, 15*time.Second)
 	return cfg, nil

@@ -76,7 +76,7 @@ type harness struct {
 	clock *fakeClock
 	logs  *syncBuffer
 	// changes is fed by the store's OnChange and given to the handlers.
-	changes *Broadcaster
+	changes *store.Feed
 }
 
 // setup opens a store in t.TempDir() with a master key and a fake clock,
@@ -84,7 +84,7 @@ type harness struct {
 func setup(t *testing.T, edit ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, waker: &fakeWaker{}, logs: &syncBuffer{},
-		clock: &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}, changes: NewBroadcaster()}
+		clock: &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}, changes: store.NewFeed()}
 	db, err := sqlite.OpenStore(context.Background(), filepath.Join(t.TempDir(), "t.db"),
 		store.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Now: h.clock.Now, OnChange: h.changes.Publish})
 	if err != nil {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	paysync "github.com/paysync/paysync/internal/app"
 	"github.com/paysync/paysync/sandbox"
 )
 
@@ -61,7 +62,7 @@ func (a *app) boot(extra ...string) (stop func()) {
 			if err != nil {
 				return err
 			}
-			return serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *service) { started <- s.addr() })
+			return serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *paysync.App) { started <- s.Addr() })
 		}()
 	}()
 	select {

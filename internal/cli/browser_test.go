@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Browser tests: a buyer's real headless Chromium driven from Go through
 // chromedp, against the whole service (startApp) and the sandbox PayUnit.

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -45,7 +45,7 @@ type acked struct {
 // acknowledged registration and callback is there, that every checkout
 // settled on the provider's verdict with exactly one terminal transition.
 //
-//	go test -run KillAndRestart -crash.rounds=50 -crash.duration=2s -v .
+//	go test -run KillAndRestart -crash.rounds=50 -crash.duration=2s -v ./internal/cli/
 func TestKillAndRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the binary; skipped with -short")
@@ -53,7 +53,7 @@ func TestKillAndRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "paysync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/paysync/paysync").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	pu := sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})

@@ -1,12 +1,18 @@
-package main
+// Package cli is paysync's command line: it parses the commands (serve,
+// demo, merchant create) and their settings, and starts the service
+// through internal/app. Run is what main calls.
+package cli
 
 import (
 	"encoding/base64"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
+
+	paysync "github.com/paysync/paysync/internal/app"
 )
 
 // config is every setting of CONTRACT §1; each is a flag and an environment
@@ -96,6 +102,17 @@ func (c *config) validate() error {
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/") // empty: the listener's address, once known
 	return nil
+}
+
+// app is the wiring's configuration for these settings, logging to log.
+func (c *config) app(log *slog.Logger) (paysync.Config, error) {
+	key, err := c.masterKey()
+	if err != nil {
+		return paysync.Config{}, err
+	}
+	return paysync.Config{Addr: c.Addr, DB: c.DB, PublicURL: c.PublicURL, AdminToken: c.AdminToken, MasterKey: key,
+		PollGrace: c.PollGrace, PollMinInterval: c.PollMinInterval, PollMaxInterval: c.PollMaxInterval,
+		CheckoutMaxAge: c.CheckoutMaxAge, AllowPrivateURLs: c.AllowPrivateURLs, Logger: log}, nil
 }
 
 // masterKey decodes --master-key; nil when unset.

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"text/template"
 	"time"
 
+	paysync "github.com/paysync/paysync/internal/app"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )
@@ -58,8 +59,8 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	defer stopAzotte()
 
 	log := newLogger(stderr)
-	return serve(ctx, cfg, log, stdout, func(s *service) {
-		m, err := s.db.CreateMerchant(ctx, store.NewMerchant{Name: "demo shop",
+	return serve(ctx, cfg, log, stdout, func(a *paysync.App) {
+		m, err := a.Store().CreateMerchant(ctx, store.NewMerchant{Name: "demo shop",
 			ReturnHosts: []string{"127.0.0.1", "localhost", "shop.example"},
 			PayUnit:     &store.PayUnitAccount{BaseURL: sandboxURL, APIUser: "demo", APIPassword: "demo", APIKey: "test_demo_key", Mode: "test"},
 			Azotte:      demoAzotteAccount(azotteURL)})
@@ -68,11 +69,11 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 			return
 		}
 		demoText.Execute(stdout, map[string]string{
-			"URL": cfg.PublicURL, "Sandbox": sandboxURL, "APIKey": m.APIKey, "Admin": cfg.AdminToken,
-			"Notify": cfg.PublicURL + "/hooks/payunit/" + m.HookToken, "DB": cfg.DB,
+			"URL": a.PublicURL(), "Sandbox": sandboxURL, "APIKey": m.APIKey, "Admin": cfg.AdminToken,
+			"Notify": a.PublicURL() + "/hooks/payunit/" + m.HookToken, "DB": cfg.DB,
 			"Grace": cfg.PollGrace.String(),
 		})
-		demoAzotteText.Execute(stdout, map[string]string{"URL": cfg.PublicURL, "Azotte": azotteURL})
+		demoAzotteText.Execute(stdout, map[string]string{"URL": a.PublicURL(), "Azotte": azotteURL})
 	})
 }
 

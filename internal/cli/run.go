@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -8,8 +8,10 @@ import (
 	"io"
 )
 
-// run dispatches a command line; main calls it, and so do tests.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// Run runs the command line args (without the program name) until it
+// ends or ctx does, reading settings through getenv. It returns the
+// command's error; usage goes to stderr, output to stdout.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command")

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -9,8 +9,7 @@ import (
 	"os"
 
 	"github.com/paysync/paysync/handlers"
-	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite"
+	paysync "github.com/paysync/paysync/internal/app"
 )
 
 // merchantCreateCmd creates a merchant straight in the database from the
@@ -33,19 +32,11 @@ func merchantCreateCmd(ctx context.Context, args []string, getenv func(string) s
 	if err != nil {
 		return fmt.Errorf("merchant create: %w", err)
 	}
-	key, err := cfg.masterKey()
+	ac, err := cfg.app(newLogger(stderr))
 	if err != nil {
 		return err
 	}
-	if key == nil {
-		return errors.New("merchant create: --master-key is required to seal the merchant's secrets")
-	}
-	db, err := sqlite.OpenStore(ctx, cfg.DB, store.Options{MasterKey: key})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	m, err := db.CreateMerchant(ctx, in)
+	m, err := paysync.CreateMerchant(ctx, ac, in)
 	if err != nil {
 		return fmt.Errorf("merchant create: %w", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -15,13 +15,14 @@ import (
 	"testing"
 	"time"
 
+	paysync "github.com/paysync/paysync/internal/app"
 	"github.com/paysync/paysync/sandbox"
 )
 
 // startWatchedApp is startApp that also hands back the running service,
 // so the test can count subscribers, the sandbox PayUnit server, and a
 // stop that returns serve's error.
-func startWatchedApp(t *testing.T) (*app, *service, *httptest.Server, func() error) {
+func startWatchedApp(t *testing.T) (*app, *paysync.App, *httptest.Server, func() error) {
 	t.Helper()
 	a := &app{t: t, admin: "adm-test", dbPath: filepath.Join(t.TempDir(), "paysync.db")}
 	a.payunit = sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})
@@ -29,7 +30,7 @@ func startWatchedApp(t *testing.T) (*app, *service, *httptest.Server, func() err
 	t.Cleanup(pu.Close)
 	a.puURL = pu.URL
 	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan *service, 1)
+	started := make(chan *paysync.App, 1)
 	done := make(chan error, 1)
 	env := map[string]string{"PAYSYNC_MASTER_KEY": testMasterKey, "PAYSYNC_ADMIN_TOKEN": a.admin,
 		"PAYSYNC_ALLOW_PRIVATE_URLS": "true", "PAYSYNC_POLL_GRACE": "1h", "PAYSYNC_POLL_MIN_INTERVAL": "100ms"}
@@ -40,12 +41,12 @@ func startWatchedApp(t *testing.T) (*app, *service, *httptest.Server, func() err
 			done <- err
 			return
 		}
-		done <- serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *service) { started <- s })
+		done <- serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *paysync.App) { started <- s })
 	}()
-	var s *service
+	var s *paysync.App
 	select {
 	case s = <-started:
-		a.url = "http://" + s.addr()
+		a.url = "http://" + s.Addr()
 	case err := <-done:
 		cancel()
 		t.Fatalf("serve: %v", err)
@@ -111,9 +112,9 @@ func TestThousandLongPollWaiters(t *testing.T) {
 	puID := a.payunit.Create(sandbox.Payment{TransactionID: "order-1000", Amount: "10", Currency: "XAF"})
 	c := a.register("order-1000", "10")
 	results := startWaiters(client, a, c.ID, n)
-	waitFor(t, "1,000 subscribed waiters", 30*time.Second, func() bool { return s.changes.Subscribers() == n })
+	waitFor(t, "1,000 subscribed waiters", 30*time.Second, func() bool { return s.Feed().Subscribers() == n })
 
-	probe := s.changes.Subscribe(c.ID) // learns the commit as the waiters do
+	probe := s.Feed().Subscribe(c.ID) // learns the commit as the waiters do
 	defer probe.Close()
 	if err := a.payunit.SetStatus(puID, sandbox.StatusSuccess); err != nil {
 		t.Fatal(err)
@@ -137,13 +138,13 @@ func TestThousandLongPollWaiters(t *testing.T) {
 	t.Logf("%d long-poll waiters, one change: commit → return p50 %v, p99 %v, max (last waiter) %v; callback POST → commit %v",
 		n, quantile(lags, 0.5), quantile(lags, 0.99), lags[n-1], committed.Sub(triggered))
 	probe.Close()
-	waitFor(t, "the waiters' subscriptions to end", 10*time.Second, func() bool { return s.changes.Subscribers() == 0 })
+	waitFor(t, "the waiters' subscriptions to end", 10*time.Second, func() bool { return s.Feed().Subscribers() == 0 })
 
 	// Shutdown with waiters and a stream in flight: all end at once.
 	held := a.register("order-held", "10")
 	results = startWaiters(client, a, held.ID, 200)
 	stream := openStream(t, client, a, held.ID)
-	waitFor(t, "200 waiters and a stream", 30*time.Second, func() bool { return s.changes.Subscribers() == 201 })
+	waitFor(t, "200 waiters and a stream", 30*time.Second, func() bool { return s.Feed().Subscribers() == 201 })
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
 	for range 200 {
@@ -157,7 +158,7 @@ func TestThousandLongPollWaiters(t *testing.T) {
 	if err := <-stopped; err != nil {
 		t.Fatalf("serve returned %v", err)
 	}
-	if k := s.changes.Subscribers(); k != 0 {
+	if k := s.Feed().Subscribers(); k != 0 {
 		t.Fatalf("%d subscribers left after shutdown", k)
 	}
 	transport.CloseIdleConnections()

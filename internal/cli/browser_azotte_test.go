@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Browser tests of the Azotte 3-D Secure flow: the buyer's headless
 // Chromium goes from paysync's /pay/{token}/3ds to the fake Azotte's

@@ -1,0 +1,194 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/paysync/paysync/handlers"
+	"github.com/paysync/paysync/netguard"
+	"github.com/paysync/paysync/notify"
+	"github.com/paysync/paysync/poller"
+	"github.com/paysync/paysync/store"
+)
+
+// App is a running paysync: the database and its change feed, the poller,
+// the webhook dispatcher and the HTTP server. Stop it with Shutdown.
+type App struct {
+	cfg      Config // PublicURL resolved
+	log      *slog.Logger
+	db       *store.DB
+	backend  store.Backend
+	feed     *store.Feed // committed checkout changes, to long-polls and event streams
+	poller   *poller.Poller
+	notifier *notify.Dispatcher
+	ln       net.Listener
+	srv      *http.Server
+	served   chan struct{} // closed when Serve returns
+}
+
+// Start opens the database, starts the poller and the webhook dispatcher
+// and serves HTTP on cfg.Addr. It fails when the database doesn't open,
+// when it holds merchants and cfg.MasterKey is nil, when the address can't
+// be listened on, and when a component rejects its configuration.
+func Start(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{cfg: cfg, log: cfg.Logger, feed: store.NewFeed()}
+	db, backend, err := openStore(ctx, cfg, a.changed)
+	if err != nil {
+		return nil, err
+	}
+	a.db, a.backend = db, backend
+	if err := a.start(ctx); err != nil {
+		a.feed.Close()
+		return nil, errors.Join(err, db.Close())
+	}
+	return a, nil
+}
+
+func (a *App) start(ctx context.Context) (err error) {
+	if err := a.checkMasterKey(ctx); err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	p, err := poller.New(a.db, checkers(a.cfg), poller.Config{MinInterval: a.cfg.PollMinInterval,
+		MaxInterval: a.cfg.PollMaxInterval, MaxAge: a.cfg.CheckoutMaxAge, Concurrency: a.cfg.PollerConcurrency,
+		MerchantRate: a.cfg.MerchantRate, MerchantBurst: a.cfg.MerchantBurst, Now: a.cfg.Now,
+		Logger: a.log.With("component", "poller"), Metrics: reg})
+	if err != nil {
+		return fmt.Errorf("new poller: %w", err)
+	}
+	if err := a.listen(); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			a.ln.Close()
+		}
+	}()
+	n, err := notify.New(a.db, notify.Config{PublicURL: a.cfg.PublicURL, Now: a.cfg.Now,
+		Client: netguard.HTTPClient(a.cfg.AllowPrivateURLs, 15*time.Second),
+		Logger: a.log.With("component", "notify"), Metrics: reg})
+	if err != nil {
+		return fmt.Errorf("new dispatcher: %w", err)
+	}
+	a.notifier = n // before anything commits: changed wakes it
+	e, err := handlers.New(handlers.Config{Store: a.db, Waker: p, Webhooks: n, Logger: a.log.With("component", "http"),
+		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, PollGrace: a.cfg.PollGrace,
+		PollMinInterval: a.cfg.PollMinInterval, AllowPrivateURLs: a.cfg.AllowPrivateURLs, Now: a.cfg.Now,
+		Metrics: reg, Changes: a.feed})
+	if err != nil {
+		return err
+	}
+	if a.cfg.Routes != nil {
+		a.cfg.Routes(e)
+	}
+	if err := p.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	if err := n.Start(context.WithoutCancel(ctx)); err != nil {
+		p.Stop()
+		return err
+	}
+	a.poller = p
+	a.serveHTTP(e)
+	a.log.Info("paysync listening", "addr", a.Addr(), "public_url", a.cfg.PublicURL, "db", a.cfg.DB)
+	return nil
+}
+
+// checkMasterKey refuses to run without a master key over a database
+// holding merchants whose secrets it seals.
+func (a *App) checkMasterKey(ctx context.Context) error {
+	if a.cfg.MasterKey != nil {
+		return nil
+	}
+	has, err := a.db.HasMerchants(ctx)
+	if err != nil {
+		return err
+	}
+	if has {
+		return errors.New("--master-key is required: the database holds merchants whose secrets it seals")
+	}
+	return nil
+}
+
+// listen opens the listener on cfg.Addr and resolves an empty PublicURL
+// to its address.
+func (a *App) listen() error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if a.cfg.PublicURL == "" {
+		if a.cfg.PublicURL, err = publicURLFor(ln.Addr()); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	a.ln = ln
+	return nil
+}
+
+// changed is the store's OnChange: it hands each committed checkout
+// version to the change feed, wakes the webhook dispatcher (the commit may
+// have queued a delivery) and tells cfg.OnChange. None of them blocks.
+func (a *App) changed(c store.Checkout) {
+	a.feed.Publish(c)
+	if a.notifier != nil {
+		a.notifier.Wake()
+	}
+	if a.cfg.OnChange != nil {
+		a.cfg.OnChange(c)
+	}
+}
+
+// Addr returns the address the service listens on.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// PublicURL returns the base of the URLs the service hands out: the
+// configured one, or the listener's address when none was.
+func (a *App) PublicURL() string { return a.cfg.PublicURL }
+
+// Store returns the service's database.
+func (a *App) Store() *store.DB { return a.db }
+
+// Backend is the database under the store, for tools that need its own
+// helpers (the bench seeds SQLite through it).
+func (a *App) Backend() store.Backend { return a.backend }
+
+// Feed returns the store's change feed the service publishes to.
+func (a *App) Feed() *store.Feed { return a.feed }
+
+// Poller returns the service's poller (the bench wakes and stops it;
+// Shutdown stopping it again is harmless).
+func (a *App) Poller() *poller.Poller { return a.poller }
+
+// Shutdown stops taking requests and finishes those in flight (long-polls
+// and event streams end at once with what they know: the feed closes
+// first), then stops the poller (checks in flight end; their leases bring
+// them back) and the webhook dispatcher (likewise), and closes the
+// database after the last queued write. It returns the HTTP server's and
+// the database's errors.
+func (a *App) Shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	a.feed.Close() // Shutdown waits for handlers but doesn't cancel them
+	err := a.srv.Shutdown(ctx)
+	<-a.served
+	if err != nil {
+		err = fmt.Errorf("shut down http: %w", err)
+	}
+	a.poller.Stop()
+	a.notifier.Stop() // after the poller: its last transitions are in the outbox for the next start
+	return errors.Join(err, a.db.Close())
+}

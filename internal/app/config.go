@@ -1,0 +1,59 @@
+// Package app is paysync's one wiring: from a Config it builds the whole
+// running service — the store and its change feed, the provider status
+// clients, the poller, the webhook dispatcher, the handlers and the HTTP
+// server — and shuts it down in order. The commands (internal/cli) and the
+// benchmark (bench) start paysync through it; no other package imports it.
+package app
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
+
+	"github.com/paysync/paysync/poller"
+	"github.com/paysync/paysync/store"
+)
+
+// Config is what Start needs. DB is required; a zero duration takes the
+// default of the component it configures (handlers, poller).
+type Config struct {
+	Addr string // listen address, e.g. "127.0.0.1:8080"; port 0 picks one
+	DB   string // SQLite file
+	// PublicURL is the base of the URLs handed out (notify, return, 3DS);
+	// "" is http://<the listener's address>, which needs a named host.
+	PublicURL string
+	// AdminToken is the admin API's bearer token; "" turns the admin API off.
+	AdminToken string
+	// MasterKey is the 32-byte key sealing merchant secrets; nil is allowed
+	// only while the database holds no merchants.
+	MasterKey        []byte
+	PollGrace        time.Duration // first fallback check after registration
+	PollMinInterval  time.Duration // shortest gap between two checks of one checkout
+	PollMaxInterval  time.Duration // backoff ceiling
+	CheckoutMaxAge   time.Duration // non-terminal checkouts expire after this
+	AllowPrivateURLs bool          // loopback/private provider and webhook URLs
+	Logger           *slog.Logger  // default: discards
+
+	// Seams for tests and the bench; their zero values give the service
+	// as `paysync serve` runs it.
+
+	// Now is the clock of the store, poller, dispatcher and handlers
+	// (default time.Now).
+	Now func() time.Time
+	// WrapChecker, when set, wraps each provider's status checker (keyed
+	// by store.ProviderPayUnit …) before the poller gets it.
+	WrapChecker func(provider string, c poller.Checker) poller.Checker
+	// OnChange, when set, also learns every committed checkout version,
+	// after the change feed and the dispatcher; it must not block.
+	OnChange func(store.Checkout)
+	// Routes, when set, adds routes to the Echo before it serves.
+	Routes func(*echo.Echo)
+	// PollerConcurrency is the poller's checks in flight (poller default).
+	PollerConcurrency int
+	// MerchantRate and MerchantBurst bound status checks per merchant
+	// (poller defaults).
+	MerchantRate  rate.Limit
+	MerchantBurst int
+}

@@ -1,0 +1,41 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite"
+)
+
+// openStore opens the database named by cfg.DB (a SQLite file path) and
+// returns the store over it with its backend; onChange (which may be nil)
+// learns every committed checkout version. It is the wiring's only way to
+// the database.
+func openStore(ctx context.Context, cfg Config, onChange func(store.Checkout)) (*store.DB, store.Backend, error) {
+	b, err := sqlite.Open(ctx, cfg.DB, sqlite.Options{Now: cfg.Now})
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := store.New(b, store.Options{MasterKey: cfg.MasterKey, Now: cfg.Now, OnChange: onChange})
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	return db, b, nil
+}
+
+// CreateMerchant creates a merchant straight in cfg's database, without
+// starting the service. It fails without cfg.MasterKey (the merchant's
+// secrets must be sealed) and with the store's errors.
+func CreateMerchant(ctx context.Context, cfg Config, in store.NewMerchant) (store.CreatedMerchant, error) {
+	if cfg.MasterKey == nil {
+		return store.CreatedMerchant{}, errors.New("--master-key is required to seal the merchant's secrets")
+	}
+	db, _, err := openStore(ctx, cfg, nil)
+	if err != nil {
+		return store.CreatedMerchant{}, err
+	}
+	defer db.Close()
+	return db.CreateMerchant(ctx, in)
+}
