@@ -1,0 +1,287 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paysync/paysync/store"
+)
+
+const checkoutColumns = `id, merchant_id, provider, reference, provider_ref, amount, currency, success_url, cancel_url,
+	token, idempotency_key, state, provider_status, action, anomaly_code, anomaly_detail, resolved_by,
+	callback_received_at, last_checked_at, next_check_at, created_at, updated_at, version,
+	attempts, wake_reason, wake_seq, claim_seq`
+
+func scanCheckout(row interface{ Scan(...any) error }, extra ...any) (store.Checkout, error) {
+	var c store.Checkout
+	var ref, pref, idem, action *string
+	var anomalyCode, anomalyDetail, state string
+	var cb, last, next *int64
+	var created, updated int64
+	dest := []any{&c.ID, &c.MerchantID, &c.Provider, &ref, &pref, &c.Amount, &c.Currency, &c.SuccessURL, &c.CancelURL,
+		&c.Token, &idem, &state, &c.ProviderStatus, &action, &anomalyCode, &anomalyDetail, &c.ResolvedBy,
+		&cb, &last, &next, &created, &updated, &c.Version,
+		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return store.Checkout{}, err
+	}
+	c.State = store.State(state)
+	c.Reference, c.ProviderRef, c.IdempotencyKey = deref(ref), deref(pref), deref(idem)
+	if action != nil {
+		c.Action = &store.Action{Instructions: json.RawMessage(*action)}
+	}
+	if anomalyCode != "" {
+		c.Anomaly = &store.Anomaly{Code: anomalyCode, Detail: anomalyDetail}
+	}
+	c.CallbackReceivedAt, c.LastCheckedAt, c.NextCheckAt = timePtr(cb), timePtr(last), timePtr(next)
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return c, nil
+}
+
+func getCheckout(ctx context.Context, q queryRower, where string, args ...any) (store.Checkout, error) {
+	c, err := scanCheckout(q.QueryRow(ctx, `SELECT `+checkoutColumns+` FROM checkouts WHERE `+where, args...))
+	if isNoRows(err) {
+		return store.Checkout{}, store.Errorf(store.ENOTFOUND, "checkout not found")
+	}
+	if err != nil {
+		return store.Checkout{}, fmt.Errorf("read checkout: %w", err)
+	}
+	return c, nil
+}
+
+// Checkout implements store.Reader.
+func (b *Backend) Checkout(ctx context.Context, merchantID, id string) (store.Checkout, error) {
+	return getCheckout(ctx, b.pool, `id = $1 AND merchant_id = $2`, id, merchantID)
+}
+
+// CheckoutByToken implements store.Reader.
+func (b *Backend) CheckoutByToken(ctx context.Context, token string) (store.Checkout, error) {
+	return getCheckout(ctx, b.pool, `token = $1`, token)
+}
+
+// ListCheckouts implements store.Reader.
+func (b *Backend) ListCheckouts(ctx context.Context, merchantID string, q store.CheckoutQuery) ([]store.Checkout, error) {
+	where := []string{`merchant_id = $1`}
+	args := []any{merchantID}
+	add := func(cond string, vals ...any) { // each ? becomes the next $n
+		for _, v := range vals {
+			args = append(args, v)
+			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		where = append(where, cond)
+	}
+	if q.Reference != "" {
+		add(`reference = ?`, q.Reference)
+	}
+	if q.ProviderRef != "" {
+		add(`provider_ref = ?`, q.ProviderRef)
+	}
+	if q.State != "" {
+		add(`state = ?`, string(q.State))
+	}
+	if q.After != nil {
+		add(`(created_at, id) < (?, ?)`, ms(q.After.CreatedAt), q.After.ID)
+	}
+	args = append(args, q.Limit)
+	rows, err := b.pool.Query(ctx, `SELECT `+checkoutColumns+` FROM checkouts WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY created_at DESC, id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Checkout
+	for rows.Next() {
+		c, err := scanCheckout(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Events implements store.Reader.
+func (b *Backend) Events(ctx context.Context, checkoutID string) ([]store.Event, error) {
+	rows, err := b.pool.Query(ctx, `SELECT id, checkout_id, at, source, type, provider_status, from_state, to_state, detail
+		FROM events WHERE checkout_id = $1 ORDER BY id`, checkoutID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var e store.Event
+		var at int64
+		var from, to string
+		if err := rows.Scan(&e.ID, &e.CheckoutID, &at, &e.Source, &e.Type, &e.ProviderStatus, &from, &to, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At, e.FromState, e.ToState = fromMS(at), store.State(from), store.State(to)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CheckoutForUpdate implements store.Tx.
+func (t *tx) CheckoutForUpdate(ctx context.Context, id string) (store.Checkout, error) {
+	return getCheckout(ctx, t, `id = $1 FOR UPDATE`, id)
+}
+
+// CheckoutByTokenForUpdate implements store.Tx.
+func (t *tx) CheckoutByTokenForUpdate(ctx context.Context, token string) (store.Checkout, error) {
+	return getCheckout(ctx, t, `token = $1 FOR UPDATE`, token)
+}
+
+// FindCheckoutForUpdate implements store.Tx.
+func (t *tx) FindCheckoutForUpdate(ctx context.Context, merchantID string, id store.Identity) (store.Checkout, error) {
+	switch {
+	case id.IdempotencyKey != "":
+		return getCheckout(ctx, t, `merchant_id = $1 AND idempotency_key = $2 FOR UPDATE`, merchantID, id.IdempotencyKey)
+	case id.Reference != "":
+		return getCheckout(ctx, t, `merchant_id = $1 AND provider = $2 AND reference = $3 FOR UPDATE`, merchantID, id.Provider, id.Reference)
+	case id.ProviderRef != "":
+		return getCheckout(ctx, t, `merchant_id = $1 AND provider = $2 AND provider_ref = $3 FOR UPDATE`, merchantID, id.Provider, id.ProviderRef)
+	}
+	return store.Checkout{}, store.Errorf(store.ENOTFOUND, "checkout not found")
+}
+
+// LockIdentity implements store.Tx with a transaction-scoped advisory
+// lock on a 64-bit hash of the identity (a collision only serializes two
+// unrelated transactions).
+func (t *tx) LockIdentity(ctx context.Context, merchantID, provider, ref string) error {
+	if ref == "" {
+		return nil
+	}
+	_, err := t.exec(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, identityKey(merchantID, provider, ref))
+	return err
+}
+
+// identityKey writes the identity unambiguously (length-prefixed parts).
+func identityKey(merchantID, provider, ref string) string {
+	return fmt.Sprintf("%d:%s|%d:%s|%s", len(merchantID), merchantID, len(provider), provider, ref)
+}
+
+// InsertCheckout implements store.Tx.
+func (t *tx) InsertCheckout(ctx context.Context, c store.Checkout) error {
+	_, err := t.execUnique(`INSERT INTO checkouts (id, merchant_id, provider, reference, provider_ref, amount, currency,
+		success_url, cancel_url, token, idempotency_key, state, next_check_at, created_at, updated_at, version)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+		c.ID, c.MerchantID, c.Provider, nullString(c.Reference), nullString(c.ProviderRef), c.Amount, c.Currency,
+		c.SuccessURL, c.CancelURL, c.Token, nullString(c.IdempotencyKey), string(c.State),
+		nullMS(c.NextCheckAt), ms(c.CreatedAt), ms(c.UpdatedAt), c.Version)
+	if err != nil {
+		if err == store.ErrDuplicate {
+			return err
+		}
+		return fmt.Errorf("insert checkout: %w", err)
+	}
+	return t.changed(c.MerchantID, c.ID, c.Version)
+}
+
+// changed announces a new version of a checkout, and that something is
+// due for the pollers.
+func (t *tx) changed(merchantID, id string, version int64) error {
+	return t.notify(signalPayload(store.Signal{Kind: store.SignalCheckout, MerchantID: merchantID, CheckoutID: id, Version: version}))
+}
+
+// UpdateCheckout implements store.Tx.
+func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error {
+	var action *string
+	if c.Action != nil {
+		s := string(c.Action.Instructions)
+		action = &s
+	}
+	var code, detail string
+	if c.Anomaly != nil {
+		code, detail = c.Anomaly.Code, c.Anomaly.Detail
+	}
+	tag, err := t.exec(`UPDATE checkouts SET state = $1, provider_status = $2, provider_ref = $3, action = $4,
+		anomaly_code = $5, anomaly_detail = $6, resolved_by = $7, last_checked_at = $8, next_check_at = $9, lease_until = NULL,
+		attempts = $10, updated_at = $11, version = $12
+		WHERE id = $13 AND version = $14 AND claim_seq = $15`,
+		string(c.State), c.ProviderStatus, nullString(c.ProviderRef), action, code, detail, c.ResolvedBy,
+		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version,
+		c.ID, before.Version, before.ClaimSeq)
+	if err != nil {
+		return fmt.Errorf("update checkout: %w", err)
+	}
+	if tag.RowsAffected() != 1 {
+		return store.ErrVersionConflict
+	}
+	if c.Version != before.Version {
+		return t.changed(c.MerchantID, c.ID, c.Version)
+	}
+	return nil
+}
+
+// SetProviderRef implements store.Tx.
+func (t *tx) SetProviderRef(ctx context.Context, id, ref string, now time.Time) error {
+	if _, err := t.execUnique(`UPDATE checkouts SET provider_ref = $1, version = version + 1, updated_at = $2 WHERE id = $3`,
+		ref, ms(now), id); err != nil {
+		return err
+	}
+	var merchantID string
+	var version int64
+	if err := t.tx.QueryRow(t.ctx, `SELECT merchant_id, version FROM checkouts WHERE id = $1`, id).Scan(&merchantID, &version); err != nil {
+		return err
+	}
+	return t.changed(merchantID, id, version)
+}
+
+// ProviderRefTaken implements store.Tx.
+func (t *tx) ProviderRefTaken(ctx context.Context, c store.Checkout, ref string) (bool, error) {
+	var taken bool
+	err := t.tx.QueryRow(t.ctx, `SELECT EXISTS (SELECT 1 FROM checkouts WHERE merchant_id = $1 AND provider = $2 AND provider_ref = $3 AND id <> $4)`,
+		c.MerchantID, c.Provider, ref, c.ID).Scan(&taken)
+	if err != nil {
+		return false, fmt.Errorf("check provider_ref: %w", err)
+	}
+	return taken, nil
+}
+
+// MarkCallbackReceived implements store.Tx.
+func (t *tx) MarkCallbackReceived(ctx context.Context, id string, at time.Time) error {
+	_, err := t.exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, $1) WHERE id = $2`, ms(at), id)
+	return err
+}
+
+// Wake implements store.Tx, as on SQLite: a checkout whose check is in
+// flight keeps its lease; the bumped wake_seq makes Apply schedule it
+// again at once. It announces that a check is due to every instance.
+func (t *tx) Wake(ctx context.Context, id, reason string, now time.Time) error {
+	tag, err := t.exec(`UPDATE checkouts SET
+		next_check_at = CASE WHEN lease_until > $1 THEN next_check_at ELSE $1 END,
+		lease_until = CASE WHEN lease_until > $1 THEN lease_until ELSE NULL END,
+		attempts = 0, wake_reason = $2, wake_seq = wake_seq + 1
+		WHERE id = $3 AND state NOT IN ('succeeded','failed','cancelled')`, ms(now), reason, id)
+	if err != nil {
+		return fmt.Errorf("wake checkout: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil
+	}
+	return t.notify(signalPayload(store.Signal{Kind: store.SignalCheckDue}))
+}
+
+// AppendEvent implements store.Tx.
+func (t *tx) AppendEvent(ctx context.Context, e store.Event) error {
+	_, err := t.exec(`INSERT INTO events (checkout_id, at, source, type, provider_status, from_state, to_state, detail)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, e.CheckoutID, ms(e.At), e.Source, e.Type, e.ProviderStatus, string(e.FromState), string(e.ToState), e.Detail)
+	if err != nil {
+		return fmt.Errorf("append event: %w", err)
+	}
+	return nil
+}
+
+// LastEventAt implements store.Tx.
+func (t *tx) LastEventAt(ctx context.Context, checkoutID, typ string) (*time.Time, error) {
+	var at *int64
+	if err := t.tx.QueryRow(t.ctx, `SELECT max(at) FROM events WHERE checkout_id = $1 AND type = $2`, checkoutID, typ).Scan(&at); err != nil {
+		return nil, fmt.Errorf("last %s event: %w", typ, err)
+	}
+	return timePtr(at), nil
+}

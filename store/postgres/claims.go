@@ -1,0 +1,90 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paysync/paysync/store"
+)
+
+// ClaimDueCheckouts implements store.Tx: the due rows are picked with FOR
+// UPDATE SKIP LOCKED (instances claiming at once take different rows, and
+// nobody waits on a row another holds), then leased in the same
+// statement, which keeps when each was due.
+func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Checkout, error) {
+	until := ms(now.Add(lease))
+	rows, err := t.query(`WITH due AS (
+			SELECT id, next_check_at FROM checkouts WHERE next_check_at <= $1
+			ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+		UPDATE checkouts c SET claimed_due_at = due.next_check_at, next_check_at = $3, lease_until = $3, claim_seq = c.claim_seq + 1
+		FROM due WHERE c.id = due.id
+		RETURNING `+prefixed("c.", checkoutColumns)+`, c.claimed_due_at`, ms(now), limit, until)
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Checkout
+	for rows.Next() {
+		var due int64
+		c, err := scanCheckout(rows, &due)
+		if err != nil {
+			return nil, fmt.Errorf("claim: %w", err)
+		}
+		c.DueAt = fromMS(due)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ClaimDueDeliveries implements store.Tx, as ClaimDueCheckouts.
+func (t *tx) ClaimDueDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Delivery, error) {
+	until := ms(now.Add(lease))
+	rows, err := t.query(`WITH due AS (
+			SELECT id FROM deliveries WHERE next_attempt_at <= $1
+			ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+		UPDATE deliveries d SET next_attempt_at = $3, lease_until = $3, claim_seq = d.claim_seq + 1
+		FROM due WHERE d.id = due.id
+		RETURNING `+prefixed("d.", deliveryColumns), ms(now), limit, until)
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("claim: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// NextCheckoutDue implements store.Reader.
+func (b *Backend) NextCheckoutDue(ctx context.Context) (time.Time, bool, error) {
+	return b.minTime(ctx, `SELECT min(next_check_at) FROM checkouts WHERE next_check_at IS NOT NULL`)
+}
+
+// NextDeliveryDue implements store.Reader.
+func (b *Backend) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
+	return b.minTime(ctx, `SELECT min(next_attempt_at) FROM deliveries WHERE next_attempt_at IS NOT NULL`)
+}
+
+func (b *Backend) minTime(ctx context.Context, q string) (time.Time, bool, error) {
+	var v *int64
+	if err := b.pool.QueryRow(ctx, q).Scan(&v); err != nil {
+		return time.Time{}, false, err
+	}
+	if v == nil {
+		return time.Time{}, false, nil
+	}
+	return fromMS(*v), true, nil
+}
+
+// CountDueCheckouts implements store.Reader.
+func (b *Backend) CountDueCheckouts(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := b.pool.QueryRow(ctx, `SELECT count(*) FROM checkouts WHERE next_check_at <= $1`, ms(now)).Scan(&n)
+	return n, err
+}

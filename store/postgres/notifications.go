@@ -1,0 +1,70 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/paysync/paysync/store"
+)
+
+// matchNotificationSQL finds the checkout a callback names, by reference
+// or provider_ref (each branch one search of its unique index), the
+// oldest if both match.
+const matchNotificationSQL = `SELECT id, state FROM (
+	SELECT id, state, created_at FROM checkouts WHERE merchant_id = $1 AND provider = $2 AND reference = $3
+	UNION ALL
+	SELECT id, state, created_at FROM checkouts WHERE merchant_id = $1 AND provider = $2 AND provider_ref = $4
+) m ORDER BY created_at LIMIT 1`
+
+// MatchNotification implements store.Tx.
+func (t *tx) MatchNotification(ctx context.Context, n store.Notification) (string, store.State, bool, error) {
+	var id, state string
+	err := t.tx.QueryRow(t.ctx, matchNotificationSQL, n.MerchantID, n.Provider, n.TransactionID, n.ProviderCheckoutID).Scan(&id, &state)
+	if isNoRows(err) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, err
+	}
+	return id, store.State(state), true, nil
+}
+
+// InsertNotification implements store.Tx.
+func (t *tx) InsertNotification(ctx context.Context, n store.Notification, checkoutID string, at time.Time) (int64, error) {
+	var id int64
+	err := t.tx.QueryRow(t.ctx, `INSERT INTO notifications (merchant_id, provider, checkout_id, transaction_id, provider_checkout_id,
+		status, content_type, query, body, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
+		n.MerchantID, n.Provider, nullString(checkoutID), n.TransactionID, n.ProviderCheckoutID, n.Status, n.ContentType, n.Query, n.Body, ms(at)).Scan(&id)
+	return id, err
+}
+
+// UnmatchedNotifications implements store.Tx.
+func (t *tx) UnmatchedNotifications(ctx context.Context, merchantID, provider, reference, providerRef string) ([]store.EarlyNotification, error) {
+	rows, err := t.query(`SELECT id, status, received_at FROM notifications
+		WHERE checkout_id IS NULL AND merchant_id = $1 AND provider = $2 AND transaction_id = $3 AND transaction_id <> ''
+		UNION
+		SELECT id, status, received_at FROM notifications
+		WHERE checkout_id IS NULL AND merchant_id = $1 AND provider = $2 AND provider_checkout_id = $4 AND provider_checkout_id <> ''
+		ORDER BY id`, merchantID, provider, reference, providerRef)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.EarlyNotification
+	for rows.Next() {
+		var e store.EarlyNotification
+		var at int64
+		if err := rows.Scan(&e.ID, &e.Status, &at); err != nil {
+			return nil, err
+		}
+		e.ReceivedAt = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AttachNotification implements store.Tx.
+func (t *tx) AttachNotification(ctx context.Context, notificationID int64, checkoutID string) error {
+	_, err := t.exec(`UPDATE notifications SET checkout_id = $1 WHERE id = $2`, checkoutID, notificationID)
+	return err
+}

@@ -1,0 +1,29 @@
+package postgres
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/postgres/pgtest"
+	"github.com/paysync/paysync/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// openTest opens a backend on a fresh schema of the test server.
+func openTest(t *testing.T) *Backend {
+	t.Helper()
+	srv := pgtest.Start(t)
+	b, err := Open(context.Background(), srv.URL, Options{Schema: srv.Schema(t)})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return b
+}
+
+// TestConformance runs the backend-neutral suite on a fresh schema per test.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, storetest.Harness{Open: func(t *testing.T) store.Backend { return openTest(t) }})
+}
