@@ -29,7 +29,9 @@ func scanDelivery(row interface{ Scan(...any) error }) (store.Delivery, error) {
 }
 
 // deliveryDue tells the dispatchers of every instance that a delivery is due.
-func (t *tx) deliveryDue() error { return t.notify(signalPayload(store.Signal{Kind: store.SignalDeliveryDue})) }
+func (t *tx) deliveryDue() error {
+	return t.notify(signalPayload(store.Signal{Kind: store.SignalDeliveryDue}))
+}
 
 // InsertDelivery implements store.Tx; the UNIQUE (checkout_id, version,
 // type) constraint makes a repeat a no-op.
