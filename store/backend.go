@@ -35,6 +35,9 @@ type Backend interface {
 type Reader interface {
 	Checkout(ctx context.Context, merchantID, id string) (Checkout, error)
 	CheckoutByToken(ctx context.Context, token string) (Checkout, error)
+	// CheckoutByID returns the checkout of any merchant: for the wiring's
+	// relay of other instances' changes, never for a merchant's request.
+	CheckoutByID(ctx context.Context, id string) (Checkout, error)
 	// ListCheckouts returns up to q.Limit of the merchant's checkouts
 	// matching q, newest first (created_at, then id, descending).
 	ListCheckouts(ctx context.Context, merchantID string, q CheckoutQuery) ([]Checkout, error)

@@ -75,6 +75,26 @@ func (f *Feed) Subscribers() int {
 	return f.n
 }
 
+// Watching reports whether anybody waits on the checkout id.
+func (f *Feed) Watching(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subs[id]) > 0
+}
+
+// Watched returns the ids of the checkouts somebody waits on.
+func (f *Feed) Watched() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ids := make([]string, 0, len(f.subs))
+	for id, subs := range f.subs {
+		if len(subs) > 0 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 // Close ends every wait, now and later: Next returns
 // ErrFeedClosed and Done is closed. Subscriptions still need their
 // own Close, which the waiters do as they return. Close is idempotent.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,10 @@ type App struct {
 	ln       net.Listener
 	srv      *http.Server
 	served   chan struct{} // closed when Serve returns
+	// stopRelay ends the relay of other instances' changes (a shared
+	// database only); relayed is closed when it has.
+	stopRelay context.CancelFunc
+	relayed   chan struct{}
 }
 
 // Start opens the database, starts the poller and the webhook dispatcher
@@ -101,9 +106,29 @@ func (a *App) start(ctx context.Context) (err error) {
 		return err
 	}
 	a.poller = p
+	a.startRelay(ctx)
 	a.serveHTTP(e)
-	a.log.Info("paysync listening", "addr", a.Addr(), "public_url", a.cfg.PublicURL, "db", a.cfg.DB)
+	a.log.Info("paysync listening", "addr", a.Addr(), "public_url", a.cfg.PublicURL, "db", redactedDB(a.cfg.DB))
 	return nil
+}
+
+// startRelay, on a database several instances share, starts relaying
+// their changes to this instance's feed and workers.
+func (a *App) startRelay(ctx context.Context) {
+	a.relayed = make(chan struct{})
+	if !a.db.Shared() {
+		close(a.relayed)
+		a.stopRelay = func() {}
+		return
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopRelay = cancel
+	r := &relay{db: a.db, feed: a.feed, wake: a.poller.Wake, send: a.notifier.Wake,
+		log: a.log.With("component", "relay").Error}
+	go func() {
+		defer close(a.relayed)
+		r.run(rctx)
+	}()
 }
 
 // checkMasterKey refuses to run without a master key over a database
@@ -152,6 +177,14 @@ func (a *App) changed(c store.Checkout) {
 	}
 }
 
+// redactedDB is the database setting fit for a log: a URL's password is masked.
+func redactedDB(db string) string {
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return db
+}
+
 // Addr returns the address the service listens on.
 func (a *App) Addr() string { return a.ln.Addr().String() }
 
@@ -183,6 +216,8 @@ func (a *App) Shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	a.feed.Close() // Shutdown waits for handlers but doesn't cancel them
+	a.stopRelay()
+	<-a.relayed
 	err := a.srv.Shutdown(ctx)
 	<-a.served
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 // default of the component it configures (handlers, poller).
 type Config struct {
 	Addr string // listen address, e.g. "127.0.0.1:8080"; port 0 picks one
-	DB   string // SQLite file
+	DB   string // a SQLite file, or a postgres:// URL (several instances may share it)
 	// PublicURL is the base of the URLs handed out (notify, return, 3DS);
 	// "" is http://<the listener's address>, which needs a named host.
 	PublicURL string

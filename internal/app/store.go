@@ -5,15 +5,16 @@ import (
 	"errors"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/postgres"
 	"github.com/paysync/paysync/store/sqlite"
 )
 
-// openStore opens the database named by cfg.DB (a SQLite file path) and
-// returns the store over it with its backend; onChange (which may be nil)
-// learns every committed checkout version. It is the wiring's only way to
-// the database.
+// openStore opens the database named by cfg.DB (a postgres:// URL, or
+// else a SQLite file path) and returns the store over it with its
+// backend; onChange (which may be nil) learns every committed checkout
+// version. It is the wiring's only way to the database.
 func openStore(ctx context.Context, cfg Config, onChange func(store.Checkout)) (*store.DB, store.Backend, error) {
-	b, err := sqlite.Open(ctx, cfg.DB, sqlite.Options{Now: cfg.Now})
+	b, err := openBackend(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -23,6 +24,13 @@ func openStore(ctx context.Context, cfg Config, onChange func(store.Checkout)) (
 		return nil, nil, err
 	}
 	return db, b, nil
+}
+
+func openBackend(ctx context.Context, cfg Config) (store.Backend, error) {
+	if postgres.IsURL(cfg.DB) {
+		return postgres.Open(ctx, cfg.DB, postgres.Options{Now: cfg.Now})
+	}
+	return sqlite.Open(ctx, cfg.DB, sqlite.Options{Now: cfg.Now})
 }
 
 // CreateMerchant creates a merchant straight in cfg's database, without

@@ -65,7 +65,7 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string, defaultDB string) 
 		fs.DurationVar(p, name, v, usage+" ($"+env+")")
 	}
 	str(&c.Addr, "addr", "PAYSYNC_ADDR", "127.0.0.1:8080", "listen address")
-	str(&c.DB, "db", "PAYSYNC_DB", defaultDB, "SQLite file")
+	str(&c.DB, "db", "PAYSYNC_DB", defaultDB, "SQLite file, or postgres:// URL of a database several instances share")
 	str(&c.PublicURL, "public-url", "PAYSYNC_PUBLIC_URL", "", "base of the URLs handed out (default http://<addr>)")
 	str(&c.AdminToken, "admin-token", "PAYSYNC_ADMIN_TOKEN", "", "bearer token of the admin API (empty: admin API off)")
 	str(&c.MasterKey, "master-key", "PAYSYNC_MASTER_KEY", "", "32-byte key, base64, sealing merchant secrets")

@@ -63,6 +63,11 @@ func (b *Backend) CheckoutByToken(ctx context.Context, token string) (store.Chec
 	return getCheckout(ctx, b.pool, `token = $1`, token)
 }
 
+// CheckoutByID implements store.Reader.
+func (b *Backend) CheckoutByID(ctx context.Context, id string) (store.Checkout, error) {
+	return getCheckout(ctx, b.pool, `id = $1`, id)
+}
+
 // ListCheckouts implements store.Reader.
 func (b *Backend) ListCheckouts(ctx context.Context, merchantID string, q store.CheckoutQuery) ([]store.Checkout, error) {
 	where := []string{`merchant_id = $1`}

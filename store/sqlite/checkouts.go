@@ -73,6 +73,11 @@ func (b *Backend) CheckoutByToken(ctx context.Context, token string) (store.Chec
 	return getCheckout(readConn{ctx, b.read}, `token = ?`, token)
 }
 
+// CheckoutByID implements store.Reader.
+func (b *Backend) CheckoutByID(ctx context.Context, id string) (store.Checkout, error) {
+	return getCheckout(readConn{ctx, b.read}, `id = ?`, id)
+}
+
 // ListCheckouts implements store.Reader.
 func (b *Backend) ListCheckouts(ctx context.Context, merchantID string, q store.CheckoutQuery) ([]store.Checkout, error) {
 	where := []string{`merchant_id = ?`}
