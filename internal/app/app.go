@@ -68,7 +68,7 @@ func (a *App) start(ctx context.Context) (err error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	p, err := poller.New(a.db, checkers(a.cfg), poller.Config{MinInterval: a.cfg.PollMinInterval,
 		MaxInterval: a.cfg.PollMaxInterval, MaxAge: a.cfg.CheckoutMaxAge, Concurrency: a.cfg.PollerConcurrency,
-		MerchantRate: a.cfg.MerchantRate, MerchantBurst: a.cfg.MerchantBurst, Now: a.cfg.Now,
+		MerchantRate: a.cfg.MerchantRate, MerchantBurst: a.cfg.MerchantBurst, Now: a.cfg.Now, Lease: a.cfg.Lease,
 		Logger: a.log.With("component", "poller"), Metrics: reg})
 	if err != nil {
 		return fmt.Errorf("new poller: %w", err)
@@ -81,7 +81,7 @@ func (a *App) start(ctx context.Context) (err error) {
 			a.ln.Close()
 		}
 	}()
-	n, err := notify.New(a.db, notify.Config{PublicURL: a.cfg.PublicURL, Now: a.cfg.Now,
+	n, err := notify.New(a.db, notify.Config{PublicURL: a.cfg.PublicURL, Now: a.cfg.Now, Lease: a.cfg.Lease,
 		Client: netguard.HTTPClient(a.cfg.AllowPrivateURLs, 15*time.Second),
 		Logger: a.log.With("component", "notify"), Metrics: reg})
 	if err != nil {

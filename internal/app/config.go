@@ -35,6 +35,9 @@ type Config struct {
 	CheckoutMaxAge   time.Duration // non-terminal checkouts expire after this
 	AllowPrivateURLs bool          // loopback/private provider and webhook URLs
 	Logger           *slog.Logger  // default: discards
+	// Lease is how long a claimed check or delivery is held before another
+	// instance may take it over (0: the poller's and dispatcher's defaults).
+	Lease time.Duration
 
 	// Seams for tests and the bench; their zero values give the service
 	// as `paysync serve` runs it.

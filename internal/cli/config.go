@@ -15,7 +15,7 @@ import (
 	paysync "github.com/paysync/paysync/internal/app"
 )
 
-// config is every setting of CONTRACT §1; each is a flag and an environment
+// config is every setting (README, Settings); each is a flag and an environment
 // variable, and the flag wins.
 type config struct {
 	Addr             string
@@ -28,6 +28,7 @@ type config struct {
 	PollMaxInterval  time.Duration
 	CheckoutMaxAge   time.Duration
 	AllowPrivateURLs bool
+	Lease            time.Duration // 0: the poller's and the dispatcher's defaults
 }
 
 // parseConfig registers the settings on fs (callers add their own flags
@@ -73,6 +74,7 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string, defaultDB string) 
 	dur(&c.PollMinInterval, "poll-min-interval", "PAYSYNC_POLL_MIN_INTERVAL", 5*time.Second, "shortest gap between two checks of one checkout")
 	dur(&c.PollMaxInterval, "poll-max-interval", "PAYSYNC_POLL_MAX_INTERVAL", 10*time.Minute, "backoff ceiling")
 	dur(&c.CheckoutMaxAge, "checkout-max-age", "PAYSYNC_CHECKOUT_MAX_AGE", 72*time.Hour, "non-terminal checkouts expire after this")
+	dur(&c.Lease, "lease", "PAYSYNC_LEASE", 0, "how long a claimed check or delivery is held before another instance may take it over (default 1m for checks, 2m for deliveries; at least 20s)")
 	allow := false
 	if s := getenv("PAYSYNC_ALLOW_PRIVATE_URLS"); s != "" {
 		b, err := strconv.ParseBool(s)
@@ -100,9 +102,16 @@ func (c *config) validate() error {
 			return fmt.Errorf("%s must be positive", name)
 		}
 	}
+	if c.Lease != 0 && c.Lease < minLease {
+		return fmt.Errorf("--lease (%v) must be at least %v: a provider call or a webhook may take 15s", c.Lease, minLease)
+	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/") // empty: the listener's address, once known
 	return nil
 }
+
+// minLease is the shortest --lease: longer than one provider call or one
+// webhook attempt may take (15s each), so a live claim is never taken over.
+const minLease = 20 * time.Second
 
 // app is the wiring's configuration for these settings, logging to log.
 func (c *config) app(log *slog.Logger) (paysync.Config, error) {
@@ -112,7 +121,7 @@ func (c *config) app(log *slog.Logger) (paysync.Config, error) {
 	}
 	return paysync.Config{Addr: c.Addr, DB: c.DB, PublicURL: c.PublicURL, AdminToken: c.AdminToken, MasterKey: key,
 		PollGrace: c.PollGrace, PollMinInterval: c.PollMinInterval, PollMaxInterval: c.PollMaxInterval,
-		CheckoutMaxAge: c.CheckoutMaxAge, AllowPrivateURLs: c.AllowPrivateURLs, Logger: log}, nil
+		CheckoutMaxAge: c.CheckoutMaxAge, AllowPrivateURLs: c.AllowPrivateURLs, Lease: c.Lease, Logger: log}, nil
 }
 
 // masterKey decodes --master-key; nil when unset.

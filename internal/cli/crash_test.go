@@ -238,18 +238,20 @@ func auditOutbox(t *testing.T, db *sql.DB) {
 
 // proc is the paysync binary under test.
 type proc struct {
-	t   *testing.T
-	bin string
-	db  string
-	url string
-	cmd *exec.Cmd
+	t     *testing.T
+	bin   string
+	db    string
+	url   string
+	cmd   *exec.Cmd
+	admin string   // the admin token ("adm" when empty)
+	extra []string // more serve flags
 }
 
 func (p *proc) start() {
 	p.t.Helper()
-	cmd := exec.Command(p.bin, "serve", "--addr", "127.0.0.1:0", "--db", p.db, "--admin-token", "adm",
+	cmd := exec.Command(p.bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", p.db, "--admin-token", p.adminToken(),
 		"--master-key", testMasterKey, "--allow-private-urls", "--poll-grace", "200ms",
-		"--poll-min-interval", "100ms", "--poll-max-interval", "500ms", "--public-url", "http://paysync.test")
+		"--poll-min-interval", "100ms", "--poll-max-interval", "500ms", "--public-url", "http://paysync.test"}, p.extra...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		p.t.Fatal(err)
@@ -266,6 +268,13 @@ func (p *proc) start() {
 	}
 	p.url = strings.TrimSpace(strings.TrimPrefix(line, "paysync listening on "))
 	go io.Copy(io.Discard, stdout)
+}
+
+func (p *proc) adminToken() string {
+	if p.admin == "" {
+		return "adm"
+	}
+	return p.admin
 }
 
 func (p *proc) kill() {
@@ -306,7 +315,7 @@ func (p *proc) merchant(name, puURL, webhookURL string) (key, notify string) {
 	p.t.Helper()
 	body, _ := json.Marshal(map[string]any{"name": name, "webhook_url": webhookURL,
 		"payunit": map[string]string{"base_url": puURL, "api_user": "u", "api_password": "p", "api_key": "k", "mode": "test"}})
-	code, out := p.post("/admin/v1/merchants", "adm", string(body))
+	code, out := p.post("/admin/v1/merchants", p.adminToken(), string(body))
 	if code != 201 {
 		p.t.Fatalf("create merchant: %d %s", code, out)
 	}
