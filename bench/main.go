@@ -42,6 +42,7 @@ type options struct {
 	quick           bool
 	only            map[string]bool // measures to run; empty: all
 	memprofile      string          // heap profile written with many pending checkouts loaded
+	postgres        string          // a PostgreSQL server's URL for the shared-database measures ("" skips them)
 }
 
 // runs reports whether the measure named is part of this run.
@@ -64,7 +65,8 @@ func parseFlags(args []string) (options, string, error) {
 	fs.DurationVar(&o.pollMin, "poll-min-interval", time.Second, "shortest gap between checks of one checkout (production default 5s)")
 	fs.DurationVar(&o.pollMax, "poll-max-interval", 10*time.Minute, "backoff ceiling")
 	fs.BoolVar(&o.quick, "quick", false, "CI-sized run: short loads, small backlogs")
-	only := fs.String("only", "", "comma-separated subset of ingest,reads,truth,poller,scale (default: all); for profiling one part")
+	fs.StringVar(&o.postgres, "postgres", os.Getenv("PAYSYNC_TEST_POSTGRES"), "URL of a PostgreSQL server (a role that may create databases) for the shared-database measures; empty skips them ($PAYSYNC_TEST_POSTGRES)")
+	only := fs.String("only", "", "comma-separated subset of ingest,reads,truth,poller,scale,shared (default: all); for profiling one part")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile, taken with the -scale checkouts pending (or at the end), to this file")
 	if err := fs.Parse(args); err != nil {
@@ -151,6 +153,7 @@ type figures struct {
 	poller pollerFigures
 	truth  truthFigures
 	scale  scaleFigures
+	shared sharedFigures
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
@@ -187,9 +190,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		{"poller", fmt.Sprintf("poller (%d pending, then %.0f/s due)", o.pending, o.dueRate),
 			func() (err error) { fig.poller, err = measurePoller(ctx, s, o); return }},
 		{"scale", fmt.Sprintf("scale (%d pending)", o.scale), func() (err error) { fig.scale, err = measureScale(ctx, s, o); return }},
+		{"shared", fmt.Sprintf("PostgreSQL: %d pending drained by 1, 2, 3 instances; ingest beside SQLite", o.pending),
+			func() (err error) { fig.shared, err = measureShared(ctx, s, o); return }},
 	}
 	for _, m := range measures {
-		if !o.runs(m.name) {
+		if !o.runs(m.name) || (m.name == "shared" && o.postgres == "") {
 			continue
 		}
 		step(m.what)

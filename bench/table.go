@@ -63,6 +63,18 @@ func printTable(w io.Writer, o options, f figures) {
 		row(fmt.Sprintf("claim statement (%d rows) with %d pending due", sc.claimBatch, sc.pending),
 			fmt.Sprintf("max %v", sc.claimMax), sc.claim50, 0, "", "index, not scan", ptr(strings.Contains(sc.plan, "checkouts_due") && !strings.Contains(sc.plan, "SCAN checkouts")))
 	}
+	if sh := f.shared; sh.ran {
+		for i, r := range sh.drainRates {
+			ratio := ""
+			if i > 0 && sh.drainRates[0] > 0 {
+				ratio = fmt.Sprintf("%.2f× one instance", r/sh.drainRates[0])
+			}
+			row(fmt.Sprintf("PostgreSQL: drain %d checkouts due at once, %d instance(s)", sh.pending, i+1), fmt.Sprintf("%.0f checks/s", r), 0, 0, ratio, "", nil)
+		}
+		row("callback ingest (unregistered), SQLite", withCPU(sh.sqlite), sh.sqlite.pct(50), sh.sqlite.pct(99), "", "", nil)
+		row("callback ingest (unregistered), PostgreSQL, same run", withCPU(sh.pg), sh.pg.pct(50), sh.pg.pct(99),
+			fmt.Sprintf("%s of SQLite", pct(sh.pg.rate()/sh.sqlite.rate())), "", nil)
+	}
 	if o.runs("truth") {
 		row(fmt.Sprintf("time to truth, %d lost callbacks (payment → succeeded in API)", tr.n), fmt.Sprintf("max %v", tr.max), tr.p50, 0, "", "", nil)
 	}

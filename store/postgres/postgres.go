@@ -27,7 +27,9 @@ type Options struct {
 	Schema string
 	// Now is the clock of the migrations' bookkeeping; time.Now by default.
 	Now func() time.Time
-	// MaxConns bounds the pool (default: pgxpool's, max(4, cores)).
+	// MaxConns bounds the pool (default 20: transactions wait on the
+	// WAL flush, so throughput needs more connections than cores; mind
+	// the server's max_connections across instances).
 	MaxConns int32
 	// TxTimeout bounds one write transaction once it started (30s): the
 	// caller's context bounds only the wait for it, as on SQLite.
@@ -61,6 +63,8 @@ func Open(ctx context.Context, url string, opts Options) (*Backend, error) {
 	}
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
+	} else if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = 20 // a URL's pool_max_conns wins
 	}
 	b := &Backend{connURL: url, schema: opts.Schema, channel: "paysync_changes",
 		txTimeout: cmp.Or(opts.TxTimeout, 30*time.Second)}
