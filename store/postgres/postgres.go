@@ -68,6 +68,9 @@ func Open(ctx context.Context, url string, opts Options) (*Backend, error) {
 	}
 	b := &Backend{connURL: url, schema: opts.Schema, channel: "paysync_changes",
 		txTimeout: cmp.Or(opts.TxTimeout, 30*time.Second)}
+	// Durable before acknowledged: a commit returns after the WAL flush,
+	// whatever the server's default (a session setting wins over it).
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	if b.schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = b.schema
 		b.channel = "paysync_changes_" + b.schema

@@ -27,3 +27,17 @@ func openTest(t *testing.T) *Backend {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{Open: func(t *testing.T) store.Backend { return openTest(t) }})
 }
+
+// TestCommitsAreSynchronous: whatever the server's default, paysync's
+// sessions wait for the WAL flush before a commit returns.
+func TestCommitsAreSynchronous(t *testing.T) {
+	b := openTest(t)
+	defer b.Close()
+	var v string
+	if err := b.pool.QueryRow(context.Background(), `SHOW synchronous_commit`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if v != "on" {
+		t.Fatalf("synchronous_commit = %q, want on", v)
+	}
+}
