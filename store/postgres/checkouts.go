@@ -2,48 +2,17 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
 
-const checkoutColumns = `id, merchant_id, provider, reference, provider_ref, amount, currency, success_url, cancel_url,
-	token, idempotency_key, state, provider_status, action, anomaly_code, anomaly_detail, resolved_by,
-	callback_received_at, last_checked_at, next_check_at, created_at, updated_at, version,
-	attempts, wake_reason, wake_seq, claim_seq`
-
-func scanCheckout(row interface{ Scan(...any) error }, extra ...any) (store.Checkout, error) {
-	var c store.Checkout
-	var ref, pref, idem, action *string
-	var anomalyCode, anomalyDetail, state string
-	var cb, last, next *int64
-	var created, updated int64
-	dest := []any{&c.ID, &c.MerchantID, &c.Provider, &ref, &pref, &c.Amount, &c.Currency, &c.SuccessURL, &c.CancelURL,
-		&c.Token, &idem, &state, &c.ProviderStatus, &action, &anomalyCode, &anomalyDetail, &c.ResolvedBy,
-		&cb, &last, &next, &created, &updated, &c.Version,
-		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
-		return store.Checkout{}, err
-	}
-	c.State = store.State(state)
-	c.Reference, c.ProviderRef, c.IdempotencyKey = deref(ref), deref(pref), deref(idem)
-	if action != nil {
-		c.Action = &store.Action{Instructions: json.RawMessage(*action)}
-	}
-	if anomalyCode != "" {
-		c.Anomaly = &store.Anomaly{Code: anomalyCode, Detail: anomalyDetail}
-	}
-	c.CallbackReceivedAt, c.LastCheckedAt, c.NextCheckAt = timePtr(cb), timePtr(last), timePtr(next)
-	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
-	return c, nil
-}
-
 func getCheckout(ctx context.Context, q queryRower, where string, args ...any) (store.Checkout, error) {
-	c, err := scanCheckout(q.QueryRow(ctx, `SELECT `+checkoutColumns+` FROM checkouts WHERE `+where, args...))
+	c, err := rowscan.ScanCheckout(q.QueryRow(ctx, `SELECT `+rowscan.CheckoutColumns+` FROM checkouts WHERE `+where, args...))
 	if isNoRows(err) {
 		return store.Checkout{}, store.Errorf(store.ENOTFOUND, "checkout not found")
 	}
@@ -92,43 +61,23 @@ func (b *Backend) ListCheckouts(ctx context.Context, merchantID string, q store.
 		add(`(created_at, id) < (?, ?)`, ms(q.After.CreatedAt), q.After.ID)
 	}
 	args = append(args, q.Limit)
-	rows, err := b.pool.Query(ctx, `SELECT `+checkoutColumns+` FROM checkouts WHERE `+strings.Join(where, " AND ")+
+	rows, err := b.pool.Query(ctx, `SELECT `+rowscan.CheckoutColumns+` FROM checkouts WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY created_at DESC, id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Checkout
-	for rows.Next() {
-		c, err := scanCheckout(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.Checkout)
 }
 
 // Events implements store.Reader.
 func (b *Backend) Events(ctx context.Context, checkoutID string) ([]store.Event, error) {
-	rows, err := b.pool.Query(ctx, `SELECT id, checkout_id, at, source, type, provider_status, from_state, to_state, detail
-		FROM events WHERE checkout_id = $1 ORDER BY id`, checkoutID)
+	rows, err := b.pool.Query(ctx, `SELECT `+rowscan.EventColumns+` FROM events WHERE checkout_id = $1 ORDER BY id`, checkoutID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Event
-	for rows.Next() {
-		var e store.Event
-		var at int64
-		var from, to string
-		if err := rows.Scan(&e.ID, &e.CheckoutID, &at, &e.Source, &e.Type, &e.ProviderStatus, &from, &to, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At, e.FromState, e.ToState = fromMS(at), store.State(from), store.State(to)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.ScanEvent)
 }
 
 // CheckoutForUpdate implements store.Tx.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
 
 // ClaimDueCheckouts implements store.Tx: the due rows are picked with FOR
@@ -19,7 +20,7 @@ func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, le
 			ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
 		UPDATE checkouts c SET claimed_due_at = due.next_check_at, next_check_at = $3, lease_until = $3, claim_seq = c.claim_seq + 1
 		FROM due WHERE c.id = due.id
-		RETURNING `+prefixed("c.", checkoutColumns)+`, c.claimed_due_at`, ms(now), limit, until)
+		RETURNING `+prefixed("c.", rowscan.CheckoutColumns)+`, c.claimed_due_at`, ms(now), limit, until)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
@@ -27,7 +28,7 @@ func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, le
 	var out []store.Checkout
 	for rows.Next() {
 		var due int64
-		c, err := scanCheckout(rows, &due)
+		c, err := rowscan.ScanCheckout(rows, &due)
 		if err != nil {
 			return nil, fmt.Errorf("claim: %w", err)
 		}
@@ -45,20 +46,16 @@ func (t *tx) ClaimDueDeliveries(ctx context.Context, now time.Time, limit int, l
 			ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
 		UPDATE deliveries d SET next_attempt_at = $3, lease_until = $3, claim_seq = d.claim_seq + 1
 		FROM due WHERE d.id = due.id
-		RETURNING `+prefixed("d.", deliveryColumns), ms(now), limit, until)
+		RETURNING `+prefixed("d.", rowscan.DeliveryColumns), ms(now), limit, until)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
 	defer rows.Close()
-	var out []store.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("claim: %w", err)
-		}
-		out = append(out, d)
+	out, err := rowscan.Collect(rows, rowscan.ScanDelivery)
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // NextCheckoutDue implements store.Reader.

@@ -7,26 +7,8 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
-
-const deliveryColumns = `id, merchant_id, checkout_id, version, type, snapshot, body, status, attempts,
-	next_attempt_at, claim_seq, created_at, updated_at`
-
-func scanDelivery(row interface{ Scan(...any) error }) (store.Delivery, error) {
-	var d store.Delivery
-	var snap []byte
-	var next *int64
-	var created, updated int64
-	if err := row.Scan(&d.ID, &d.MerchantID, &d.CheckoutID, &d.Version, &d.Type, &snap, &d.Body, &d.Status,
-		&d.Attempts, &next, &d.ClaimSeq, &created, &updated); err != nil {
-		return store.Delivery{}, err
-	}
-	if err := json.Unmarshal(snap, &d.Checkout); err != nil {
-		return store.Delivery{}, fmt.Errorf("delivery %s snapshot: %w", d.ID, err)
-	}
-	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = timePtr(next), fromMS(created), fromMS(updated)
-	return d, nil
-}
 
 // deliveryDue tells the dispatchers of every instance that a delivery is due.
 func (t *tx) deliveryDue() error {
@@ -52,7 +34,7 @@ func (t *tx) InsertDelivery(ctx context.Context, d store.Delivery) error {
 
 // DeliveryForUpdate implements store.Tx.
 func (t *tx) DeliveryForUpdate(ctx context.Context, id string) (store.Delivery, error) {
-	d, err := scanDelivery(t.tx.QueryRow(t.ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1 FOR UPDATE`, id))
+	d, err := rowscan.ScanDelivery(t.tx.QueryRow(t.ctx, `SELECT `+rowscan.DeliveryColumns+` FROM deliveries WHERE id = $1 FOR UPDATE`, id))
 	if isNoRows(err) {
 		return store.Delivery{}, store.Errorf(store.ENOTFOUND, "delivery not found")
 	}
@@ -115,8 +97,8 @@ func (t *tx) EnableEndpoint(ctx context.Context, merchantID string, now time.Tim
 
 // RescheduleDelivery implements store.Tx.
 func (t *tx) RescheduleDelivery(ctx context.Context, id string, now time.Time) (store.Delivery, error) {
-	d, err := scanDelivery(t.tx.QueryRow(t.ctx, `UPDATE deliveries SET status = $1, attempts = 0, next_attempt_at = $2, lease_until = NULL,
-		claim_seq = claim_seq + 1, updated_at = $2 WHERE id = $3 RETURNING `+deliveryColumns, store.DeliveryPending, ms(now), id))
+	d, err := rowscan.ScanDelivery(t.tx.QueryRow(t.ctx, `UPDATE deliveries SET status = $1, attempts = 0, next_attempt_at = $2, lease_until = NULL,
+		claim_seq = claim_seq + 1, updated_at = $2 WHERE id = $3 RETURNING `+rowscan.DeliveryColumns, store.DeliveryPending, ms(now), id))
 	if err != nil {
 		return store.Delivery{}, err
 	}
@@ -125,7 +107,7 @@ func (t *tx) RescheduleDelivery(ctx context.Context, id string, now time.Time) (
 
 // Deliveries implements store.Reader.
 func (b *Backend) Deliveries(ctx context.Context, merchantID, checkoutID string, limit int) ([]store.Delivery, error) {
-	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE merchant_id = $1`
+	q := `SELECT ` + rowscan.DeliveryColumns + ` FROM deliveries WHERE merchant_id = $1`
 	args := []any{merchantID}
 	if checkoutID != "" {
 		q += ` AND checkout_id = $2`
@@ -137,34 +119,19 @@ func (b *Backend) Deliveries(ctx context.Context, merchantID, checkoutID string,
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.ScanDelivery)
 }
 
 // Attempts implements store.Reader.
 func (b *Backend) Attempts(ctx context.Context, deliveryID string) ([]store.DeliveryAttempt, error) {
-	rows, err := b.pool.Query(ctx, `SELECT at, url, status_code, error, latency_ms, response
-		FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, deliveryID)
+	rows, err := b.pool.Query(ctx, `SELECT `+rowscan.AttemptColumns+` FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, deliveryID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []store.DeliveryAttempt{}
-	for rows.Next() {
-		var a store.DeliveryAttempt
-		var at, latency int64
-		if err := rows.Scan(&at, &a.URL, &a.StatusCode, &a.Error, &latency, &a.Response); err != nil {
-			return nil, err
-		}
-		a.At, a.Latency = fromMS(at), time.Duration(latency)*time.Millisecond
-		out = append(out, a)
+	out, err := rowscan.Collect(rows, rowscan.ScanAttempt)
+	if out == nil {
+		out = []store.DeliveryAttempt{}
 	}
-	return out, rows.Err()
+	return out, err
 }

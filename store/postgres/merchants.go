@@ -2,13 +2,11 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
-
-const merchantColumns = `id, name, hook_token, webhook_url, return_hosts, payunit_base_url, payunit_mode, azotte_base_url, created_at, webhook_disabled_at`
 
 func errMerchantNotFound() error { return store.Errorf(store.ENOTFOUND, "merchant not found") }
 
@@ -28,35 +26,13 @@ func (b *Backend) MerchantByHookToken(ctx context.Context, token string) (store.
 }
 
 func (b *Backend) merchantWhere(ctx context.Context, where string, arg any) (store.Merchant, error) {
-	m, err := scanMerchant(b.pool.QueryRow(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE `+where, arg))
+	m, err := rowscan.ScanMerchant(b.pool.QueryRow(ctx, `SELECT `+rowscan.MerchantColumns+` FROM merchants WHERE `+where, arg))
 	if isNoRows(err) {
 		return store.Merchant{}, errMerchantNotFound()
 	}
 	if err != nil {
 		return store.Merchant{}, fmt.Errorf("read merchant: %w", err)
 	}
-	return m, nil
-}
-
-func scanMerchant(row interface{ Scan(...any) error }) (store.Merchant, error) {
-	var m store.Merchant
-	var hosts, puURL, puMode, azURL string
-	var created int64
-	var disabled *int64
-	if err := row.Scan(&m.ID, &m.Name, &m.HookToken, &m.WebhookURL, &hosts, &puURL, &puMode, &azURL, &created, &disabled); err != nil {
-		return store.Merchant{}, err
-	}
-	if err := json.Unmarshal([]byte(hosts), &m.ReturnHosts); err != nil {
-		return store.Merchant{}, fmt.Errorf("return_hosts: %w", err)
-	}
-	if puURL != "" {
-		m.PayUnit = &store.PayUnitAccount{BaseURL: puURL, Mode: puMode}
-	}
-	if azURL != "" {
-		m.Azotte = &store.AzotteAccount{BaseURL: azURL}
-	}
-	m.CreatedAt = fromMS(created)
-	m.WebhookDisabledAt = timePtr(disabled)
 	return m, nil
 }
 
@@ -83,20 +59,13 @@ func (b *Backend) HasMerchants(ctx context.Context) (bool, error) {
 
 // InsertMerchant implements store.Tx.
 func (t *tx) InsertMerchant(ctx context.Context, m store.Merchant, apiKeyHash, sealed []byte) error {
-	hosts, err := json.Marshal(m.ReturnHosts)
+	r, err := rowscan.NewMerchantRow(m)
 	if err != nil {
 		return err
 	}
-	var puURL, puMode, azURL string
-	if m.PayUnit != nil {
-		puURL, puMode = m.PayUnit.BaseURL, m.PayUnit.Mode
-	}
-	if m.Azotte != nil {
-		azURL = m.Azotte.BaseURL
-	}
 	_, err = t.exec(`INSERT INTO merchants (id, name, api_key_hash, hook_token, webhook_url, return_hosts,
 		payunit_base_url, payunit_mode, azotte_base_url, secrets, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-		m.ID, m.Name, apiKeyHash, m.HookToken, m.WebhookURL, string(hosts), puURL, puMode, azURL, sealed, ms(m.CreatedAt))
+		m.ID, m.Name, apiKeyHash, m.HookToken, m.WebhookURL, r.ReturnHosts, r.PayUnitURL, r.PayUnitMode, r.AzotteURL, sealed, ms(m.CreatedAt))
 	return err
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
 
 // Options configures Open. Zero values take defaults.
@@ -155,39 +156,16 @@ type queryRower interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-func ms(t time.Time) int64 { return t.UnixMilli() }
+// The time and NULL encodings are rowscan's, shared with SQLite.
+func ms(t time.Time) int64 { return rowscan.MS(t) }
 
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+func fromMS(v int64) time.Time { return rowscan.FromMS(v) }
 
-func nullMS(t *time.Time) *int64 {
-	if t == nil {
-		return nil
-	}
-	v := ms(*t)
-	return &v
-}
+func nullMS(t *time.Time) *int64 { return rowscan.NullMS(t) }
 
-func timePtr(v *int64) *time.Time {
-	if v == nil {
-		return nil
-	}
-	t := fromMS(*v)
-	return &t
-}
+func timePtr(v *int64) *time.Time { return rowscan.TimePtr(v) }
 
-func nullString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
+func nullString(s string) *string { return rowscan.NullString(s) }
 
 var errNoRows = pgx.ErrNoRows
 

@@ -3,47 +3,17 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
 
-const checkoutColumns = `id, merchant_id, provider, reference, provider_ref, amount, currency, success_url, cancel_url,
-	token, idempotency_key, state, provider_status, action, anomaly_code, anomaly_detail, resolved_by,
-	callback_received_at, last_checked_at, next_check_at, created_at, updated_at, version,
-	attempts, wake_reason, wake_seq, claim_seq`
-
-func scanCheckout(row interface{ Scan(...any) error }, extra ...any) (store.Checkout, error) {
-	var c store.Checkout
-	var ref, pref, idem, action sql.NullString
-	var anomalyCode, anomalyDetail string
-	var cb, last, next sql.NullInt64
-	var created, updated int64
-	dest := []any{&c.ID, &c.MerchantID, &c.Provider, &ref, &pref, &c.Amount, &c.Currency, &c.SuccessURL, &c.CancelURL,
-		&c.Token, &idem, &c.State, &c.ProviderStatus, &action, &anomalyCode, &anomalyDetail, &c.ResolvedBy,
-		&cb, &last, &next, &created, &updated, &c.Version,
-		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
-		return store.Checkout{}, err
-	}
-	c.Reference, c.ProviderRef, c.IdempotencyKey = ref.String, pref.String, idem.String
-	if action.Valid {
-		c.Action = &store.Action{Instructions: json.RawMessage(action.String)}
-	}
-	if anomalyCode != "" {
-		c.Anomaly = &store.Anomaly{Code: anomalyCode, Detail: anomalyDetail}
-	}
-	c.CallbackReceivedAt, c.LastCheckedAt, c.NextCheckAt = timePtr(cb), timePtr(last), timePtr(next)
-	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
-	return c, nil
-}
-
 func getCheckout(q queryRower, where string, args ...any) (store.Checkout, error) {
-	c, err := scanCheckout(q.QueryRow(`SELECT `+checkoutColumns+` FROM checkouts WHERE `+where, args...))
+	c, err := rowscan.ScanCheckout(q.QueryRow(`SELECT `+rowscan.CheckoutColumns+` FROM checkouts WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Checkout{}, store.Errorf(store.ENOTFOUND, "checkout not found")
 	}
@@ -94,42 +64,23 @@ func (b *Backend) ListCheckouts(ctx context.Context, merchantID string, q store.
 	if q.After != nil {
 		where, args = append(where, `(created_at, id) < (?, ?)`), append(args, ms(q.After.CreatedAt), q.After.ID)
 	}
-	rows, err := b.read.QueryContext(ctx, `SELECT `+checkoutColumns+` FROM checkouts WHERE `+strings.Join(where, " AND ")+
+	rows, err := b.read.QueryContext(ctx, `SELECT `+rowscan.CheckoutColumns+` FROM checkouts WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, q.Limit)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Checkout
-	for rows.Next() {
-		c, err := scanCheckout(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.Checkout)
 }
 
 // Events implements store.Reader.
 func (b *Backend) Events(ctx context.Context, checkoutID string) ([]store.Event, error) {
-	rows, err := b.read.QueryContext(ctx, `SELECT id, checkout_id, at, source, type, provider_status, from_state, to_state, detail
-		FROM events WHERE checkout_id = ? ORDER BY id`, checkoutID)
+	rows, err := b.read.QueryContext(ctx, `SELECT `+rowscan.EventColumns+` FROM events WHERE checkout_id = ? ORDER BY id`, checkoutID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Event
-	for rows.Next() {
-		var e store.Event
-		var at int64
-		if err := rows.Scan(&e.ID, &e.CheckoutID, &at, &e.Source, &e.Type, &e.ProviderStatus, &e.FromState, &e.ToState, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = fromMS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.ScanEvent)
 }
 
 // CheckoutForUpdate implements store.Tx.
@@ -260,7 +211,7 @@ func (t *tx) AppendEvent(ctx context.Context, e store.Event) error {
 
 // LastEventAt implements store.Tx.
 func (t *tx) LastEventAt(ctx context.Context, checkoutID, typ string) (*time.Time, error) {
-	var at sql.NullInt64
+	var at *int64
 	if err := t.QueryRow(`SELECT max(at) FROM events WHERE checkout_id = ? AND type = ?`, checkoutID, typ).Scan(&at); err != nil {
 		return nil, fmt.Errorf("last %s event: %w", typ, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
 
 // ClaimDueCheckouts implements store.Tx in one statement served by the
@@ -16,7 +17,7 @@ func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, le
 	until := ms(now.Add(lease))
 	rows, err := t.Query(`UPDATE checkouts SET claimed_due_at = next_check_at, next_check_at = ?, lease_until = ?, claim_seq = claim_seq + 1
 		WHERE id IN (SELECT id FROM checkouts WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?)
-		RETURNING `+checkoutColumns+`, claimed_due_at`, until, until, ms(now), limit)
+		RETURNING `+rowscan.CheckoutColumns+`, claimed_due_at`, until, until, ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
@@ -24,7 +25,7 @@ func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, le
 	var out []store.Checkout
 	for rows.Next() {
 		var due int64
-		c, err := scanCheckout(rows, &due)
+		c, err := rowscan.ScanCheckout(rows, &due)
 		if err != nil {
 			return nil, fmt.Errorf("claim: %w", err)
 		}
@@ -68,18 +69,14 @@ func (t *tx) ClaimDueDeliveries(ctx context.Context, now time.Time, limit int, l
 	until := ms(now.Add(lease))
 	rows, err := t.Query(`UPDATE deliveries SET next_attempt_at = ?, lease_until = ?, claim_seq = claim_seq + 1
 		WHERE id IN (SELECT id FROM deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
-		RETURNING `+deliveryColumns, until, until, ms(now), limit)
+		RETURNING `+rowscan.DeliveryColumns, until, until, ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
 	defer rows.Close()
-	var out []store.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("claim: %w", err)
-		}
-		out = append(out, d)
+	out, err := rowscan.Collect(rows, rowscan.ScanDelivery)
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

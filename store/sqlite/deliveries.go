@@ -9,26 +9,8 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
-
-const deliveryColumns = `id, merchant_id, checkout_id, version, type, snapshot, body, status, attempts,
-	next_attempt_at, claim_seq, created_at, updated_at`
-
-func scanDelivery(row interface{ Scan(...any) error }) (store.Delivery, error) {
-	var d store.Delivery
-	var snap []byte
-	var next sql.NullInt64
-	var created, updated int64
-	if err := row.Scan(&d.ID, &d.MerchantID, &d.CheckoutID, &d.Version, &d.Type, &snap, &d.Body, &d.Status,
-		&d.Attempts, &next, &d.ClaimSeq, &created, &updated); err != nil {
-		return store.Delivery{}, err
-	}
-	if err := json.Unmarshal(snap, &d.Checkout); err != nil {
-		return store.Delivery{}, fmt.Errorf("delivery %s snapshot: %w", d.ID, err)
-	}
-	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = timePtr(next), fromMS(created), fromMS(updated)
-	return d, nil
-}
 
 // InsertDelivery implements store.Tx; the UNIQUE (checkout_id, version,
 // type) constraint makes a repeat a no-op.
@@ -46,7 +28,7 @@ func (t *tx) InsertDelivery(ctx context.Context, d store.Delivery) error {
 
 // DeliveryForUpdate implements store.Tx.
 func (t *tx) DeliveryForUpdate(ctx context.Context, id string) (store.Delivery, error) {
-	d, err := scanDelivery(t.QueryRow(`SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+	d, err := rowscan.ScanDelivery(t.QueryRow(`SELECT `+rowscan.DeliveryColumns+` FROM deliveries WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Delivery{}, store.Errorf(store.ENOTFOUND, "delivery not found")
 	}
@@ -106,13 +88,13 @@ func (t *tx) EnableEndpoint(ctx context.Context, merchantID string, now time.Tim
 
 // RescheduleDelivery implements store.Tx.
 func (t *tx) RescheduleDelivery(ctx context.Context, id string, now time.Time) (store.Delivery, error) {
-	return scanDelivery(t.QueryRow(`UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, lease_until = NULL,
-		claim_seq = claim_seq + 1, updated_at = ? WHERE id = ? RETURNING `+deliveryColumns, store.DeliveryPending, ms(now), ms(now), id))
+	return rowscan.ScanDelivery(t.QueryRow(`UPDATE deliveries SET status = ?, attempts = 0, next_attempt_at = ?, lease_until = NULL,
+		claim_seq = claim_seq + 1, updated_at = ? WHERE id = ? RETURNING `+rowscan.DeliveryColumns, store.DeliveryPending, ms(now), ms(now), id))
 }
 
 // Deliveries implements store.Reader.
 func (b *Backend) Deliveries(ctx context.Context, merchantID, checkoutID string, limit int) ([]store.Delivery, error) {
-	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE merchant_id = ?`
+	q := `SELECT ` + rowscan.DeliveryColumns + ` FROM deliveries WHERE merchant_id = ?`
 	args := []any{merchantID}
 	if checkoutID != "" {
 		q += ` AND checkout_id = ?`
@@ -123,34 +105,19 @@ func (b *Backend) Deliveries(ctx context.Context, merchantID, checkoutID string,
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.ScanDelivery)
 }
 
 // Attempts implements store.Reader.
 func (b *Backend) Attempts(ctx context.Context, deliveryID string) ([]store.DeliveryAttempt, error) {
-	rows, err := b.read.QueryContext(ctx, `SELECT at, url, status_code, error, latency_ms, response
-		FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
+	rows, err := b.read.QueryContext(ctx, `SELECT `+rowscan.AttemptColumns+` FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []store.DeliveryAttempt{}
-	for rows.Next() {
-		var a store.DeliveryAttempt
-		var at, latency int64
-		if err := rows.Scan(&at, &a.URL, &a.StatusCode, &a.Error, &latency, &a.Response); err != nil {
-			return nil, err
-		}
-		a.At, a.Latency = fromMS(at), time.Duration(latency)*time.Millisecond
-		out = append(out, a)
+	out, err := rowscan.Collect(rows, rowscan.ScanAttempt)
+	if out == nil {
+		out = []store.DeliveryAttempt{}
 	}
-	return out, rows.Err()
+	return out, err
 }

@@ -18,6 +18,7 @@ import (
 	_ "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
 
 // Options configures Open. Zero values take defaults.
@@ -169,25 +170,13 @@ func OpenStore(ctx context.Context, path string, opts store.Options) (*store.DB,
 	return db, nil
 }
 
-func ms(t time.Time) int64 { return t.UnixMilli() }
+// The time and NULL encodings are rowscan's, shared with PostgreSQL.
+func ms(t time.Time) int64 { return rowscan.MS(t) }
 
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+func fromMS(v int64) time.Time { return rowscan.FromMS(v) }
 
-func nullMS(t *time.Time) sql.NullInt64 {
-	if t == nil {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: ms(*t), Valid: true}
-}
+func nullMS(t *time.Time) *int64 { return rowscan.NullMS(t) }
 
-func timePtr(v sql.NullInt64) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromMS(v.Int64)
-	return &t
-}
+func timePtr(v *int64) *time.Time { return rowscan.TimePtr(v) }
 
-func nullString(s string) sql.NullString {
-	return sql.NullString{String: s, Valid: s != ""}
-}
+func nullString(s string) *string { return rowscan.NullString(s) }
