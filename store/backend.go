@@ -63,6 +63,24 @@ type Reader interface {
 	Deliveries(ctx context.Context, merchantID, checkoutID string, limit int) ([]Delivery, error)
 	// Attempts returns a delivery's attempts, oldest first.
 	Attempts(ctx context.Context, deliveryID string) ([]DeliveryAttempt, error)
+
+	// The console's reads (store/console.go): each puts its Scope in the
+	// query itself, so a merchant scope never returns another's rows.
+
+	// SearchCheckouts returns up to q.Limit checkouts within q.Scope
+	// matching q, newest first (created_at, then id, descending).
+	SearchCheckouts(ctx context.Context, q SearchQuery) ([]Checkout, error)
+	// CountCheckoutsByState counts the scope's checkouts per state.
+	CountCheckoutsByState(ctx context.Context, scope Scope) (map[State]int, error)
+	// SettledBy counts the scope's checkouts settled (resolved_by set) and
+	// last updated at or after since, per provider and resolved_by.
+	SettledBy(ctx context.Context, scope Scope, since time.Time) ([]SettledCount, error)
+	// DeliveriesByStatus returns up to limit of the scope's deliveries in
+	// one of statuses, most recently updated first, without History.
+	DeliveriesByStatus(ctx context.Context, scope Scope, statuses []string, limit int) ([]Delivery, error)
+	// CheckoutNotifications returns the raw callbacks attached to the
+	// checkout, oldest first.
+	CheckoutNotifications(ctx context.Context, checkoutID string) ([]StoredNotification, error)
 }
 
 // Tx is one write transaction of a Backend. The "ForUpdate" reads lock
@@ -158,6 +176,9 @@ type Tx interface {
 	// RescheduleDelivery makes a delivery pending, due at now, with a fresh
 	// schedule and a new claim_seq, and returns it.
 	RescheduleDelivery(ctx context.Context, id string, now time.Time) (Delivery, error)
+	// FailedDeliveriesSince returns the scope's failed deliveries last
+	// updated (failed) at or after since, locked, oldest first.
+	FailedDeliveriesSince(ctx context.Context, scope Scope, since time.Time) ([]Delivery, error)
 }
 
 // Identity is one of the keys a checkout is registered under; exactly one

@@ -95,6 +95,9 @@ func (a *App) start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := a.mountConsole(e, p, n); err != nil {
+		return err
+	}
 	if a.cfg.Routes != nil {
 		a.cfg.Routes(e)
 	}

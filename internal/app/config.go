@@ -14,6 +14,7 @@ import (
 
 	"github.com/paysync/paysync/poller"
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/web/console"
 )
 
 // Config is what Start needs. DB is required; a zero duration takes the
@@ -51,6 +52,9 @@ type Config struct {
 	// OnChange, when set, also learns every committed checkout version,
 	// after the change feed and the dispatcher; it must not block.
 	OnChange func(store.Checkout)
+	// ConsoleDemo, when set, turns on the console's demo sign-in link and
+	// sandbox payment form (`paysync demo` only).
+	ConsoleDemo *console.Demo
 	// Routes, when set, adds routes to the Echo before it serves.
 	Routes func(*echo.Echo)
 	// PollerConcurrency is the poller's checks in flight (poller default).

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	paysync "github.com/paysync/paysync/internal/app"
+	"github.com/paysync/paysync/web/console"
 )
 
 // config is every setting (README, Settings); each is a flag and an environment
@@ -29,6 +30,8 @@ type config struct {
 	CheckoutMaxAge   time.Duration
 	AllowPrivateURLs bool
 	Lease            time.Duration // 0: the poller's and the dispatcher's defaults
+
+	consoleDemo *console.Demo // set by the demo: the console's sign-in link and payment form
 }
 
 // parseConfig registers the settings on fs (callers add their own flags
@@ -121,7 +124,8 @@ func (c *config) app(log *slog.Logger) (paysync.Config, error) {
 	}
 	return paysync.Config{Addr: c.Addr, DB: c.DB, PublicURL: c.PublicURL, AdminToken: c.AdminToken, MasterKey: key,
 		PollGrace: c.PollGrace, PollMinInterval: c.PollMinInterval, PollMaxInterval: c.PollMaxInterval,
-		CheckoutMaxAge: c.CheckoutMaxAge, AllowPrivateURLs: c.AllowPrivateURLs, Lease: c.Lease, Logger: log}, nil
+		CheckoutMaxAge: c.CheckoutMaxAge, AllowPrivateURLs: c.AllowPrivateURLs, Lease: c.Lease, Logger: log,
+		ConsoleDemo: c.consoleDemo}, nil
 }
 
 // masterKey decodes --master-key; nil when unset.

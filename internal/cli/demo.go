@@ -52,15 +52,26 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	go func() { defer close(sbDone); sb.Serve(ln) }()
 	defer func() { sb.Close(); <-sbDone }()
 	sandboxURL := "http://" + ln.Addr().String()
-	azotteURL, stopAzotte, err := loopbackServer(newDemoAzotte())
+	azotte := newDemoAzotte()
+	azotteURL, stopAzotte, err := loopbackServer(azotte)
 	if err != nil {
 		return err
 	}
 	defer stopAzotte()
 
+	hooksURL, stopHooks, err := loopbackServer(&demoWebhooks{})
+	if err != nil {
+		return err
+	}
+	defer stopHooks()
+	payments := &demoPayments{ctx: ctx, payunit: pu, azotte: azotte, client: &http.Client{Timeout: 10 * time.Second},
+		delay: 2 * time.Second}
+	defer payments.wg.Wait()
+	cfg.consoleDemo = payments.console()
+
 	log := newLogger(stderr)
 	return serve(ctx, cfg, log, stdout, func(a *paysync.App) {
-		m, err := a.Store().CreateMerchant(ctx, store.NewMerchant{Name: "demo shop",
+		m, err := a.Store().CreateMerchant(ctx, store.NewMerchant{Name: "demo shop", WebhookURL: hooksURL,
 			ReturnHosts: []string{"127.0.0.1", "localhost", "shop.example"},
 			PayUnit:     &store.PayUnitAccount{BaseURL: sandboxURL, APIUser: "demo", APIPassword: "demo", APIKey: "test_demo_key", Mode: "test"},
 			Azotte:      demoAzotteAccount(azotteURL)})
@@ -68,8 +79,10 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 			log.Error("create demo merchant", "err", err)
 			return
 		}
-		demoText.Execute(stdout, map[string]string{
-			"URL": a.PublicURL(), "Sandbox": sandboxURL, "APIKey": m.APIKey, "Admin": cfg.AdminToken,
+		payments.bind(a.PublicURL(), m.APIKey, a.PublicURL()+"/hooks/payunit/"+m.HookToken)
+		demoText.Execute(stdout, map[string]string{"Console": a.PublicURL() + "/console/signin/" + cfg.consoleDemo.SignInToken,
+			"Hooks": hooksURL,
+			"URL":   a.PublicURL(), "Sandbox": sandboxURL, "APIKey": m.APIKey, "Admin": cfg.AdminToken,
 			"Notify": a.PublicURL() + "/hooks/payunit/" + m.HookToken, "DB": cfg.DB,
 			"Grace": cfg.PollGrace.String(),
 		})
@@ -110,11 +123,14 @@ func randomBase64(n int) string {
 var demoText = template.Must(template.New("demo").Parse(`
 paysync demo is running.
 
+  Open the console (this link signs you in once): {{.Console}}
+
   paysync          {{.URL}}   (data in {{.DB}}, reset at each start)
   sandbox PayUnit  {{.Sandbox}}
   merchant API key {{.APIKey}}
   admin token      {{.Admin}}
   PayUnit notify   {{.Notify}}
+  shop webhooks    {{.Hooks}}   (the demo merchant's webhook_url, served by the demo)
 
 Try it (in another terminal):
 

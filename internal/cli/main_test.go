@@ -32,6 +32,7 @@ type app struct {
 	apiKey  string
 	notify  string
 	dbPath  string
+	svc     *paysync.App // the running service (set before boot returns)
 }
 
 func startApp(t *testing.T, extra ...string) *app {
@@ -62,7 +63,7 @@ func (a *app) boot(extra ...string) (stop func()) {
 			if err != nil {
 				return err
 			}
-			return serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *paysync.App) { started <- s.Addr() })
+			return serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *paysync.App) { a.svc = s; started <- s.Addr() })
 		}()
 	}()
 	select {
