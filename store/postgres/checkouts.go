@@ -14,21 +14,22 @@ import (
 const checkoutColumns = `id, merchant_id, provider, reference, provider_ref, amount, currency, success_url, cancel_url,
 	token, idempotency_key, state, provider_status, action, anomaly_code, anomaly_detail, resolved_by,
 	callback_received_at, last_checked_at, next_check_at, created_at, updated_at, version,
-	attempts, wake_reason, wake_seq, claim_seq`
+	attempts, wake_reason, wake_seq, claim_seq, settled_at, history_purged_at`
 
 func scanCheckout(row interface{ Scan(...any) error }, extra ...any) (store.Checkout, error) {
 	var c store.Checkout
 	var ref, pref, idem, action *string
 	var anomalyCode, anomalyDetail, state string
-	var cb, last, next *int64
+	var cb, last, next, settled, purged *int64
 	var created, updated int64
 	dest := []any{&c.ID, &c.MerchantID, &c.Provider, &ref, &pref, &c.Amount, &c.Currency, &c.SuccessURL, &c.CancelURL,
 		&c.Token, &idem, &state, &c.ProviderStatus, &action, &anomalyCode, &anomalyDetail, &c.ResolvedBy,
 		&cb, &last, &next, &created, &updated, &c.Version,
-		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq}
+		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq, &settled, &purged}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return store.Checkout{}, err
 	}
+	c.SettledAt, c.HistoryPurgedAt = timePtr(settled), timePtr(purged)
 	c.State = store.State(state)
 	c.Reference, c.ProviderRef, c.IdempotencyKey = deref(ref), deref(pref), deref(idem)
 	if action != nil {
@@ -106,8 +107,8 @@ func (b *Backend) ListCheckouts(ctx context.Context, merchantID string, q store.
 
 // Events implements store.Reader.
 func (b *Backend) Events(ctx context.Context, checkoutID string) ([]store.Event, error) {
-	rows, err := b.pool.Query(ctx, `SELECT id, checkout_id, at, source, type, provider_status, from_state, to_state, detail
-		FROM events WHERE checkout_id = $1 ORDER BY id`, checkoutID)
+	rows, err := b.pool.Query(ctx, `SELECT id, checkout_id, at, source, type, provider_status, from_state, to_state, detail,
+		count, last_at FROM events WHERE checkout_id = $1 ORDER BY id`, checkoutID)
 	if err != nil {
 		return nil, err
 	}
@@ -117,10 +118,12 @@ func (b *Backend) Events(ctx context.Context, checkoutID string) ([]store.Event,
 		var e store.Event
 		var at int64
 		var from, to string
-		if err := rows.Scan(&e.ID, &e.CheckoutID, &at, &e.Source, &e.Type, &e.ProviderStatus, &from, &to, &e.Detail); err != nil {
+		var last *int64
+		if err := rows.Scan(&e.ID, &e.CheckoutID, &at, &e.Source, &e.Type, &e.ProviderStatus, &from, &to, &e.Detail,
+			&e.Count, &last); err != nil {
 			return nil, err
 		}
-		e.At, e.FromState, e.ToState = fromMS(at), store.State(from), store.State(to)
+		e.At, e.FromState, e.ToState, e.LastAt = fromMS(at), store.State(from), store.State(to), timePtr(last)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -201,11 +204,11 @@ func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error
 	}
 	tag, err := t.exec(`UPDATE checkouts SET state = $1, provider_status = $2, provider_ref = $3, action = $4,
 		anomaly_code = $5, anomaly_detail = $6, resolved_by = $7, last_checked_at = $8, next_check_at = $9, lease_until = NULL,
-		attempts = $10, updated_at = $11, version = $12
+		attempts = $10, updated_at = $11, version = $12, settled_at = COALESCE(settled_at, $16)
 		WHERE id = $13 AND version = $14 AND claim_seq = $15`,
 		string(c.State), c.ProviderStatus, nullString(c.ProviderRef), action, code, detail, c.ResolvedBy,
 		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version,
-		c.ID, before.Version, before.ClaimSeq)
+		c.ID, before.Version, before.ClaimSeq, nullMS(c.SettledAt))
 	if err != nil {
 		return fmt.Errorf("update checkout: %w", err)
 	}

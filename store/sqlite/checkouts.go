@@ -15,21 +15,22 @@ import (
 const checkoutColumns = `id, merchant_id, provider, reference, provider_ref, amount, currency, success_url, cancel_url,
 	token, idempotency_key, state, provider_status, action, anomaly_code, anomaly_detail, resolved_by,
 	callback_received_at, last_checked_at, next_check_at, created_at, updated_at, version,
-	attempts, wake_reason, wake_seq, claim_seq`
+	attempts, wake_reason, wake_seq, claim_seq, settled_at, history_purged_at`
 
 func scanCheckout(row interface{ Scan(...any) error }, extra ...any) (store.Checkout, error) {
 	var c store.Checkout
 	var ref, pref, idem, action sql.NullString
 	var anomalyCode, anomalyDetail string
-	var cb, last, next sql.NullInt64
+	var cb, last, next, settled, purged sql.NullInt64
 	var created, updated int64
 	dest := []any{&c.ID, &c.MerchantID, &c.Provider, &ref, &pref, &c.Amount, &c.Currency, &c.SuccessURL, &c.CancelURL,
 		&c.Token, &idem, &c.State, &c.ProviderStatus, &action, &anomalyCode, &anomalyDetail, &c.ResolvedBy,
 		&cb, &last, &next, &created, &updated, &c.Version,
-		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq}
+		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq, &settled, &purged}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return store.Checkout{}, err
 	}
+	c.SettledAt, c.HistoryPurgedAt = timePtr(settled), timePtr(purged)
 	c.Reference, c.ProviderRef, c.IdempotencyKey = ref.String, pref.String, idem.String
 	if action.Valid {
 		c.Action = &store.Action{Instructions: json.RawMessage(action.String)}
@@ -108,8 +109,8 @@ func (b *Backend) ListCheckouts(ctx context.Context, merchantID string, q store.
 
 // Events implements store.Reader.
 func (b *Backend) Events(ctx context.Context, checkoutID string) ([]store.Event, error) {
-	rows, err := b.read.QueryContext(ctx, `SELECT id, checkout_id, at, source, type, provider_status, from_state, to_state, detail
-		FROM events WHERE checkout_id = ? ORDER BY id`, checkoutID)
+	rows, err := b.read.QueryContext(ctx, `SELECT id, checkout_id, at, source, type, provider_status, from_state, to_state, detail,
+		count, last_at FROM events WHERE checkout_id = ? ORDER BY id`, checkoutID)
 	if err != nil {
 		return nil, err
 	}
@@ -118,10 +119,12 @@ func (b *Backend) Events(ctx context.Context, checkoutID string) ([]store.Event,
 	for rows.Next() {
 		var e store.Event
 		var at int64
-		if err := rows.Scan(&e.ID, &e.CheckoutID, &at, &e.Source, &e.Type, &e.ProviderStatus, &e.FromState, &e.ToState, &e.Detail); err != nil {
+		var last sql.NullInt64
+		if err := rows.Scan(&e.ID, &e.CheckoutID, &at, &e.Source, &e.Type, &e.ProviderStatus, &e.FromState, &e.ToState, &e.Detail,
+			&e.Count, &last); err != nil {
 			return nil, err
 		}
-		e.At = fromMS(at)
+		e.At, e.LastAt = fromMS(at), timePtr(last)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -183,10 +186,10 @@ func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error
 	}
 	res, err := t.Exec(`UPDATE checkouts SET state = ?, provider_status = ?, provider_ref = ?, action = ?,
 		anomaly_code = ?, anomaly_detail = ?, resolved_by = ?, last_checked_at = ?, next_check_at = ?, lease_until = NULL,
-		attempts = ?, updated_at = ?, version = ?
+		attempts = ?, updated_at = ?, version = ?, settled_at = COALESCE(settled_at, ?)
 		WHERE id = ? AND version = ? AND claim_seq = ?`,
 		string(c.State), c.ProviderStatus, nullString(c.ProviderRef), action, code, detail, c.ResolvedBy,
-		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version,
+		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version, nullMS(c.SettledAt),
 		c.ID, before.Version, before.ClaimSeq)
 	if err != nil {
 		return fmt.Errorf("update checkout: %w", err)

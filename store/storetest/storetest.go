@@ -37,6 +37,9 @@ func Run(t *testing.T, h Harness) {
 		{"ConcurrentDeliveryClaimsAreExclusive", testConcurrentDeliveryClaims},
 		{"StaleDispatcherOutcomeIgnored", testStaleDeliveryOutcome},
 		{"ClaimCarriesDueTime", testClaimDueAt},
+		{"RetentionPurgesSettledHistoryKeepsVerdict", testRetention},
+		{"ConcurrentSweepsPurgeEachOnce", testConcurrentSweeps},
+		{"IdenticalStatusChecksFold", testStatusChecksFold},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newRig(t, h)) })
