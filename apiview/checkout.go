@@ -34,6 +34,9 @@ type Checkout struct {
 	CreatedAt          time.Time   `json:"created_at"`
 	UpdatedAt          time.Time   `json:"updated_at"`
 	Version            int64       `json:"version"`
+	// HistoryPurgedAt is when the retention sweep deleted the checkout's
+	// events, raw callbacks and delivery attempts; null while kept.
+	HistoryPurgedAt *time.Time `json:"history_purged_at"`
 }
 
 // Action is what the buyer must do while a checkout is action_required.
@@ -59,6 +62,7 @@ func CheckoutOf(c store.Checkout, publicURL string) Checkout {
 		ResolvedBy: Nullable(c.ResolvedBy), ReturnURL: pay + "/return",
 		CallbackReceivedAt: UTC(c.CallbackReceivedAt), LastCheckedAt: UTC(c.LastCheckedAt), NextCheckAt: UTC(c.NextCheckAt),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), Version: c.Version,
+		HistoryPurgedAt: UTC(c.HistoryPurgedAt),
 	}
 	if c.State == store.StateActionRequired {
 		out.Action = &Action{RedirectURL: pay + "/3ds"}

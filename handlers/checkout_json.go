@@ -22,6 +22,10 @@ type eventJSON struct {
 	FromState      *string   `json:"from_state"`
 	ToState        *string   `json:"to_state"`
 	Detail         *string   `json:"detail"`
+	// Count is how many identical consecutive status checks the entry
+	// stands for, LastAt when the last was seen (null when Count is 1).
+	Count  int        `json:"count"`
+	LastAt *time.Time `json:"last_at"`
 }
 
 // checkoutView renders c for the merchant API.
@@ -42,7 +46,7 @@ func eventViews(es []store.Event) []eventJSON {
 	for i, e := range es {
 		out[i] = eventJSON{ID: e.ID, At: e.At.UTC(), Source: e.Source, Type: e.Type,
 			ProviderStatus: nullable(e.ProviderStatus), FromState: nullable(string(e.FromState)),
-			ToState: nullable(string(e.ToState)), Detail: nullable(e.Detail)}
+			ToState: nullable(string(e.ToState)), Detail: nullable(e.Detail), Count: max(e.Count, 1), LastAt: apiview.UTC(e.LastAt)}
 	}
 	return out
 }

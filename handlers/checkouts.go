@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/paysync/paysync/apiview"
 	"github.com/paysync/paysync/store"
 )
 
@@ -157,15 +158,22 @@ func checkoutFilter(q url.Values) (store.CheckoutFilter, error) {
 	return f, nil
 }
 
-// listEvents handles GET /v1/checkouts/:id/events, oldest first.
+// listEvents handles GET /v1/checkouts/:id/events, oldest first, and
+// says when the retention sweep purged the history before them.
 func (s *server) listEvents(c echo.Context) error {
-	es, err := s.cfg.Store.Events(c.Request().Context(), merchantOf(c).ID, c.Param("id"))
+	ctx, merchant := c.Request().Context(), merchantOf(c).ID
+	ck, err := s.cfg.Store.Checkout(ctx, merchant, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	es, err := s.cfg.Store.Events(ctx, merchant, ck.ID)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, struct {
-		Data []eventJSON `json:"data"`
-	}{eventViews(es)})
+		Data            []eventJSON `json:"data"`
+		HistoryPurgedAt *time.Time  `json:"history_purged_at"`
+	}{eventViews(es), apiview.UTC(ck.HistoryPurgedAt)})
 }
 
 // refreshCheckout handles POST /v1/checkouts/:id/refresh: the checkout

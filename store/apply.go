@@ -55,7 +55,7 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 			return err
 		}
 		for _, e := range d.events {
-			if err := tx.AppendEvent(ctx, e); err != nil {
+			if err := appendEvent(ctx, tx, e); err != nil { // identical status checks fold
 				return err
 			}
 		}

@@ -27,6 +27,15 @@ type Backend interface {
 	Ping(ctx context.Context) error
 	// Close waits for the writes already queued and releases the database.
 	Close() error
+
+	// Size returns the database's size in bytes, as the operator pays for
+	// it (SQLite: the file's pages; PostgreSQL: paysync's tables).
+	Size(ctx context.Context) (int64, error)
+	// Compact returns the space freed by deletions to the file system
+	// where the database doesn't do it by itself (SQLite's incremental
+	// vacuum, in short steps so that writers aren't stalled); a no-op on
+	// PostgreSQL, whose autovacuum does it.
+	Compact(ctx context.Context) error
 }
 
 // Reader is the read side of a Backend: each call reads committed state
@@ -120,6 +129,12 @@ type Tx interface {
 	// Wake makes a non-terminal checkout due at now for reason (see wake).
 	Wake(ctx context.Context, id, reason string, now time.Time) error
 	AppendEvent(ctx context.Context, e Event) error
+	// FoldEvent folds e into the checkout's latest event when that event
+	// is identical to e but for its time (same source, type, provider
+	// status, states and detail): its count grows by one and its last_at
+	// becomes e.At. It reports whether it folded; false leaves the log
+	// untouched.
+	FoldEvent(ctx context.Context, e Event) (bool, error)
 	// LastEventAt returns the time of the checkout's latest event of type
 	// typ, or nil.
 	LastEventAt(ctx context.Context, checkoutID, typ string) (*time.Time, error)
@@ -141,6 +156,17 @@ type Tx interface {
 	UnmatchedNotifications(ctx context.Context, merchantID, provider, reference, providerRef string) ([]EarlyNotification, error)
 	// AttachNotification attaches a stored callback to a checkout.
 	AttachNotification(ctx context.Context, notificationID int64, checkoutID string) error
+
+	// PurgeHistory takes up to limit checkouts settled before settledBefore
+	// whose history is still kept, oldest settled first, skipping rows other
+	// transactions hold; deletes their events, their raw callbacks and the
+	// attempts of their deliveries that aren't pending; and sets their
+	// history_purged_at to now. The checkouts themselves stay.
+	PurgeHistory(ctx context.Context, settledBefore time.Time, limit int, now time.Time) (Purged, error)
+	// DeleteUnmatchedNotifications deletes up to limit callbacks attached
+	// to no checkout and received before receivedBefore, skipping rows
+	// other transactions hold, and returns how many it deleted.
+	DeleteUnmatchedNotifications(ctx context.Context, receivedBefore time.Time, limit int) (int64, error)
 
 	InsertMerchant(ctx context.Context, m Merchant, apiKeyHash, sealed []byte) error
 	// SealedSecretsForUpdate returns the merchant's sealed secrets, locked, or ENOTFOUND.
@@ -219,6 +245,15 @@ type DeliveryOutcome struct {
 	Attempts int        // attempts to add (1 when a request was made)
 	NextAt   *time.Time // with DeliveryPending
 	Now      time.Time
+}
+
+// Purged counts the rows one PurgeHistory deleted, by table, and the
+// checkouts whose history it purged.
+type Purged struct {
+	Checkouts     int64
+	Events        int64
+	Notifications int64
+	Attempts      int64
 }
 
 // ErrDuplicate is what a backend's insert returns when a unique key is

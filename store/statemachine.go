@@ -93,6 +93,7 @@ func decide(c Checkout, o Observation, now time.Time) decision {
 		next.State = verdict
 		if verdict.Terminal() {
 			next.ResolvedBy = o.ResolvedBy
+			next.SettledAt = &now
 			next.Anomaly = nil // an earlier refusal is history (the events keep it)
 		}
 	}

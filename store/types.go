@@ -137,6 +137,12 @@ type Checkout struct {
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 	Version            int64
+	// SettledAt is when the checkout reached its terminal state (decide
+	// sets it); the retention of its history counts from there.
+	SettledAt *time.Time
+	// HistoryPurgedAt is when the retention sweep deleted the checkout's
+	// events, raw callbacks and delivery attempts; nil while they are kept.
+	HistoryPurgedAt *time.Time
 
 	// Schedule bookkeeping, for the poller.
 	Attempts   int    // checks since the last wake
@@ -169,6 +175,11 @@ type Event struct {
 	FromState      State
 	ToState        State
 	Detail         string
+	// Count is how many identical consecutive observations this event
+	// stands for (status checks fold, see DB.Apply); 1 for most.
+	Count int
+	// LastAt is when the last of them was seen; nil when Count is 1.
+	LastAt *time.Time
 }
 
 // Event types.

@@ -30,6 +30,7 @@ type App struct {
 	feed     *store.Feed // committed checkout changes, to long-polls and event streams
 	poller   *poller.Poller
 	notifier *notify.Dispatcher
+	sweeper  *sweeper // the retention sweep
 	ln       net.Listener
 	srv      *http.Server
 	served   chan struct{} // closed when Serve returns
@@ -73,6 +74,9 @@ func (a *App) start(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("new poller: %w", err)
 	}
+	if a.sweeper, err = newSweeper(a.db, a.cfg, a.log.With("component", "retention"), reg); err != nil {
+		return fmt.Errorf("new sweeper: %w", err)
+	}
 	if err := a.listen(); err != nil {
 		return err
 	}
@@ -110,6 +114,7 @@ func (a *App) start(ctx context.Context) (err error) {
 	}
 	a.poller = p
 	a.startRelay(ctx)
+	a.sweeper.Start(context.WithoutCancel(ctx))
 	a.serveHTTP(e)
 	a.log.Info("paysync listening", "addr", a.Addr(), "public_url", a.cfg.PublicURL, "db", redactedDB(a.cfg.DB))
 	return nil
@@ -228,5 +233,6 @@ func (a *App) Shutdown() error {
 	}
 	a.poller.Stop()
 	a.notifier.Stop() // after the poller: its last transitions are in the outbox for the next start
+	a.sweeper.Stop()  // its current batch commits or rolls back before the database closes
 	return errors.Join(err, a.db.Close())
 }

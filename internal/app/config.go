@@ -39,6 +39,12 @@ type Config struct {
 	// Lease is how long a claimed check or delivery is held before another
 	// instance may take it over (0: the poller's and dispatcher's defaults).
 	Lease time.Duration
+	// Retention is how long a settled checkout keeps its history (events,
+	// raw callbacks, delivery attempts); 2160h (90 days) by default.
+	Retention time.Duration
+	// UnmatchedRetention is how long a callback that matched no checkout
+	// is kept; 72h by default.
+	UnmatchedRetention time.Duration
 
 	// Seams for tests and the bench; their zero values give the service
 	// as `paysync serve` runs it.
@@ -63,4 +69,8 @@ type Config struct {
 	// (poller defaults).
 	MerchantRate  rate.Limit
 	MerchantBurst int
+	// SweepPeriod is the time between two retention sweeps (1h).
+	SweepPeriod time.Duration
+	// OnSweep, when set, learns what each retention sweep did, after it.
+	OnSweep func(store.Swept)
 }

@@ -32,6 +32,9 @@ type config struct {
 	Lease            time.Duration // 0: the poller's and the dispatcher's defaults
 
 	consoleDemo *console.Demo // set by the demo: the console's sign-in link and payment form
+	// The data lifecycle (README, "Data lifecycle").
+	Retention          time.Duration
+	UnmatchedRetention time.Duration
 }
 
 // parseConfig registers the settings on fs (callers add their own flags
@@ -78,6 +81,8 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string, defaultDB string) 
 	dur(&c.PollMaxInterval, "poll-max-interval", "PAYSYNC_POLL_MAX_INTERVAL", 10*time.Minute, "backoff ceiling")
 	dur(&c.CheckoutMaxAge, "checkout-max-age", "PAYSYNC_CHECKOUT_MAX_AGE", 72*time.Hour, "non-terminal checkouts expire after this")
 	dur(&c.Lease, "lease", "PAYSYNC_LEASE", 0, "how long a claimed check or delivery is held before another instance may take it over (default 1m for checks, 2m for deliveries; at least 20s)")
+	dur(&c.Retention, "retention", "PAYSYNC_RETENTION", 2160*time.Hour, "settled checkouts keep their history (events, raw callbacks, delivery attempts) this long")
+	dur(&c.UnmatchedRetention, "unmatched-retention", "PAYSYNC_UNMATCHED_RETENTION", 72*time.Hour, "callbacks that match no checkout are kept this long")
 	allow := false
 	if s := getenv("PAYSYNC_ALLOW_PRIVATE_URLS"); s != "" {
 		b, err := strconv.ParseBool(s)
@@ -100,7 +105,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("--poll-min-interval (%v) exceeds --poll-max-interval (%v)", c.PollMinInterval, c.PollMaxInterval)
 	}
 	for name, d := range map[string]time.Duration{"--poll-grace": c.PollGrace, "--poll-min-interval": c.PollMinInterval,
-		"--poll-max-interval": c.PollMaxInterval, "--checkout-max-age": c.CheckoutMaxAge} {
+		"--poll-max-interval": c.PollMaxInterval, "--checkout-max-age": c.CheckoutMaxAge,
+		"--retention": c.Retention, "--unmatched-retention": c.UnmatchedRetention} {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive", name)
 		}
@@ -125,7 +131,7 @@ func (c *config) app(log *slog.Logger) (paysync.Config, error) {
 	return paysync.Config{Addr: c.Addr, DB: c.DB, PublicURL: c.PublicURL, AdminToken: c.AdminToken, MasterKey: key,
 		PollGrace: c.PollGrace, PollMinInterval: c.PollMinInterval, PollMaxInterval: c.PollMaxInterval,
 		CheckoutMaxAge: c.CheckoutMaxAge, AllowPrivateURLs: c.AllowPrivateURLs, Lease: c.Lease, Logger: log,
-		ConsoleDemo: c.consoleDemo}, nil
+		ConsoleDemo: c.consoleDemo, Retention: c.Retention, UnmatchedRetention: c.UnmatchedRetention}, nil
 }
 
 // masterKey decodes --master-key; nil when unset.

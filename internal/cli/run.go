@@ -26,6 +26,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("usage: paysync merchant create --file merchant.json")
 		}
 		return merchantCreateCmd(ctx, args[2:], getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -38,6 +40,7 @@ const usage = `usage:
   paysync serve [flags]                          run the service
   paysync demo [flags]                           run with sandbox providers and a demo merchant
   paysync merchant create --file merchant.json   create a merchant in the database
+  paysync backup --db FILE --out COPY            copy the SQLite database while it serves
 Run "paysync serve -h" for the settings.
 `
 

@@ -155,11 +155,11 @@ func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error
 	}
 	tag, err := t.exec(`UPDATE checkouts SET state = $1, provider_status = $2, provider_ref = $3, action = $4,
 		anomaly_code = $5, anomaly_detail = $6, resolved_by = $7, last_checked_at = $8, next_check_at = $9, lease_until = NULL,
-		attempts = $10, updated_at = $11, version = $12
+		attempts = $10, updated_at = $11, version = $12, settled_at = COALESCE(settled_at, $16)
 		WHERE id = $13 AND version = $14 AND claim_seq = $15`,
 		string(c.State), c.ProviderStatus, nullString(c.ProviderRef), action, code, detail, c.ResolvedBy,
 		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version,
-		c.ID, before.Version, before.ClaimSeq)
+		c.ID, before.Version, before.ClaimSeq, nullMS(c.SettledAt))
 	if err != nil {
 		return fmt.Errorf("update checkout: %w", err)
 	}

@@ -139,10 +139,10 @@ func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error
 	}
 	res, err := t.Exec(`UPDATE checkouts SET state = ?, provider_status = ?, provider_ref = ?, action = ?,
 		anomaly_code = ?, anomaly_detail = ?, resolved_by = ?, last_checked_at = ?, next_check_at = ?, lease_until = NULL,
-		attempts = ?, updated_at = ?, version = ?
+		attempts = ?, updated_at = ?, version = ?, settled_at = COALESCE(settled_at, ?)
 		WHERE id = ? AND version = ? AND claim_seq = ?`,
 		string(c.State), c.ProviderStatus, nullString(c.ProviderRef), action, code, detail, c.ResolvedBy,
-		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version,
+		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version, nullMS(c.SettledAt),
 		c.ID, before.Version, before.ClaimSeq)
 	if err != nil {
 		return fmt.Errorf("update checkout: %w", err)

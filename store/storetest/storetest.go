@@ -40,6 +40,9 @@ func Run(t *testing.T, h Harness) {
 		{"ConsoleMerchantScope", testConsoleMerchantScope},
 		{"ConsoleSearch", testConsoleSearch},
 		{"ConsoleOverviewAndReplay", testConsoleOverviewAndReplay},
+		{"RetentionPurgesSettledHistoryKeepsVerdict", testRetention},
+		{"ConcurrentSweepsPurgeEachOnce", testConcurrentSweeps},
+		{"IdenticalStatusChecksFold", testStatusChecksFold},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newRig(t, h)) })

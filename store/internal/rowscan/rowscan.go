@@ -19,23 +19,24 @@ type Scanner interface{ Scan(dest ...any) error }
 const CheckoutColumns = `id, merchant_id, provider, reference, provider_ref, amount, currency, success_url, cancel_url,
 	token, idempotency_key, state, provider_status, action, anomaly_code, anomaly_detail, resolved_by,
 	callback_received_at, last_checked_at, next_check_at, created_at, updated_at, version,
-	attempts, wake_reason, wake_seq, claim_seq`
+	attempts, wake_reason, wake_seq, claim_seq, settled_at, history_purged_at`
 
 // ScanCheckout reads a row of CheckoutColumns, then extra.
 func ScanCheckout(row Scanner, extra ...any) (store.Checkout, error) {
 	var c store.Checkout
 	var ref, pref, idem, action *string
 	var anomalyCode, anomalyDetail, state string
-	var cb, last, next *int64
+	var cb, last, next, settled, purged *int64
 	var created, updated int64
 	dest := []any{&c.ID, &c.MerchantID, &c.Provider, &ref, &pref, &c.Amount, &c.Currency, &c.SuccessURL, &c.CancelURL,
 		&c.Token, &idem, &state, &c.ProviderStatus, &action, &anomalyCode, &anomalyDetail, &c.ResolvedBy,
 		&cb, &last, &next, &created, &updated, &c.Version,
-		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq}
+		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq, &settled, &purged}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return store.Checkout{}, err
 	}
 	c.State = store.State(state)
+	c.SettledAt, c.HistoryPurgedAt = TimePtr(settled), TimePtr(purged)
 	c.Reference, c.ProviderRef, c.IdempotencyKey = Deref(ref), Deref(pref), Deref(idem)
 	if action != nil {
 		c.Action = &store.Action{Instructions: json.RawMessage(*action)}
@@ -133,17 +134,19 @@ func ScanAttempt(row Scanner) (store.DeliveryAttempt, error) {
 }
 
 // EventColumns are the columns ScanEvent reads, in order.
-const EventColumns = `id, checkout_id, at, source, type, provider_status, from_state, to_state, detail`
+const EventColumns = `id, checkout_id, at, source, type, provider_status, from_state, to_state, detail, count, last_at`
 
 // ScanEvent reads a row of EventColumns.
 func ScanEvent(row Scanner) (store.Event, error) {
 	var e store.Event
 	var at int64
 	var from, to string
-	if err := row.Scan(&e.ID, &e.CheckoutID, &at, &e.Source, &e.Type, &e.ProviderStatus, &from, &to, &e.Detail); err != nil {
+	var lastAt *int64
+	if err := row.Scan(&e.ID, &e.CheckoutID, &at, &e.Source, &e.Type, &e.ProviderStatus, &from, &to, &e.Detail,
+		&e.Count, &lastAt); err != nil {
 		return store.Event{}, err
 	}
-	e.At, e.FromState, e.ToState = FromMS(at), store.State(from), store.State(to)
+	e.At, e.FromState, e.ToState, e.LastAt = FromMS(at), store.State(from), store.State(to), TimePtr(lastAt)
 	return e, nil
 }
 
