@@ -181,7 +181,7 @@ func (s *server) refreshCheckout(c echo.Context) error {
 
 // renderCheckout writes the checkout with an ETag and, while the checkout
 // is pending or action_required, a Retry-After. A GET whose If-None-Match
-// matches the ETag gets 304.
+// matches the ETag gets 304, and so does a HEAD.
 func (s *server) renderCheckout(c echo.Context, status int, ck store.Checkout) error {
 	body, etag, err := s.encodeCheckout(ck)
 	if err != nil {
@@ -192,7 +192,7 @@ func (s *server) renderCheckout(c echo.Context, status int, ck store.Checkout) e
 	if ck.State == store.StatePending || ck.State == store.StateActionRequired {
 		h.Set("Retry-After", strconv.Itoa(s.retryAfter(ck)))
 	}
-	if c.Request().Method == http.MethodGet && etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+	if m := c.Request().Method; (m == http.MethodGet || m == http.MethodHead) && etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.JSONBlob(status, body)
