@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -37,9 +38,10 @@ func (r *checkoutRequest) normalize() {
 	r.Currency = strings.ToUpper(strings.TrimSpace(r.Currency))
 }
 
-// checkFor returns the field errors that depend on the merchant: a
-// supported provider the merchant has an account with, a well-formed
-// amount, and return URLs on the merchant's return hosts.
+// checkFor returns the field errors that depend on the merchant or on
+// more than one field: a supported provider the merchant has an account
+// with, an amount the currency can hold (store.AmountIn), and return URLs
+// on the merchant's return hosts.
 func (r *checkoutRequest) checkFor(m store.Merchant) []fieldError {
 	var errs []fieldError
 	switch {
@@ -48,8 +50,12 @@ func (r *checkoutRequest) checkFor(m store.Merchant) []fieldError {
 	case r.Provider == store.ProviderPayUnit && m.PayUnit == nil:
 		errs = append(errs, fieldError{"provider", "the merchant has no payunit account configured"})
 	}
-	if _, err := store.CanonicalAmount(string(r.Amount)); err != nil {
-		errs = append(errs, fieldError{"amount", store.ErrorMessage(err)})
+	if _, err := store.AmountIn(string(r.Amount), r.Currency); err != nil && r.Amount != "" {
+		field := "amount"
+		if errors.Is(err, store.ErrUnknownCurrency) {
+			field = "currency"
+		}
+		errs = append(errs, fieldError{field, store.ErrorMessage(err)})
 	}
 	for field, raw := range map[string]string{"success_url": r.SuccessURL, "cancel_url": r.CancelURL} {
 		if u, err := url.Parse(raw); raw != "" && err == nil && !slices.Contains(m.ReturnHosts, strings.ToLower(u.Hostname())) {
@@ -71,11 +77,8 @@ func (s *server) createCheckout(c echo.Context) error {
 		return invalid(fieldError{"Idempotency-Key", fmt.Sprintf("must be at most %d characters", maxIdempotencyKey)})
 	}
 	var req checkoutRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, &req, func() []fieldError { return req.checkFor(m) }); err != nil {
 		return err
-	}
-	if errs := req.checkFor(m); len(errs) > 0 {
-		return invalid(errs...)
 	}
 	ck, created, err := s.cfg.Store.RegisterCheckout(c.Request().Context(), store.NewCheckout{
 		MerchantID: m.ID, Provider: req.Provider, Reference: req.Reference, ProviderRef: req.ProviderRef,

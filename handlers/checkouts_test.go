@@ -49,7 +49,7 @@ func TestRegisterCheckout(t *testing.T) {
 		}
 	})
 	t.Run("different amount", func(t *testing.T) {
-		rec := h.checkout(key, "Pu-CK-1", "10.5")
+		rec := h.checkout(key, "Pu-CK-1", "11")
 		p := wantProblem(t, rec, http.StatusConflict, "conflict")
 		if !strings.Contains(p["detail"].(string), "amount") {
 			t.Fatalf("detail %v", p["detail"])
