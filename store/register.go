@@ -46,6 +46,7 @@ func (db *DB) RegisterCheckout(ctx context.Context, in NewCheckout) (Checkout, b
 		return Checkout{}, false, err
 	}
 	in.Amount = amount
+	in.FirstCheckAt = in.FirstCheckAt.UTC().Truncate(time.Millisecond) // the precision kept, so the answer matches later reads
 	if in.Reference == "" && in.ProviderRef == "" {
 		return Checkout{}, false, Errorf(EINVALID, "reference or provider_ref is required")
 	}
