@@ -125,14 +125,8 @@ func (t *tx) RescheduleDelivery(ctx context.Context, id string, now time.Time) (
 
 // Deliveries implements store.Reader.
 func (b *Backend) Deliveries(ctx context.Context, merchantID, checkoutID string, limit int) ([]store.Delivery, error) {
-	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE merchant_id = $1`
-	args := []any{merchantID}
-	if checkoutID != "" {
-		q += ` AND checkout_id = $2`
-		args = append(args, checkoutID)
-	}
-	args = append(args, limit)
-	rows, err := b.pool.Query(ctx, q+fmt.Sprintf(` ORDER BY created_at DESC, seq DESC LIMIT $%d`, len(args)), args...)
+	q, args := deliveriesSQL(merchantID, checkoutID, limit)
+	rows, err := b.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -167,4 +161,18 @@ func (b *Backend) Attempts(ctx context.Context, deliveryID string) ([]store.Deli
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// deliveriesSQL is Deliveries' query, newest first: one checkout's walk
+// deliveries_checkout, the merchant's all walk deliveries_merchant_created
+// in order (migration 0002; pinned by TestListQueriesUseTheirIndexes).
+func deliveriesSQL(merchantID, checkoutID string, limit int) (string, []any) {
+	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE merchant_id = $1`
+	args := []any{merchantID}
+	if checkoutID != "" {
+		q += ` AND checkout_id = $2`
+		args = append(args, checkoutID)
+	}
+	args = append(args, limit)
+	return q + fmt.Sprintf(` ORDER BY created_at DESC, seq DESC LIMIT $%d`, len(args)), args
 }

@@ -112,13 +112,8 @@ func (t *tx) RescheduleDelivery(ctx context.Context, id string, now time.Time) (
 
 // Deliveries implements store.Reader.
 func (b *Backend) Deliveries(ctx context.Context, merchantID, checkoutID string, limit int) ([]store.Delivery, error) {
-	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE merchant_id = ?`
-	args := []any{merchantID}
-	if checkoutID != "" {
-		q += ` AND checkout_id = ?`
-		args = append(args, checkoutID)
-	}
-	rows, err := b.read.QueryContext(ctx, q+` ORDER BY created_at DESC, rowid DESC LIMIT ?`, append(args, limit)...)
+	q, args := deliveriesSQL(merchantID, checkoutID, limit)
+	rows, err := b.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -153,4 +148,18 @@ func (b *Backend) Attempts(ctx context.Context, deliveryID string) ([]store.Deli
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// deliveriesSQL is Deliveries' query, newest first: one checkout's walk
+// deliveries_checkout, the merchant's all walk deliveries_merchant_created
+// backwards (created_at, then the rowid every index ends with), so neither
+// sorts (migration 0005; pinned by TestListQueriesUseTheirIndexes).
+func deliveriesSQL(merchantID, checkoutID string, limit int) (string, []any) {
+	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE merchant_id = ?`
+	args := []any{merchantID}
+	if checkoutID != "" {
+		q += ` AND checkout_id = ?`
+		args = append(args, checkoutID)
+	}
+	return q + ` ORDER BY created_at DESC, rowid DESC LIMIT ?`, append(args, limit)
 }
