@@ -4,8 +4,6 @@
 package apiview
 
 import (
-	"time"
-
 	"github.com/paysync/paysync/store"
 )
 
@@ -28,15 +26,15 @@ type Checkout struct {
 	Anomaly            *Anomaly    `json:"anomaly"`
 	ResolvedBy         *string     `json:"resolved_by"`
 	ReturnURL          string      `json:"return_url"`
-	CallbackReceivedAt *time.Time  `json:"callback_received_at"`
-	LastCheckedAt      *time.Time  `json:"last_checked_at"`
-	NextCheckAt        *time.Time  `json:"next_check_at"`
-	CreatedAt          time.Time   `json:"created_at"`
-	UpdatedAt          time.Time   `json:"updated_at"`
+	CallbackReceivedAt *Time       `json:"callback_received_at"`
+	LastCheckedAt      *Time       `json:"last_checked_at"`
+	NextCheckAt        *Time       `json:"next_check_at"`
+	CreatedAt          Time        `json:"created_at"`
+	UpdatedAt          Time        `json:"updated_at"`
 	Version            int64       `json:"version"`
 	// HistoryPurgedAt is when the retention sweep deleted the checkout's
 	// events, raw callbacks and delivery attempts; null while kept.
-	HistoryPurgedAt *time.Time `json:"history_purged_at"`
+	HistoryPurgedAt *Time `json:"history_purged_at"`
 }
 
 // Action is what the buyer must do while a checkout is action_required.
@@ -61,7 +59,7 @@ func CheckoutOf(c store.Checkout, publicURL string) Checkout {
 		State: c.State, Terminal: c.State.Terminal(), ProviderStatus: Nullable(c.ProviderStatus),
 		ResolvedBy: Nullable(c.ResolvedBy), ReturnURL: pay + "/return",
 		CallbackReceivedAt: UTC(c.CallbackReceivedAt), LastCheckedAt: UTC(c.LastCheckedAt), NextCheckAt: UTC(c.NextCheckAt),
-		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), Version: c.Version,
+		CreatedAt: At(c.CreatedAt), UpdatedAt: At(c.UpdatedAt), Version: c.Version,
 		HistoryPurgedAt: UTC(c.HistoryPurgedAt),
 	}
 	if c.State == store.StateActionRequired {
@@ -79,13 +77,4 @@ func Nullable(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// UTC returns t in UTC, or nil.
-func UTC(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,10 +46,10 @@ type MerchantJSON struct {
 	Azotte           *azotteJSON  `json:"azotte"`
 	PayUnitNotifyURL string       `json:"payunit_notify_url"`
 	// WebhookDisabledAt is when the endpoint answered 410 Gone; null while enabled.
-	WebhookDisabledAt *time.Time `json:"webhook_disabled_at"`
-	CreatedAt         time.Time  `json:"created_at"`
-	APIKey            string     `json:"api_key,omitempty"`
-	WebhookSecret     string     `json:"webhook_secret,omitempty"`
+	WebhookDisabledAt *apiview.Time `json:"webhook_disabled_at"`
+	CreatedAt         apiview.Time  `json:"created_at"`
+	APIKey            string        `json:"api_key,omitempty"`
+	WebhookSecret     string        `json:"webhook_secret,omitempty"`
 }
 
 type payunitJSON struct {
@@ -127,7 +126,7 @@ func DecodeMerchant(body []byte, allowPrivateURLs bool) (store.NewMerchant, erro
 
 func merchantView(m store.Merchant, publicURL string) MerchantJSON {
 	out := MerchantJSON{ID: m.ID, Name: m.Name, WebhookURL: nullable(m.WebhookURL), ReturnHosts: m.ReturnHosts,
-		PayUnitNotifyURL: strings.TrimRight(publicURL, "/") + "/hooks/payunit/" + m.HookToken, CreatedAt: m.CreatedAt.UTC(),
+		PayUnitNotifyURL: strings.TrimRight(publicURL, "/") + "/hooks/payunit/" + m.HookToken, CreatedAt: apiview.At(m.CreatedAt),
 		WebhookDisabledAt: apiview.UTC(m.WebhookDisabledAt)}
 	if out.ReturnHosts == nil {
 		out.ReturnHosts = []string{}

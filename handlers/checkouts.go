@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -38,9 +39,10 @@ func (r *checkoutRequest) normalize() {
 	r.Currency = strings.ToUpper(strings.TrimSpace(r.Currency))
 }
 
-// checkFor returns the field errors that depend on the merchant: a
-// supported provider the merchant has an account with, a well-formed
-// amount, and return URLs on the merchant's return hosts.
+// checkFor returns the field errors that depend on the merchant or on
+// more than one field: a supported provider the merchant has an account
+// with, an amount the currency can hold (store.AmountIn), and return URLs
+// on the merchant's return hosts.
 func (r *checkoutRequest) checkFor(m store.Merchant) []fieldError {
 	var errs []fieldError
 	switch {
@@ -49,8 +51,12 @@ func (r *checkoutRequest) checkFor(m store.Merchant) []fieldError {
 	case r.Provider == store.ProviderPayUnit && m.PayUnit == nil:
 		errs = append(errs, fieldError{"provider", "the merchant has no payunit account configured"})
 	}
-	if _, err := store.CanonicalAmount(string(r.Amount)); err != nil {
-		errs = append(errs, fieldError{"amount", store.ErrorMessage(err)})
+	if _, err := store.AmountIn(string(r.Amount), r.Currency); err != nil && r.Amount != "" {
+		field := "amount"
+		if errors.Is(err, store.ErrUnknownCurrency) {
+			field = "currency"
+		}
+		errs = append(errs, fieldError{field, store.ErrorMessage(err)})
 	}
 	for field, raw := range map[string]string{"success_url": r.SuccessURL, "cancel_url": r.CancelURL} {
 		if u, err := url.Parse(raw); raw != "" && err == nil && !slices.Contains(m.ReturnHosts, strings.ToLower(u.Hostname())) {
@@ -72,11 +78,8 @@ func (s *server) createCheckout(c echo.Context) error {
 		return invalid(fieldError{"Idempotency-Key", fmt.Sprintf("must be at most %d characters", maxIdempotencyKey)})
 	}
 	var req checkoutRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, &req, func() []fieldError { return req.checkFor(m) }); err != nil {
 		return err
-	}
-	if errs := req.checkFor(m); len(errs) > 0 {
-		return invalid(errs...)
 	}
 	ck, created, err := s.cfg.Store.RegisterCheckout(c.Request().Context(), store.NewCheckout{
 		MerchantID: m.ID, Provider: req.Provider, Reference: req.Reference, ProviderRef: req.ProviderRef,
@@ -171,8 +174,8 @@ func (s *server) listEvents(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, struct {
-		Data            []eventJSON `json:"data"`
-		HistoryPurgedAt *time.Time  `json:"history_purged_at"`
+		Data            []eventJSON   `json:"data"`
+		HistoryPurgedAt *apiview.Time `json:"history_purged_at"`
 	}{eventViews(es), apiview.UTC(ck.HistoryPurgedAt)})
 }
 
@@ -189,7 +192,7 @@ func (s *server) refreshCheckout(c echo.Context) error {
 
 // renderCheckout writes the checkout with an ETag and, while the checkout
 // is pending or action_required, a Retry-After. A GET whose If-None-Match
-// matches the ETag gets 304.
+// matches the ETag gets 304, and so does a HEAD.
 func (s *server) renderCheckout(c echo.Context, status int, ck store.Checkout) error {
 	body, etag, err := s.encodeCheckout(ck)
 	if err != nil {
@@ -200,7 +203,7 @@ func (s *server) renderCheckout(c echo.Context, status int, ck store.Checkout) e
 	if ck.State == store.StatePending || ck.State == store.StateActionRequired {
 		h.Set("Retry-After", strconv.Itoa(s.retryAfter(ck)))
 	}
-	if c.Request().Method == http.MethodGet && etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+	if m := c.Request().Method; (m == http.MethodGet || m == http.MethodHead) && etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.JSONBlob(status, body)

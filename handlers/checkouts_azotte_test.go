@@ -3,7 +3,8 @@ package handlers
 import (
 	"net/http"
 	"testing"
-	"time"
+
+	"github.com/paysync/paysync/apiview"
 )
 
 // azotteMerchant creates a merchant with only an Azotte account and
@@ -30,7 +31,7 @@ func TestRegisterAzotteCheckout(t *testing.T) {
 		t.Fatalf("checkout %v", c)
 	}
 	// Azotte sends no callbacks: the first check is at once, not after the grace.
-	if want := h.clock.Now().Format(time.RFC3339); c["next_check_at"] != want {
+	if want := h.clock.Now().Format(apiview.TimeLayout); c["next_check_at"] != want {
 		t.Fatalf("next_check_at %v, want %s", c["next_check_at"], want)
 	}
 	if h.waker.count() != 1 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysync/paysync/apiview"
 	"github.com/paysync/paysync/store"
 )
 
@@ -23,7 +24,7 @@ func TestRegisterCheckout(t *testing.T) {
 		c["provider_status"] != nil || c["success_url"] != nil || c["version"] != float64(1) {
 		t.Fatalf("checkout %v", c)
 	}
-	if want := h.clock.Now().Add(60 * time.Second).Format(time.RFC3339); c["next_check_at"] != want {
+	if want := h.clock.Now().Add(60 * time.Second).Format(apiview.TimeLayout); c["next_check_at"] != want {
 		t.Fatalf("next_check_at %v, want %s (now + poll grace)", c["next_check_at"], want)
 	}
 	if !strings.HasPrefix(c["return_url"].(string), "http://paysync.test/pay/") || !strings.HasSuffix(c["return_url"].(string), "/return") {
@@ -49,7 +50,7 @@ func TestRegisterCheckout(t *testing.T) {
 		}
 	})
 	t.Run("different amount", func(t *testing.T) {
-		rec := h.checkout(key, "Pu-CK-1", "10.5")
+		rec := h.checkout(key, "Pu-CK-1", "11")
 		p := wantProblem(t, rec, http.StatusConflict, "conflict")
 		if !strings.Contains(p["detail"].(string), "amount") {
 			t.Fatalf("detail %v", p["detail"])
@@ -267,7 +268,7 @@ func TestEventsAndRefresh(t *testing.T) {
 	if h.waker.count()-woken != 1 {
 		t.Fatalf("waker called %d times, want 1", h.waker.count()-woken)
 	}
-	if c := decode(t, rec); c["next_check_at"] != h.clock.Now().Format(time.RFC3339) {
+	if c := decode(t, rec); c["next_check_at"] != h.clock.Now().Format(apiview.TimeLayout) {
 		t.Fatalf("next_check_at %v, want now", c["next_check_at"])
 	}
 
@@ -281,7 +282,7 @@ func TestEventsAndRefresh(t *testing.T) {
 	if first["type"] != "registered" || first["source"] != "merchant" || first["provider_status"] != nil || first["detail"] != nil {
 		t.Fatalf("first event %v", first)
 	}
-	if second["type"] != "refresh_requested" || second["at"] != h.clock.Now().Format(time.RFC3339) {
+	if second["type"] != "refresh_requested" || second["at"] != h.clock.Now().Format(apiview.TimeLayout) {
 		t.Fatalf("second event %v", second)
 	}
 	for _, k := range []string{"id", "at", "source", "type", "provider_status", "from_state", "to_state", "detail"} {

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -19,10 +20,12 @@ import (
 type normalizer interface{ normalize() }
 
 // decodeJSON reads one JSON object from the request body into dst,
-// normalizes and validates it. A body that isn't JSON is a 400, a value of the wrong type
-// or a failed validation is a 422, an oversized body a 413, a content type
-// other than JSON a 415.
-func decodeJSON(c echo.Context, dst any) error {
+// normalizes and validates it, then adds the field errors of each more
+// (checks that need more than the body). A body that isn't JSON is a 400,
+// an oversized body a 413, a content type other than JSON a 415; values of
+// the wrong type and failed validations are one 422 listing every invalid
+// field, each once.
+func decodeJSON(c echo.Context, dst any, more ...func() []fieldError) error {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
@@ -30,27 +33,62 @@ func decodeJSON(c echo.Context, dst any) error {
 				Detail: "the request body must be application/json"}
 		}
 	}
+	var fields []fieldError
 	if err := decodeBody(c.Request().Body, dst); err != nil {
-		return err
+		ae, ok := err.(*apiError)
+		if !ok || ae.Status != http.StatusUnprocessableEntity {
+			return err
+		}
+		fields = ae.Fields // a wrong type: the other fields were decoded, validate them too
 	}
-	return c.Validate(dst)
+	if err := c.Validate(dst); err != nil {
+		ae, ok := err.(*apiError)
+		if !ok {
+			return err
+		}
+		fields = mergeFields(fields, ae.Fields)
+	}
+	for _, f := range more {
+		fields = mergeFields(fields, f())
+	}
+	if len(fields) > 0 {
+		return invalid(fields...)
+	}
+	return nil
+}
+
+// mergeFields appends to fields the errors of fields not named yet, so
+// each invalid field is reported once, by its first error.
+func mergeFields(fields, more []fieldError) []fieldError {
+	for _, f := range more {
+		if !slices.ContainsFunc(fields, func(g fieldError) bool { return g.Field == f.Field }) {
+			fields = append(fields, f)
+		}
+	}
+	return fields
 }
 
 // decodeBody reads exactly one JSON value from r into dst and normalizes
-// it; errors are problems as decodeJSON describes.
+// it; errors are problems as decodeJSON describes. After a value of the
+// wrong type dst still holds the other fields (encoding/json goes on).
 func decodeBody(r io.Reader, dst any) error {
 	dec := json.NewDecoder(r)
-	if err := dec.Decode(dst); err != nil {
+	err := dec.Decode(dst)
+	var typ *json.UnmarshalTypeError
+	if err != nil && !(errors.As(err, &typ) && typ.Field != "") {
 		return decodeError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return decodeError(err)
+	if _, tErr := dec.Token(); !errors.Is(tErr, io.EOF) {
+		if tErr != nil {
+			return decodeError(tErr)
 		}
 		return badRequest("the request body must hold a single JSON object")
 	}
 	if n, ok := dst.(normalizer); ok {
 		n.normalize()
+	}
+	if err != nil {
+		return decodeError(err)
 	}
 	return nil
 }
@@ -110,11 +148,14 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*a = Amount(strings.TrimSpace(s))
+		*a = Amount(s) // as sent: " 10" is not an amount
 		return nil
 	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
 		*a = Amount(b)
 		return nil
 	}
-	return &json.UnmarshalTypeError{Value: "non-number", Type: reflect.TypeFor[Amount]()}
+	// true, an object …: kept as text so that validation names the field
+	// among the others (it is no decimal).
+	*a = Amount(b)
+	return nil
 }

@@ -31,31 +31,31 @@ type deliveryJSON struct {
 	Type          string          `json:"type"`
 	Version       int64           `json:"version"`
 	Status        string          `json:"status"`
-	NextAttemptAt *time.Time      `json:"next_attempt_at"`
+	NextAttemptAt *apiview.Time   `json:"next_attempt_at"`
 	Payload       json.RawMessage `json:"payload"` // the body as sent; null before the first attempt
 	Attempts      []attemptJSON   `json:"attempts"`
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
+	CreatedAt     apiview.Time    `json:"created_at"`
+	UpdatedAt     apiview.Time    `json:"updated_at"`
 }
 
 type attemptJSON struct {
-	At         time.Time `json:"at"`
-	URL        string    `json:"url"`
-	StatusCode *int      `json:"status_code"`
-	Error      *string   `json:"error"`
-	LatencyMS  int64     `json:"latency_ms"`
-	Response   string    `json:"response"`
+	At         apiview.Time `json:"at"`
+	URL        string       `json:"url"`
+	StatusCode *int         `json:"status_code"`
+	Error      *string      `json:"error"`
+	LatencyMS  int64        `json:"latency_ms"`
+	Response   string       `json:"response"`
 }
 
 func deliveryView(d store.Delivery) deliveryJSON {
 	out := deliveryJSON{ID: d.ID, CheckoutID: d.CheckoutID, Type: d.Type, Version: d.Version, Status: d.Status,
-		NextAttemptAt: apiview.UTC(d.NextAttemptAt), CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		NextAttemptAt: apiview.UTC(d.NextAttemptAt), CreatedAt: apiview.At(d.CreatedAt), UpdatedAt: apiview.At(d.UpdatedAt),
 		Attempts: make([]attemptJSON, len(d.History))}
 	if d.Body != nil {
 		out.Payload = d.Body
 	}
 	for i, a := range d.History {
-		aj := attemptJSON{At: a.At.UTC(), URL: a.URL, Error: nullable(a.Error), LatencyMS: a.Latency.Milliseconds(), Response: a.Response}
+		aj := attemptJSON{At: apiview.At(a.At), URL: a.URL, Error: nullable(a.Error), LatencyMS: a.Latency.Milliseconds(), Response: a.Response}
 		if a.StatusCode != 0 {
 			aj.StatusCode = &a.StatusCode
 		}
@@ -107,7 +107,7 @@ func (s *server) rotateWebhookSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"webhook_secret": secret, "previous_valid_until": until.UTC()})
+	return c.JSON(http.StatusOK, map[string]any{"webhook_secret": secret, "previous_valid_until": apiview.At(until)})
 }
 
 // enableWebhook handles POST /admin/v1/merchants/:id/webhook/enable: an

@@ -122,12 +122,8 @@ func (s *server) handleError(err error, c echo.Context) {
 		s.log.Error("encode problem", "err", mErr)
 		return
 	}
-	if c.Request().Method == http.MethodHead {
-		err = c.NoContent(p.Status)
-	} else {
-		err = c.Blob(p.Status, "application/problem+json", body)
-	}
-	if err != nil {
+	// A HEAD gets the same headers; headAsGet drops the body.
+	if err := c.Blob(p.Status, "application/problem+json", body); err != nil {
 		s.log.Error("write problem", "err", err)
 	}
 }

@@ -40,7 +40,7 @@ func TestOpenAPI(t *testing.T) {
 	}
 	for _, want := range []string{"/admin/v1/merchants:", "/admin/v1/merchants/{id}:", "/v1/checkouts:", "/v1/checkouts/{id}:",
 		"/v1/checkouts/{id}/events:", "/v1/checkouts/{id}/stream:", "/v1/checkouts/{id}/refresh:", "/hooks/payunit/{token}:", "/healthz:", "/readyz:",
-		"/openapi.yaml:", "  Merchant:", "  Checkout:", "  Event:", "  Problem:"} {
+		"/openapi.yaml:", "  Merchant:", "  Checkout:", "  Event:", "  Problem:", "  WebhookEvent:", "checkoutEvent:"} {
 		if !strings.Contains(doc, "\n  "+want) {
 			t.Errorf("openapi.yaml lacks %q", want)
 		}

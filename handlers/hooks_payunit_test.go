@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysync/paysync/apiview"
 	"github.com/paysync/paysync/store"
 )
 
@@ -58,7 +59,7 @@ func TestPayUnitCallback(t *testing.T) {
 				t.Fatalf("events %v", types)
 			}
 			got := decode(t, h.request(http.MethodGet, "/v1/checkouts/"+c["id"].(string), key, nil))
-			now := h.clock.Now().Format(time.RFC3339)
+			now := h.clock.Now().Format(apiview.TimeLayout)
 			if got["callback_received_at"] != now || got["next_check_at"] != now || got["state"] != "pending" {
 				t.Fatalf("after callback: %v (a callback must never settle)", got)
 			}
@@ -79,7 +80,7 @@ func TestCallbackBeforeRegistration(t *testing.T) {
 	rec = h.checkout(key, "Pu-early", "10")
 	wantStatus(t, rec, http.StatusCreated)
 	c := decode(t, rec)
-	if now := h.clock.Now().Format(time.RFC3339); c["next_check_at"] != now || c["callback_received_at"] == nil || c["state"] != "pending" {
+	if now := h.clock.Now().Format(apiview.TimeLayout); c["next_check_at"] != now || c["callback_received_at"] == nil || c["state"] != "pending" {
 		t.Fatalf("checkout %v: want due now (%s) with the early callback attached", c, now)
 	}
 	if h.waker.count() != 1 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysync/paysync/apiview"
 	"github.com/paysync/paysync/store"
 )
 
@@ -46,8 +47,8 @@ func TestEventsFoldAndPurge(t *testing.T) {
 		t.Fatalf("events %v", events)
 	}
 	folded := data[1].(map[string]any)
-	if folded["type"] != "status_checked" || folded["count"] != 3.0 || folded["last_at"] != last.Add(time.Minute).Format(time.RFC3339) {
-		t.Fatalf("folded event %v, want count 3, last_at %s", folded, last.Add(time.Minute).Format(time.RFC3339))
+	if folded["type"] != "status_checked" || folded["count"] != 3.0 || folded["last_at"] != last.Add(time.Minute).Format(apiview.TimeLayout) {
+		t.Fatalf("folded event %v, want count 3, last_at %s", folded, last.Add(time.Minute).Format(apiview.TimeLayout))
 	}
 	if first := data[0].(map[string]any); first["count"] != 1.0 || first["last_at"] != nil {
 		t.Fatalf("single event %v, want count 1, last_at null", first)
@@ -58,7 +59,7 @@ func TestEventsFoldAndPurge(t *testing.T) {
 	if _, err := h.db.Sweep(context.Background(), store.Retention{Settled: 2160 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	purgedAt := h.clock.Now().Format(time.RFC3339)
+	purgedAt := h.clock.Now().Format(apiview.TimeLayout)
 	ck := decode(t, h.request(http.MethodGet, "/v1/checkouts/"+id, key, nil))
 	if ck["state"] != "succeeded" || ck["resolved_by"] != "poll" || ck["history_purged_at"] != purgedAt {
 		t.Fatalf("checkout after purge %v, want succeeded by poll, history_purged_at %s", ck, purgedAt)

@@ -22,6 +22,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Provider callbacks stored, by provider and whether their checkout was registered yet (early = not yet).",
 		}, []string{"provider", "early"}),
 	}
+	for _, early := range []string{"false", "true"} { // every series exists before its first callback
+		m.callbacks.WithLabelValues(store.ProviderPayUnit, early)
+	}
 	if reg != nil {
 		if err := reg.Register(m.callbacks); err != nil {
 			return nil, err

@@ -344,7 +344,7 @@ func TestStreamSendsCurrentThenChangesAndEndsOnTerminal(t *testing.T) {
 	key, id := h.registered()
 	resp, stream := h.openStream(h.served().URL+"/v1/checkouts/"+id+"/stream", key)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" ||
-		resp.Header.Get("X-Accel-Buffering") != "no" || resp.Header.Get("Cache-Control") != "no-cache" {
+		resp.Header.Get("X-Accel-Buffering") != "no" || resp.Header.Get("Cache-Control") != "private, no-cache" {
 		t.Fatalf("stream answered %d %v", resp.StatusCode, resp.Header)
 	}
 	f, ck := stream.nextEvent(t)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -127,7 +128,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Validator = newValidator(cfg.AllowPrivateURLs)
-	e.Use(middleware.RequestID(), s.logRequests, s.recoverPanics())
+	e.Pre(headAsGet)
+	e.Use(restoreHead, middleware.RequestID(), s.logRequests, s.recoverPanics(), compress())
 	s.routes(e)
 	pages, err := web.New(web.Config{Store: cfg.Store, Waker: cfg.Waker, Logger: cfg.Logger.With("component", "web")})
 	if err != nil {
@@ -176,19 +178,32 @@ func (s *server) routes(e *echo.Echo) {
 	}
 	e.POST("/hooks/payunit/:token", s.payunitHook)
 
-	admin := e.Group("/admin/v1", middleware.BodyLimit(apiBodyLimit), s.requireAdmin)
-	admin.POST("/merchants", s.createMerchant)
-	admin.GET("/merchants/:id", s.getMerchant)
-	admin.POST("/merchants/:id/webhook-secret/rotate", s.rotateWebhookSecret)
-	admin.POST("/merchants/:id/webhook/enable", s.enableWebhook)
+	// The middleware is given per route, not to the group: a group's own
+	// middleware makes Echo add a catch-all route under its prefix, which
+	// turned a wrong method on a known path into 404 instead of 405 + Allow.
+	admin := routeGroup{e.Group("/admin/v1"), []echo.MiddlewareFunc{middleware.BodyLimit(apiBodyLimit), s.requireAdmin, privateCache("no-store")}}
+	admin.add(http.MethodPost, "/merchants", s.createMerchant)
+	admin.add(http.MethodGet, "/merchants/:id", s.getMerchant)
+	admin.add(http.MethodPost, "/merchants/:id/webhook-secret/rotate", s.rotateWebhookSecret)
+	admin.add(http.MethodPost, "/merchants/:id/webhook/enable", s.enableWebhook)
 
-	api := e.Group("/v1", middleware.BodyLimit(apiBodyLimit), s.requireMerchant)
-	api.POST("/checkouts", s.createCheckout)
-	api.GET("/checkouts", s.listCheckouts)
-	api.GET("/checkouts/:id", s.getCheckout)
-	api.GET("/checkouts/:id/events", s.listEvents)
-	api.GET("/checkouts/:id/stream", s.streamCheckout)
-	api.POST("/checkouts/:id/refresh", s.refreshCheckout)
-	api.GET("/deliveries", s.listDeliveries)
-	api.POST("/deliveries/:id/redeliver", s.redeliver)
+	api := routeGroup{e.Group("/v1"), []echo.MiddlewareFunc{middleware.BodyLimit(apiBodyLimit), s.requireMerchant, privateCache("private, no-cache")}}
+	api.add(http.MethodPost, "/checkouts", s.createCheckout)
+	api.add(http.MethodGet, "/checkouts", s.listCheckouts)
+	api.add(http.MethodGet, "/checkouts/:id", s.getCheckout)
+	api.add(http.MethodGet, "/checkouts/:id/events", s.listEvents)
+	api.add(http.MethodGet, "/checkouts/:id/stream", s.streamCheckout)
+	api.add(http.MethodPost, "/checkouts/:id/refresh", s.refreshCheckout)
+	api.add(http.MethodGet, "/deliveries", s.listDeliveries)
+	api.add(http.MethodPost, "/deliveries/:id/redeliver", s.redeliver)
+}
+
+// routeGroup registers routes under a prefix, each with the same middleware.
+type routeGroup struct {
+	g  *echo.Group
+	mw []echo.MiddlewareFunc
+}
+
+func (r routeGroup) add(method, path string, h echo.HandlerFunc) {
+	r.g.Add(method, path, h, r.mw...)
 }

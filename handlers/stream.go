@@ -35,9 +35,12 @@ func (s *server) streamCheckout(c echo.Context) error {
 	w := c.Response()
 	h := w.Header()
 	h.Set(echo.HeaderContentType, "text/event-stream")
-	h.Set(echo.HeaderCacheControl, "no-cache")
+	h.Set(echo.HeaderCacheControl, "private, no-cache")
 	h.Set("X-Accel-Buffering", "no") // nginx: don't buffer the stream
 	w.WriteHeader(http.StatusOK)
+	if isHead(c) {
+		return nil // the headers a GET would get, and no events
+	}
 	es := &eventStream{s: s, w: w}
 	if ck.Version > seen {
 		if err := es.send(ck); err != nil || ck.State.Terminal() {

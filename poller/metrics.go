@@ -62,6 +62,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Circuit breaker state changes per provider endpoint, by the state entered (open, half_open, closed).",
 		}, []string{"provider", "endpoint", "to"}),
 	}
+	m.initLabels()
 	if reg != nil {
 		for _, c := range []prometheus.Collector{m.checks, m.heldBack, m.settlements, m.verified, m.toTerminal,
 			m.backlog, m.lateness, m.circuit, m.circuitMove} {
@@ -71,6 +72,33 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// Label values known in advance, so that every series exists at 0 before
+// its first increment (an alert on a rate sees no data otherwise).
+var (
+	metricProviders = []string{store.ProviderPayUnit, store.ProviderAzotte}
+	checkOutcomes   = []string{string(store.StatePending), string(store.StateActionRequired), string(store.StateSucceeded),
+		string(store.StateFailed), string(store.StateCancelled), "unavailable", "error"}
+	settledStates = []store.State{store.StateSucceeded, store.StateFailed, store.StateCancelled}
+	resolvers     = []string{store.SourceCallback, store.SourcePoll, store.SourceBrowserReturn}
+)
+
+// initLabels creates the series of every known label set. The circuit's
+// endpoints are known at their first sighting (circuitChanged).
+func (m *metrics) initLabels() {
+	for _, p := range metricProviders {
+		m.heldBack.WithLabelValues(p)
+		m.verified.WithLabelValues(p)
+		for _, o := range checkOutcomes {
+			m.checks.WithLabelValues(p, o)
+		}
+		for _, st := range settledStates {
+			for _, r := range resolvers {
+				m.settlements.WithLabelValues(p, string(st), r)
+			}
+		}
+	}
 }
 
 // observe counts one applied check.
@@ -96,6 +124,11 @@ func (m *metrics) observe(before, after store.Checkout, r Report) {
 func (m *metrics) circuitChanged(key string, from, to circuitState) {
 	provider, endpoint, _ := strings.Cut(key, " ")
 	m.circuit.WithLabelValues(provider, endpoint).Set(float64(to))
+	if from == to { // first sighting of the endpoint: its transitions start at 0
+		for _, s := range []circuitState{circuitOpen, circuitHalfOpen, circuitClosed} {
+			m.circuitMove.WithLabelValues(provider, endpoint, s.String())
+		}
+	}
 	if from != to {
 		m.circuitMove.WithLabelValues(provider, endpoint, to.String()).Inc()
 	}

@@ -1,6 +1,9 @@
 package store
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestCanonicalAmount(t *testing.T) {
 	valid := []struct{ in, want string }{
@@ -48,4 +51,34 @@ func FuzzCanonicalAmount(f *testing.F) {
 			t.Fatalf("CanonicalAmount(%q) = %q, but CanonicalAmount(%q) = %q, %v", s, c, c, again, err)
 		}
 	})
+}
+
+func TestAmountInKeepsTheCurrencyMinorUnits(t *testing.T) {
+	valid := []struct{ amount, currency, want string }{
+		{"10", "XAF", "10"},
+		{"10.00", "XAF", "10"}, // trailing zeros carry no value
+		{"2500", "xaf", "2500"},
+		{"10.5", "EUR", "10.5"},
+		{"10.25", "EUR", "10.25"},
+		{"0.001", "KWD", "0.001"},
+		{"100", "JPY", "100"},
+	}
+	for _, tt := range valid {
+		got, err := AmountIn(tt.amount, tt.currency)
+		if err != nil || got != tt.want {
+			t.Errorf("AmountIn(%q, %s) = %q, %v; want %q", tt.amount, tt.currency, got, err, tt.want)
+		}
+	}
+	invalid := []struct{ amount, currency string }{
+		{"10.123456789", "XAF"}, {"10.5", "XAF"}, {"10.5", "JPY"}, {"10.125", "EUR"}, {"0.0001", "KWD"},
+		{" 10", "XAF"}, {"10 ", "EUR"}, {"10", "XXQ"}, {"10", ""}, {"10", "EURO"},
+	}
+	for _, tt := range invalid {
+		if got, err := AmountIn(tt.amount, tt.currency); err == nil || ErrorCode(err) != EINVALID {
+			t.Errorf("AmountIn(%q, %q) = %q, %v; want an EINVALID error", tt.amount, tt.currency, got, err)
+		}
+	}
+	if _, err := AmountIn("10", "XXQ"); !errors.Is(err, ErrUnknownCurrency) {
+		t.Errorf("unknown currency: %v, want ErrUnknownCurrency", err)
+	}
 }

@@ -218,6 +218,11 @@ type Identity struct {
 
 // CheckoutQuery is a page of ListCheckouts as a backend sees it.
 type CheckoutQuery struct {
+	// Providers is every provider a Reference or ProviderRef lookup
+	// looks in; the store sets it, so that the lookup names (merchant,
+	// provider, reference) and searches the unique index of each provider
+	// instead of walking the merchant's checkouts.
+	Providers   []string
 	Reference   string
 	ProviderRef string
 	State       State

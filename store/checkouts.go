@@ -48,6 +48,9 @@ func (db *DB) ListCheckouts(ctx context.Context, merchantID string, f CheckoutFi
 		limit = 50
 	}
 	q := CheckoutQuery{Reference: f.Reference, ProviderRef: f.ProviderRef, State: f.State, Limit: limit + 1}
+	if q.Reference != "" || q.ProviderRef != "" {
+		q.Providers = []string{ProviderPayUnit, ProviderAzotte}
+	}
 	if f.Cursor != "" {
 		pos, err := decodeCursor(f.Cursor)
 		if err != nil {

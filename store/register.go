@@ -16,7 +16,7 @@ type NewCheckout struct {
 	Provider       string
 	Reference      string
 	ProviderRef    string
-	Amount         string // canonicalised by RegisterCheckout
+	Amount         string // checked against Currency and canonicalised by RegisterCheckout (AmountIn)
 	Currency       string
 	SuccessURL     string
 	CancelURL      string
@@ -41,11 +41,12 @@ type NewCheckout struct {
 //     the identities they name before they look, so one of them always sees
 //     the other's row.
 func (db *DB) RegisterCheckout(ctx context.Context, in NewCheckout) (Checkout, bool, error) {
-	amount, err := CanonicalAmount(in.Amount)
+	amount, err := AmountIn(in.Amount, in.Currency)
 	if err != nil {
 		return Checkout{}, false, err
 	}
 	in.Amount = amount
+	in.FirstCheckAt = in.FirstCheckAt.UTC().Truncate(time.Millisecond) // the precision kept, so the answer matches later reads
 	if in.Reference == "" && in.ProviderRef == "" {
 		return Checkout{}, false, Errorf(EINVALID, "reference or provider_ref is required")
 	}

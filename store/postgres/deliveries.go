@@ -107,14 +107,8 @@ func (t *tx) RescheduleDelivery(ctx context.Context, id string, now time.Time) (
 
 // Deliveries implements store.Reader.
 func (b *Backend) Deliveries(ctx context.Context, merchantID, checkoutID string, limit int) ([]store.Delivery, error) {
-	q := `SELECT ` + rowscan.DeliveryColumns + ` FROM deliveries WHERE merchant_id = $1`
-	args := []any{merchantID}
-	if checkoutID != "" {
-		q += ` AND checkout_id = $2`
-		args = append(args, checkoutID)
-	}
-	args = append(args, limit)
-	rows, err := b.pool.Query(ctx, q+fmt.Sprintf(` ORDER BY created_at DESC, seq DESC LIMIT $%d`, len(args)), args...)
+	q, args := deliveriesSQL(merchantID, checkoutID, limit)
+	rows, err := b.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -134,4 +128,18 @@ func (b *Backend) Attempts(ctx context.Context, deliveryID string) ([]store.Deli
 		out = []store.DeliveryAttempt{}
 	}
 	return out, err
+}
+
+// deliveriesSQL is Deliveries' query, newest first: one checkout's walk
+// deliveries_checkout, the merchant's all walk deliveries_merchant_created
+// in order (migration 0002; pinned by TestListQueriesUseTheirIndexes).
+func deliveriesSQL(merchantID, checkoutID string, limit int) (string, []any) {
+	q := `SELECT ` + rowscan.DeliveryColumns + ` FROM deliveries WHERE merchant_id = $1`
+	args := []any{merchantID}
+	if checkoutID != "" {
+		q += ` AND checkout_id = $2`
+		args = append(args, checkoutID)
+	}
+	args = append(args, limit)
+	return q + fmt.Sprintf(` ORDER BY created_at DESC, seq DESC LIMIT $%d`, len(args)), args
 }

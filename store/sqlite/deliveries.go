@@ -94,13 +94,8 @@ func (t *tx) RescheduleDelivery(ctx context.Context, id string, now time.Time) (
 
 // Deliveries implements store.Reader.
 func (b *Backend) Deliveries(ctx context.Context, merchantID, checkoutID string, limit int) ([]store.Delivery, error) {
-	q := `SELECT ` + rowscan.DeliveryColumns + ` FROM deliveries WHERE merchant_id = ?`
-	args := []any{merchantID}
-	if checkoutID != "" {
-		q += ` AND checkout_id = ?`
-		args = append(args, checkoutID)
-	}
-	rows, err := b.read.QueryContext(ctx, q+` ORDER BY created_at DESC, rowid DESC LIMIT ?`, append(args, limit)...)
+	q, args := deliveriesSQL(merchantID, checkoutID, limit)
+	rows, err := b.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -120,4 +115,18 @@ func (b *Backend) Attempts(ctx context.Context, deliveryID string) ([]store.Deli
 		out = []store.DeliveryAttempt{}
 	}
 	return out, err
+}
+
+// deliveriesSQL is Deliveries' query, newest first: one checkout's walk
+// deliveries_checkout, the merchant's all walk deliveries_merchant_created
+// backwards (created_at, then the rowid every index ends with), so neither
+// sorts (migration 0005; pinned by TestListQueriesUseTheirIndexes).
+func deliveriesSQL(merchantID, checkoutID string, limit int) (string, []any) {
+	q := `SELECT ` + rowscan.DeliveryColumns + ` FROM deliveries WHERE merchant_id = ?`
+	args := []any{merchantID}
+	if checkoutID != "" {
+		q += ` AND checkout_id = ?`
+		args = append(args, checkoutID)
+	}
+	return q + ` ORDER BY created_at DESC, rowid DESC LIMIT ?`, append(args, limit)
 }

@@ -43,6 +43,7 @@ func Run(t *testing.T, h Harness) {
 		{"RetentionPurgesSettledHistoryKeepsVerdict", testRetention},
 		{"ConcurrentSweepsPurgeEachOnce", testConcurrentSweeps},
 		{"IdenticalStatusChecksFold", testStatusChecksFold},
+		{"ListFiltersFindTheirCheckouts", testListFilters},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newRig(t, h)) })
