@@ -56,6 +56,9 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 }
 
 func (a *App) start(ctx context.Context) (err error) {
+	if err := errors.Join(CheckToken("--admin-token", a.cfg.AdminToken), CheckToken("--metrics-token", a.cfg.MetricsToken)); err != nil {
+		return err
+	}
 	if err := a.checkMasterKey(ctx); err != nil {
 		return err
 	}
@@ -84,7 +87,7 @@ func (a *App) start(ctx context.Context) (err error) {
 	}
 	a.notifier = n // before anything commits: changed wakes it
 	e, err := handlers.New(handlers.Config{Store: a.db, Waker: p, Webhooks: n, Logger: a.log.With("component", "http"),
-		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, PollGrace: a.cfg.PollGrace,
+		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, MetricsToken: a.cfg.MetricsToken, PollGrace: a.cfg.PollGrace,
 		PollMinInterval: a.cfg.PollMinInterval, AllowPrivateURLs: a.cfg.AllowPrivateURLs, Now: a.cfg.Now,
 		Metrics: reg, Changes: a.feed})
 	if err != nil {

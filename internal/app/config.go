@@ -26,6 +26,9 @@ type Config struct {
 	PublicURL string
 	// AdminToken is the admin API's bearer token; "" turns the admin API off.
 	AdminToken string
+	// MetricsToken, when set, is the bearer token GET /metrics needs; ""
+	// leaves /metrics open.
+	MetricsToken string
 	// MasterKey is the 32-byte key sealing merchant secrets; nil is allowed
 	// only while the database holds no merchants.
 	MasterKey        []byte

@@ -247,7 +247,7 @@ type proc struct {
 
 func (p *proc) start() {
 	p.t.Helper()
-	cmd := exec.Command(p.bin, "serve", "--addr", "127.0.0.1:0", "--db", p.db, "--admin-token", "adm",
+	cmd := exec.Command(p.bin, "serve", "--addr", "127.0.0.1:0", "--db", p.db, "--admin-token", testAdminToken,
 		"--master-key", testMasterKey, "--allow-private-urls", "--poll-grace", "200ms",
 		"--poll-min-interval", "100ms", "--poll-max-interval", "500ms", "--public-url", "http://paysync.test")
 	stdout, err := cmd.StdoutPipe()
@@ -306,7 +306,7 @@ func (p *proc) merchant(name, puURL, webhookURL string) (key, notify string) {
 	p.t.Helper()
 	body, _ := json.Marshal(map[string]any{"name": name, "webhook_url": webhookURL,
 		"payunit": map[string]string{"base_url": puURL, "api_user": "u", "api_password": "p", "api_key": "k", "mode": "test"}})
-	code, out := p.post("/admin/v1/merchants", "adm", string(body))
+	code, out := p.post("/admin/v1/merchants", testAdminToken, string(body))
 	if code != 201 {
 		p.t.Fatalf("create merchant: %d %s", code, out)
 	}
