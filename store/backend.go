@@ -46,6 +46,9 @@ type Reader interface {
 	MerchantByHookToken(ctx context.Context, token string) (Merchant, error)
 	// SealedSecrets returns the merchant's sealed secrets blob.
 	SealedSecrets(ctx context.Context, merchantID string) ([]byte, error)
+	// FirstSealedSecrets returns one merchant's id and sealed secrets (the
+	// lowest id), or ENOTFOUND when there is no merchant.
+	FirstSealedSecrets(ctx context.Context) (merchantID string, sealed []byte, err error)
 	HasMerchants(ctx context.Context) (bool, error)
 
 	// NextCheckoutDue and NextDeliveryDue return the earliest scheduled
@@ -120,6 +123,12 @@ type Tx interface {
 	UnmatchedNotifications(ctx context.Context, merchantID, provider, reference, providerRef string) ([]EarlyNotification, error)
 	// AttachNotification attaches a stored callback to a checkout.
 	AttachNotification(ctx context.Context, notificationID int64, checkoutID string) error
+	// UnmatchedUsage sums the merchant's callbacks attached to no
+	// checkout: all of them, and those received at since or later.
+	UnmatchedUsage(ctx context.Context, merchantID string, since time.Time) (UnmatchedUsage, error)
+	// ProbeWrite rewrites the one row of the readiness probe with now: a
+	// write that must reach the disk like any other.
+	ProbeWrite(ctx context.Context, now time.Time) error
 
 	InsertMerchant(ctx context.Context, m Merchant, apiKeyHash, sealed []byte) error
 	// SealedSecretsForUpdate returns the merchant's sealed secrets, locked, or ENOTFOUND.
@@ -187,6 +196,15 @@ type EarlyNotification struct {
 	ID         int64
 	Status     string
 	ReceivedAt time.Time
+}
+
+// UnmatchedUsage is what one merchant holds of callbacks that matched no
+// checkout (see Tx.UnmatchedUsage).
+type UnmatchedUsage struct {
+	Count        int
+	Bytes        int64 // of their bodies
+	Recent       int   // received at the given time or later
+	OldestRecent time.Time
 }
 
 // DeliveryOutcome is what an attempt made of a delivery.

@@ -37,5 +37,8 @@ func CreateMerchant(ctx context.Context, cfg Config, in store.NewMerchant) (stor
 		return store.CreatedMerchant{}, err
 	}
 	defer db.Close()
+	if err := db.CheckMasterKey(ctx); err != nil {
+		return store.CreatedMerchant{}, err
+	}
 	return db.CreateMerchant(ctx, in)
 }

@@ -37,6 +37,8 @@ func Run(t *testing.T, h Harness) {
 		{"ConcurrentDeliveryClaimsAreExclusive", testConcurrentDeliveryClaims},
 		{"StaleDispatcherOutcomeIgnored", testStaleDeliveryOutcome},
 		{"ClaimCarriesDueTime", testClaimDueAt},
+		{"UnmatchedCallbacksBounded", testUnmatchedBounds},
+		{"ReadinessWriteAndMasterKey", testReadinessAndMasterKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newRig(t, h)) })
