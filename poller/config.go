@@ -24,11 +24,18 @@ type Config struct {
 	Concurrency   int           // checks in flight at once (16)
 	Lease         time.Duration // how long a claim holds a checkout (1m)
 	CheckTimeout  time.Duration // bound on one provider call (15s)
-	MerchantRate  rate.Limit    // status checks per second per merchant (20)
+	MerchantRate  rate.Limit    // status checks per second per merchant and provider (20)
 	MerchantBurst int           // burst of the per-merchant limiter (20)
-	MaxWait       time.Duration // longest idle sleep between store looks (30s)
-	// BreakerFailures consecutive failed checks of one provider endpoint open
-	// its circuit (5); BreakerCooldown later one probe is let through (30s).
+	// Budget, when set, is asked before each check instead of the
+	// in-memory limiter of MerchantRate and MerchantBurst (use
+	// SharedBudget when several instances check the same merchants).
+	Budget  Budget
+	MaxWait time.Duration // longest idle sleep between store looks (30s)
+	// BreakerFailures consecutive failed checks of one merchant's checkouts
+	// on one provider endpoint open that merchant's circuit there (5);
+	// BreakerCooldown later one probe is let through (30s). The endpoint's
+	// own circuit opens when most of its active merchants' circuits are
+	// open (see breaker).
 	BreakerFailures int
 	BreakerCooldown time.Duration
 
@@ -72,6 +79,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.BreakerCooldown = cmp.Or(cfg.BreakerCooldown, 30*time.Second)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Budget == nil {
+		cfg.Budget = newMemoryBudget(cfg.MerchantRate, cfg.MerchantBurst)
 	}
 	if cfg.Jitter == nil {
 		cfg.Jitter = rand.Float64
