@@ -1,6 +1,7 @@
 package poller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -74,9 +75,10 @@ type sharedBudget struct {
 // SharedBudget returns a Budget in the store's shared budgets (one token
 // bucket per merchant and provider in the database, see store.Budgets):
 // every instance over the same database together stays within r checks
-// a second, burst at once, for each merchant and provider.
+// a second, burst at once, for each merchant and provider. Zero r and
+// burst take Config's defaults for MerchantRate and MerchantBurst.
 func SharedBudget(b store.Budgets, r rate.Limit, burst int) Budget {
-	return sharedBudget{b: b, rate: float64(r), burst: burst}
+	return sharedBudget{b: b, rate: float64(cmp.Or(r, defaultMerchantRate)), burst: cmp.Or(burst, defaultMerchantBurst)}
 }
 
 // Take implements Budget.

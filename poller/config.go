@@ -61,6 +61,12 @@ type Config struct {
 	NotFoundWindow time.Duration
 }
 
+// The defaults of Config.MerchantRate and Config.MerchantBurst.
+const (
+	defaultMerchantRate  rate.Limit = 20
+	defaultMerchantBurst            = 20
+)
+
 func (cfg Config) withDefaults() (Config, error) {
 	cfg.MinInterval = cmp.Or(cfg.MinInterval, 5*time.Second)
 	cfg.MaxInterval = cmp.Or(cfg.MaxInterval, 10*time.Minute)
@@ -72,8 +78,8 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, 16)
 	cfg.CheckTimeout = cmp.Or(cfg.CheckTimeout, 15*time.Second)
 	cfg.Lease = cmp.Or(cfg.Lease, max(time.Minute, 2*cfg.CheckTimeout))
-	cfg.MerchantRate = cmp.Or(cfg.MerchantRate, 20)
-	cfg.MerchantBurst = cmp.Or(cfg.MerchantBurst, 20)
+	cfg.MerchantRate = cmp.Or(cfg.MerchantRate, defaultMerchantRate)
+	cfg.MerchantBurst = cmp.Or(cfg.MerchantBurst, defaultMerchantBurst)
 	cfg.MaxWait = cmp.Or(cfg.MaxWait, 30*time.Second)
 	cfg.BreakerFailures = cmp.Or(cfg.BreakerFailures, 5)
 	cfg.BreakerCooldown = cmp.Or(cfg.BreakerCooldown, 30*time.Second)

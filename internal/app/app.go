@@ -64,10 +64,14 @@ func (a *App) start(ctx context.Context) (err error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	p, err := poller.New(a.db, checkers(a.cfg), poller.Config{MinInterval: a.cfg.PollMinInterval,
+	pcfg := poller.Config{MinInterval: a.cfg.PollMinInterval,
 		MaxInterval: a.cfg.PollMaxInterval, MaxAge: a.cfg.CheckoutMaxAge, Concurrency: a.cfg.PollerConcurrency,
 		MerchantRate: a.cfg.MerchantRate, MerchantBurst: a.cfg.MerchantBurst, Now: a.cfg.Now,
-		Logger: a.log.With("component", "poller"), Metrics: reg})
+		Logger: a.log.With("component", "poller"), Metrics: reg}
+	if b := a.db.Budgets(); b != nil { // instances sharing the database share each merchant's rate limit
+		pcfg.Budget = poller.SharedBudget(b, a.cfg.MerchantRate, a.cfg.MerchantBurst)
+	}
+	p, err := poller.New(a.db, checkers(a.cfg), pcfg)
 	if err != nil {
 		return fmt.Errorf("new poller: %w", err)
 	}
