@@ -123,9 +123,13 @@ type Tx interface {
 	UnmatchedNotifications(ctx context.Context, merchantID, provider, reference, providerRef string) ([]EarlyNotification, error)
 	// AttachNotification attaches a stored callback to a checkout.
 	AttachNotification(ctx context.Context, notificationID int64, checkoutID string) error
-	// UnmatchedUsage sums the merchant's callbacks attached to no
-	// checkout: all of them, and those received at since or later.
-	UnmatchedUsage(ctx context.Context, merchantID string, since time.Time) (UnmatchedUsage, error)
+	// RecentUnmatched counts the merchant's callbacks attached to no
+	// checkout received at since or later, and returns the oldest's time
+	// (zero when none): a range of an index, as short as the rate bound.
+	RecentUnmatched(ctx context.Context, merchantID string, since time.Time) (count int, oldest time.Time, err error)
+	// UnmatchedTotals counts the merchant's callbacks attached to no
+	// checkout and sums their bodies' bytes (from an index that covers it).
+	UnmatchedTotals(ctx context.Context, merchantID string) (count int, bytes int64, err error)
 	// ProbeWrite rewrites the one row of the readiness probe with now: a
 	// write that must reach the disk like any other.
 	ProbeWrite(ctx context.Context, now time.Time) error
@@ -196,15 +200,6 @@ type EarlyNotification struct {
 	ID         int64
 	Status     string
 	ReceivedAt time.Time
-}
-
-// UnmatchedUsage is what one merchant holds of callbacks that matched no
-// checkout (see Tx.UnmatchedUsage).
-type UnmatchedUsage struct {
-	Count        int
-	Bytes        int64 // of their bodies
-	Recent       int   // received at the given time or later
-	OldestRecent time.Time
 }
 
 // DeliveryOutcome is what an attempt made of a delivery.

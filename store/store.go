@@ -39,6 +39,7 @@ type DB struct {
 	now      func() time.Time
 	onChange func(Checkout)
 	limits   UnmatchedLimits
+	refusals refusals
 	probe    probe
 }
 

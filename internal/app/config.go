@@ -59,4 +59,7 @@ type Config struct {
 	// (poller defaults).
 	MerchantRate  rate.Limit
 	MerchantBurst int
+	// Unmatched bounds each merchant's callbacks that match no checkout
+	// (store defaults; the bench, which floods them, raises it).
+	Unmatched store.UnmatchedLimits
 }

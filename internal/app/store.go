@@ -17,7 +17,7 @@ func openStore(ctx context.Context, cfg Config, onChange func(store.Checkout)) (
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := store.New(b, store.Options{MasterKey: cfg.MasterKey, Now: cfg.Now, OnChange: onChange})
+	db, err := store.New(b, store.Options{MasterKey: cfg.MasterKey, Now: cfg.Now, OnChange: onChange, Unmatched: cfg.Unmatched})
 	if err != nil {
 		b.Close()
 		return nil, nil, err

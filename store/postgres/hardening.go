@@ -3,23 +3,31 @@ package postgres
 import (
 	"context"
 	"time"
-
-	"github.com/paysync/paysync/store"
 )
 
-// UnmatchedUsage implements store.Tx, through the partial index
+// RecentUnmatched implements store.Tx, on a range of the partial index
 // notifications_unmatched_merchant.
-func (t *tx) UnmatchedUsage(ctx context.Context, merchantID string, since time.Time) (store.UnmatchedUsage, error) {
-	var u store.UnmatchedUsage
+func (t *tx) RecentUnmatched(ctx context.Context, merchantID string, since time.Time) (int, time.Time, error) {
+	var n int
 	var oldest *int64
-	err := t.tx.QueryRow(t.ctx, `SELECT count(*), coalesce(sum(octet_length(body)), 0),
-		count(*) FILTER (WHERE received_at >= $2), min(received_at) FILTER (WHERE received_at >= $2)
-		FROM notifications WHERE checkout_id IS NULL AND merchant_id = $1`, merchantID, ms(since)).
-		Scan(&u.Count, &u.Bytes, &u.Recent, &oldest)
-	if oldest != nil {
-		u.OldestRecent = fromMS(*oldest)
+	if err := t.tx.QueryRow(t.ctx, `SELECT count(*), min(received_at) FROM notifications
+		WHERE checkout_id IS NULL AND merchant_id = $1 AND received_at >= $2`, merchantID, ms(since)).Scan(&n, &oldest); err != nil {
+		return 0, time.Time{}, err
 	}
-	return u, err
+	if oldest == nil {
+		return n, time.Time{}, nil
+	}
+	return n, fromMS(*oldest), nil
+}
+
+// UnmatchedTotals implements store.Tx, from the partial index
+// notifications_unmatched_merchant (it covers the query).
+func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64, error) {
+	var n int
+	var bytes int64
+	err := t.tx.QueryRow(t.ctx, `SELECT count(*), coalesce(sum(body_size), 0) FROM notifications
+		WHERE checkout_id IS NULL AND merchant_id = $1`, merchantID).Scan(&n, &bytes)
+	return n, bytes, err
 }
 
 // ProbeWrite implements store.Tx.

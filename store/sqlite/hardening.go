@@ -5,23 +5,37 @@ import (
 	"database/sql"
 	"errors"
 	"time"
-
-	"github.com/paysync/paysync/store"
 )
 
-// UnmatchedUsage implements store.Tx, through the partial index
+// recentUnmatchedSQL counts a merchant's unmatched callbacks since ?2.
+const recentUnmatchedSQL = `SELECT count(*), min(received_at) FROM notifications
+	WHERE checkout_id IS NULL AND merchant_id = ?1 AND received_at >= ?2`
+
+// unmatchedTotalsSQL counts a merchant's unmatched callbacks and their bytes.
+const unmatchedTotalsSQL = `SELECT count(*), coalesce(sum(body_size), 0) FROM notifications
+	WHERE checkout_id IS NULL AND merchant_id = ?1`
+
+// RecentUnmatched implements store.Tx, on a range of the partial index
 // notifications_unmatched_merchant.
-func (t *tx) UnmatchedUsage(ctx context.Context, merchantID string, since time.Time) (store.UnmatchedUsage, error) {
-	var u store.UnmatchedUsage
+func (t *tx) RecentUnmatched(ctx context.Context, merchantID string, since time.Time) (int, time.Time, error) {
+	var n int
 	var oldest sql.NullInt64
-	err := t.QueryRow(`SELECT count(*), coalesce(sum(length(body)), 0),
-		count(CASE WHEN received_at >= ?2 THEN 1 END), min(CASE WHEN received_at >= ?2 THEN received_at END)
-		FROM notifications WHERE checkout_id IS NULL AND merchant_id = ?1`, merchantID, ms(since)).
-		Scan(&u.Count, &u.Bytes, &u.Recent, &oldest)
-	if oldest.Valid {
-		u.OldestRecent = fromMS(oldest.Int64)
+	if err := t.QueryRow(recentUnmatchedSQL, merchantID, ms(since)).Scan(&n, &oldest); err != nil {
+		return 0, time.Time{}, err
 	}
-	return u, err
+	if !oldest.Valid {
+		return n, time.Time{}, nil
+	}
+	return n, fromMS(oldest.Int64), nil
+}
+
+// UnmatchedTotals implements store.Tx, from the partial index
+// notifications_unmatched_merchant alone (it covers the query).
+func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64, error) {
+	var n int
+	var bytes int64
+	err := t.QueryRow(unmatchedTotalsSQL, merchantID).Scan(&n, &bytes)
+	return n, bytes, err
 }
 
 // ProbeWrite implements store.Tx.
