@@ -62,7 +62,9 @@ func (s *service) start(ctx context.Context, o options) error {
 		Logger:      slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		WrapChecker: func(_ string, c poller.Checker) poller.Checker { return s.probe.wrap(c) },
 		OnChange:    s.probe.onChange, Routes: noopRoutes,
-		PollerConcurrency: o.pollConcurrency, MerchantRate: rate.Inf, MerchantBurst: 1})
+		PollerConcurrency: o.pollConcurrency, MerchantRate: rate.Inf, MerchantBurst: 1,
+		// The ingest floods one merchant with early callbacks: measure them, don't bound them.
+		Unmatched: store.UnmatchedLimits{Count: 1 << 30, Bytes: 1 << 40, PerWindow: 1 << 30}})
 	if err != nil {
 		return err
 	}

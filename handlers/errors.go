@@ -3,7 +3,9 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -85,6 +87,8 @@ func storeProblem(code string) (status int, slug string, ok bool) {
 		return http.StatusUnprocessableEntity, "validation-failed", true
 	case store.ECONFIG:
 		return http.StatusServiceUnavailable, "not-configured", true
+	case store.ELIMIT:
+		return http.StatusTooManyRequests, "too-many-requests", true
 	}
 	return 0, "", false
 }
@@ -117,6 +121,9 @@ func (s *server) handleError(err error, c echo.Context) {
 		return
 	}
 	p := s.problemFor(err, c)
+	if wait, ok := store.RetryAfter(err); ok && p.Status == http.StatusTooManyRequests {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	}
 	body, mErr := json.Marshal(p)
 	if mErr != nil {
 		s.log.Error("encode problem", "err", mErr)

@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// readyTimeout bounds the readiness probe's database ping.
+// readyTimeout bounds the readiness probe's database ping and probe write.
 const readyTimeout = 2 * time.Second
 
 // healthz handles GET /healthz: the process is up.
@@ -17,7 +17,9 @@ func (s *server) healthz(c echo.Context) error {
 }
 
 // readyz handles GET /readyz: 200 when the database answers with every
-// migration applied, else a 503 problem (the cause is logged, not sent).
+// migration applied and a write commits (store.DB.Ping's probe write: a
+// full disk or a read-only database is not ready), else a 503 problem
+// (the cause is logged, not sent).
 func (s *server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
 	defer cancel()

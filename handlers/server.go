@@ -57,6 +57,9 @@ type Config struct {
 	// AdminToken is the admin API's bearer token; "" turns the admin API
 	// off (its routes answer 404).
 	AdminToken string
+	// MetricsToken, when set, is the bearer token GET /metrics needs
+	// (401 without it); "" leaves /metrics open.
+	MetricsToken string
 	// PollGrace delays the first fallback check after registration (default 60s).
 	PollGrace time.Duration
 	// PollMinInterval is the Retry-After when next_check_at is unknown (default 5s).
@@ -174,7 +177,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
 	if s.cfg.Metrics != nil {
-		e.GET("/metrics", metricsHandler(s.cfg.Metrics))
+		e.GET("/metrics", metricsHandler(s.cfg.Metrics), s.requireToken(s.cfg.MetricsToken, "a valid metrics bearer token is required"))
 	}
 	e.POST("/hooks/payunit/:token", s.payunitHook)
 

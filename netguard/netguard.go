@@ -57,12 +57,19 @@ func refusePrivate(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// PublicAddr reports whether ip is a public unicast address: not loopback,
-// private, link-local (cloud metadata lives there), CGNAT, multicast or
-// unspecified.
+// PublicAddr reports whether ip is a public unicast address by the IANA
+// special-purpose registries (see ranges.go): not loopback, private,
+// link-local (cloud metadata lives there), shared (CGNAT), documentation,
+// benchmarking, reserved, multicast or unspecified, and, for the IPv6
+// forms that embed an IPv4 address (IPv4-mapped, NAT64, 6to4, Teredo),
+// with that address public too. A zone (fe80::1%eth0) is ignored.
 func PublicAddr(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	cgnat := netip.MustParsePrefix("100.64.0.0/10")
-	return ip.IsValid() && ip.IsGlobalUnicast() && !ip.IsPrivate() && !ip.IsLoopback() &&
-		!ip.IsLinkLocalUnicast() && !cgnat.Contains(ip)
+	if !ip.IsValid() {
+		return false
+	}
+	ip = ip.WithZone("")
+	if ip.Is4() {
+		return publicV4(ip)
+	}
+	return publicV6(ip)
 }

@@ -42,6 +42,11 @@ type Config struct {
 	Client      *http.Client
 	Timeout     time.Duration // bound on one attempt (15s)
 	Concurrency int           // attempts in flight at once (8)
+	// PerEndpoint is how many of those one merchant's endpoint may hold
+	// (a quarter of Concurrency, at least 1): a delivery claimed beyond it
+	// goes back to the outbox for a moment, so an endpoint that hangs
+	// delays only its own deliveries.
+	PerEndpoint int
 	Lease       time.Duration // how long a claim holds a delivery (2m)
 	MaxWait     time.Duration // longest idle sleep between store looks (30s)
 
@@ -58,6 +63,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	cfg.Timeout = cmp.Or(cfg.Timeout, 15*time.Second)
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, 8)
+	cfg.PerEndpoint = cmp.Or(cfg.PerEndpoint, max(1, cfg.Concurrency/4))
 	cfg.Lease = cmp.Or(cfg.Lease, max(2*time.Minute, 4*cfg.Timeout))
 	cfg.MaxWait = cmp.Or(cfg.MaxWait, 30*time.Second)
 	if cfg.Client == nil {
@@ -72,7 +78,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Concurrency < 1 {
+	if cfg.Concurrency < 1 || cfg.PerEndpoint < 1 {
 		return cfg, errors.New("notify: concurrency must be positive")
 	}
 	return cfg, nil
@@ -85,6 +91,7 @@ type Dispatcher struct {
 	cfg     Config
 	store   Store
 	metrics *metrics
+	slots   *endpointSlots
 	loop    *worker.Loop[store.Delivery]
 }
 
@@ -98,7 +105,7 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notify metrics: %w", err)
 	}
-	d := &Dispatcher{cfg: cfg, store: st, metrics: met}
+	d := &Dispatcher{cfg: cfg, store: st, metrics: met, slots: newEndpointSlots(cfg.PerEndpoint)}
 	d.loop, err = worker.New(dueDeliveries{st}, d.attempt, worker.Config{
 		Name: "dispatcher", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
 		Now: cfg.Now, Logger: cfg.Logger,

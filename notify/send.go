@@ -19,8 +19,14 @@ import (
 // responseKept is how much of an endpoint's answer an attempt records.
 const responseKept = 1 << 10
 
-// attempt sends one claimed delivery and records what happened.
+// attempt sends one claimed delivery and records what happened, unless
+// its endpoint already holds its share of the slots (then it is postponed).
 func (d *Dispatcher) attempt(ctx context.Context, dl store.Delivery) {
+	if !d.slots.take(dl.MerchantID) {
+		d.postpone(ctx, dl)
+		return
+	}
+	defer d.slots.release(dl.MerchantID)
 	log := d.cfg.Logger.With("delivery_id", dl.ID, "checkout_id", dl.CheckoutID, "type", dl.Type)
 	res, err := d.try(ctx, dl)
 	if err != nil {

@@ -13,7 +13,8 @@ func TestBreaker(t *testing.T) {
 	t0 := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	const cool = 30 * time.Second
 	// Steps: "ok"/"fail" record an outcome; "allow"/"deny" expect allow's
-	// answer; "+d" moves the clock by duration d.
+	// answer; "+d" moves the clock by duration d. "b:fail" is merchant b's
+	// step; the others are merchant m1's.
 	for _, tt := range []struct {
 		name  string
 		steps string
@@ -28,6 +29,17 @@ func TestBreaker(t *testing.T) {
 		{"a lost probe is replaced after a cool-down", "fail fail fail +30s allow deny +30s allow ok allow", "open half_open closed"},
 		{"a late failure while open changes nothing", "fail fail fail fail fail +30s allow", "open half_open"},
 		{"a late success while open closes", "fail fail fail ok allow", "open closed"},
+		// Several merchants on one endpoint.
+		{"one merchant's failures hold back only its own checks",
+			"b:ok fail fail fail deny b:allow b:ok deny b:allow b:fail b:allow", ""},
+		{"a few bad checkouts among working ones open nothing",
+			"fail fail ok fail fail ok fail fail allow b:allow", ""},
+		{"an outage seen by most active merchants opens the endpoint",
+			"c:ok fail fail fail c:allow b:fail b:fail b:fail c:deny +30s c:allow c:ok allow b:allow", "open half_open closed"},
+		{"a merchant failing while it was the only one checked holds back nobody new",
+			"fail fail fail deny b:allow b:ok deny b:allow", "open closed"},
+		{"the endpoint's failed probe reopens it for everyone",
+			"c:ok fail fail fail b:fail b:fail b:fail c:deny +30s c:allow c:fail c:deny deny +29s b:deny +1s c:allow", "open half_open open half_open"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var moves []string
@@ -39,11 +51,15 @@ func TestBreaker(t *testing.T) {
 			})
 			now := t0
 			for i, step := range strings.Fields(tt.steps) {
+				merchant := "m1"
+				if who, what, ok := strings.Cut(step, ":"); ok {
+					merchant, step = who, what
+				}
 				switch {
 				case step == "ok" || step == "fail":
-					b.record("payunit gw", now, step == "fail")
+					b.record("payunit gw", merchant, now, step == "fail")
 				case step == "allow" || step == "deny":
-					ok, retry := b.allow("payunit gw", now)
+					ok, retry := b.allow("payunit gw", merchant, now)
 					if ok != (step == "allow") {
 						t.Fatalf("step %d (%s): allow = %v", i, step, ok)
 					}
@@ -71,15 +87,15 @@ func TestBreakerKeysAreSeparate(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	b := newBreaker(1, time.Minute, nil)
-	b.record("payunit a", now, true)
-	if ok, _ := b.allow("payunit a", now); ok {
+	b.record("payunit a", "m1", now, true)
+	if ok, _ := b.allow("payunit a", "m1", now); ok {
 		t.Fatal("a should be open")
 	}
-	if ok, _ := b.allow("payunit b", now); !ok {
+	if ok, _ := b.allow("payunit b", "m1", now); !ok {
 		t.Fatal("b should be closed: a's failures are not b's")
 	}
-	b.record("", now, true)
-	if ok, _ := b.allow("", now); !ok {
+	b.record("", "m1", now, true)
+	if ok, _ := b.allow("", "m1", now); !ok {
 		t.Fatal("the empty key (no endpoint) is never held back")
 	}
 }

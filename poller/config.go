@@ -24,11 +24,18 @@ type Config struct {
 	Concurrency   int           // checks in flight at once (16)
 	Lease         time.Duration // how long a claim holds a checkout (1m)
 	CheckTimeout  time.Duration // bound on one provider call (15s)
-	MerchantRate  rate.Limit    // status checks per second per merchant (20)
+	MerchantRate  rate.Limit    // status checks per second per merchant and provider (20)
 	MerchantBurst int           // burst of the per-merchant limiter (20)
-	MaxWait       time.Duration // longest idle sleep between store looks (30s)
-	// BreakerFailures consecutive failed checks of one provider endpoint open
-	// its circuit (5); BreakerCooldown later one probe is let through (30s).
+	// Budget, when set, is asked before each check instead of the
+	// in-memory limiter of MerchantRate and MerchantBurst (use
+	// SharedBudget when several instances check the same merchants).
+	Budget  Budget
+	MaxWait time.Duration // longest idle sleep between store looks (30s)
+	// BreakerFailures consecutive failed checks of one merchant's checkouts
+	// on one provider endpoint open that merchant's circuit there (5);
+	// BreakerCooldown later one probe is let through (30s). The endpoint's
+	// own circuit opens when most of its active merchants' circuits are
+	// open (see breaker).
 	BreakerFailures int
 	BreakerCooldown time.Duration
 
@@ -54,6 +61,12 @@ type Config struct {
 	NotFoundWindow time.Duration
 }
 
+// The defaults of Config.MerchantRate and Config.MerchantBurst.
+const (
+	defaultMerchantRate  rate.Limit = 20
+	defaultMerchantBurst            = 20
+)
+
 func (cfg Config) withDefaults() (Config, error) {
 	cfg.MinInterval = cmp.Or(cfg.MinInterval, 5*time.Second)
 	cfg.MaxInterval = cmp.Or(cfg.MaxInterval, 10*time.Minute)
@@ -65,13 +78,16 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, 16)
 	cfg.CheckTimeout = cmp.Or(cfg.CheckTimeout, 15*time.Second)
 	cfg.Lease = cmp.Or(cfg.Lease, max(time.Minute, 2*cfg.CheckTimeout))
-	cfg.MerchantRate = cmp.Or(cfg.MerchantRate, 20)
-	cfg.MerchantBurst = cmp.Or(cfg.MerchantBurst, 20)
+	cfg.MerchantRate = cmp.Or(cfg.MerchantRate, defaultMerchantRate)
+	cfg.MerchantBurst = cmp.Or(cfg.MerchantBurst, defaultMerchantBurst)
 	cfg.MaxWait = cmp.Or(cfg.MaxWait, 30*time.Second)
 	cfg.BreakerFailures = cmp.Or(cfg.BreakerFailures, 5)
 	cfg.BreakerCooldown = cmp.Or(cfg.BreakerCooldown, 30*time.Second)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Budget == nil {
+		cfg.Budget = newMemoryBudget(cfg.MerchantRate, cfg.MerchantBurst)
 	}
 	if cfg.Jitter == nil {
 		cfg.Jitter = rand.Float64

@@ -5,34 +5,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/paysync/paysync/store"
 )
-
-// merchantLimits holds one token bucket per merchant, so one merchant's
-// backlog can't make paysync hammer a provider account.
-type merchantLimits struct {
-	mu    sync.Mutex
-	rate  rate.Limit
-	burst int
-	byID  map[string]*rate.Limiter
-}
-
-func newMerchantLimits(r rate.Limit, burst int) *merchantLimits {
-	return &merchantLimits{rate: r, burst: burst, byID: map[string]*rate.Limiter{}}
-}
-
-func (l *merchantLimits) wait(ctx context.Context, merchantID string) error {
-	l.mu.Lock()
-	lim, ok := l.byID[merchantID]
-	if !ok {
-		lim = rate.NewLimiter(l.rate, l.burst)
-		l.byID[merchantID] = lim
-	}
-	l.mu.Unlock()
-	return lim.Wait(ctx)
-}
 
 // accountCache keeps merchants' decrypted provider accounts for a while, so
 // a check doesn't read and decrypt them every time.

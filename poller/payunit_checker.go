@@ -47,18 +47,41 @@ func (pc PayUnitChecker) Check(ctx context.Context, m store.Merchant, c store.Ch
 	if r.State == "" {
 		r.Failure = fmt.Sprintf("unknown PayUnit status %q", res.Status)
 	}
-	switch {
-	case r.State == store.StateSucceeded && len(res.TransactionIDs) == 0 && res.CheckoutID == "":
-		r.Anomaly = &store.Anomaly{Code: store.AnomalyReferenceMismatch,
-			Detail: "PayUnit reported success without naming the transaction or checkout"}
-	case c.Reference != "" && len(res.TransactionIDs) > 0 && !res.HasTransactionID(c.Reference):
-		r.Anomaly = &store.Anomaly{Code: store.AnomalyReferenceMismatch,
-			Detail: fmt.Sprintf("PayUnit answered for transaction %s, registered %s", strings.Join(res.TransactionIDs, "/"), c.Reference)}
-	case res.CheckoutMode != "" && !strings.EqualFold(res.CheckoutMode, m.PayUnit.Mode):
-		r.Anomaly = &store.Anomaly{Code: store.AnomalyModeMismatch,
-			Detail: fmt.Sprintf("PayUnit checkout is in %s mode, merchant account is %s", res.CheckoutMode, m.PayUnit.Mode)}
+	namesReference := res.HasTransactionID(c.Reference)
+	if !namesReference && c.ProviderRef == "" {
+		r.ProviderRef = "" // a checkout id nothing ties to this checkout is not adopted as its provider_ref
 	}
+	r.Anomaly = payunitAnomaly(m, c, res, r.State, namesReference)
 	return r
+}
+
+// payunitAnomaly returns what blocks a verdict in PayUnit's answer res
+// about c, or nil:
+//   - an answer naming another transaction (reference_mismatch);
+//   - a success that doesn't name this checkout: neither its reference
+//     among the transaction ids nor its known provider_ref as the checkout
+//     id (reference_mismatch);
+//   - an answer in another mode than the merchant's account, and a verdict
+//     of a live account's checkout whose mode the answer doesn't state
+//     (mode_mismatch).
+func payunitAnomaly(m store.Merchant, c store.Checkout, res payunit.Result, state store.State, namesReference bool) *store.Anomaly {
+	namesProviderRef := c.ProviderRef != "" && res.CheckoutID == c.ProviderRef
+	mode := strings.ToUpper(m.PayUnit.Mode) // validated at creation: "test" or "live"
+	switch {
+	case c.Reference != "" && len(res.TransactionIDs) > 0 && !namesReference:
+		return &store.Anomaly{Code: store.AnomalyReferenceMismatch,
+			Detail: fmt.Sprintf("PayUnit answered for transaction %s, registered %s", strings.Join(res.TransactionIDs, "/"), c.Reference)}
+	case state == store.StateSucceeded && !namesReference && !namesProviderRef:
+		return &store.Anomaly{Code: store.AnomalyReferenceMismatch,
+			Detail: "PayUnit reported success without naming this checkout (neither its reference as transaction_id nor its known checkout_id)"}
+	case res.CheckoutMode != "" && res.CheckoutMode != mode:
+		return &store.Anomaly{Code: store.AnomalyModeMismatch,
+			Detail: fmt.Sprintf("PayUnit checkout is in %s mode, merchant account is %s", res.CheckoutMode, m.PayUnit.Mode)}
+	case res.CheckoutMode == "" && mode == "LIVE" && state.Terminal():
+		return &store.Anomaly{Code: store.AnomalyModeMismatch,
+			Detail: "PayUnit's answer does not state checkout_mode: a live account's checkout settles only on an answer in live mode"}
+	}
+	return nil
 }
 
 func payunitFailure(err error) Report {

@@ -27,7 +27,7 @@ type Poller struct {
 	cfg      Config
 	store    Store
 	checkers map[string]Checker
-	limits   *merchantLimits
+	budget   Budget
 	accounts *accountCache
 	metrics  *metrics
 	breaker  *breaker
@@ -49,7 +49,7 @@ func New(st Store, checkers map[string]Checker, cfg Config) (*Poller, error) {
 		metrics: met,
 		cfg:     cfg, store: st, checkers: checkers,
 		breaker:  newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, met.circuitChanged),
-		limits:   newMerchantLimits(cfg.MerchantRate, cfg.MerchantBurst),
+		budget:   cfg.Budget,
 		accounts: newAccountCache(st, cfg.Now, time.Minute),
 	}
 	var sampled time.Time // the last backlog sample; the loop's goroutine only
@@ -110,6 +110,10 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 		p.holdBack(ctx, c, obs)
 		return
 	}
+	if errors.Is(err, errOverBudget) {
+		p.deferCheck(ctx, c, obs) // the slot goes to the next due checkout
+		return
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Error("check", "err", err)
@@ -133,7 +137,8 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 // observe walks the verdict path's hops 1 to 4 for c (see
 // Config.observation): it runs the provider check and returns the
 // observation for store.Apply, with the next check planned, and the report
-// for the metrics. With the circuit open it returns errCircuitOpen and an
+// for the metrics. With the circuit open it returns errCircuitOpen, and
+// with the merchant over its check budget errOverBudget, each with an
 // observation that only reschedules.
 func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observation, Report, error) {
 	obs := claimOf(c)
@@ -145,11 +150,16 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 	if err != nil {
 		return obs, Report{}, err
 	}
-	if err := p.limits.wait(ctx, c.MerchantID); err != nil {
+	now := p.cfg.Now()
+	wait, err := p.budget.Take(ctx, c.MerchantID, c.Provider, now)
+	if err != nil {
 		return obs, Report{}, err
 	}
+	if wait > 0 {
+		return p.overBudget(obs, c, now, now.Add(wait)), Report{}, errOverBudget
+	}
 	endpoint := circuitKey(c.Provider, m)
-	if ok, retryAt := p.breaker.allow(endpoint, p.cfg.Now()); !ok {
+	if ok, retryAt := p.breaker.allow(endpoint, c.MerchantID, now); !ok {
 		return p.heldBack(obs, c, retryAt), Report{}, errCircuitOpen
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CheckTimeout)
@@ -158,8 +168,8 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 	if ctx.Err() != nil {
 		return obs, Report{}, ctx.Err() // shutting down: don't record a check we cut short
 	}
-	now := p.cfg.Now()
-	p.breaker.record(endpoint, now, r.Unavailable)
+	now = p.cfg.Now()
+	p.breaker.record(endpoint, c.MerchantID, now, r.Unavailable)
 	pl := p.cfg.schedule(now, c, outcomeOf(r), p.cfg.Jitter()) // hops 2 and 3
 	return p.cfg.observation(c, r.Finding, pl), r, nil         // hop 4
 }

@@ -58,6 +58,9 @@ type Reader interface {
 	MerchantByHookToken(ctx context.Context, token string) (Merchant, error)
 	// SealedSecrets returns the merchant's sealed secrets blob.
 	SealedSecrets(ctx context.Context, merchantID string) ([]byte, error)
+	// FirstSealedSecrets returns one merchant's id and sealed secrets (the
+	// lowest id), or ENOTFOUND when there is no merchant.
+	FirstSealedSecrets(ctx context.Context) (merchantID string, sealed []byte, err error)
 	HasMerchants(ctx context.Context) (bool, error)
 
 	// NextCheckoutDue and NextDeliveryDue return the earliest scheduled
@@ -156,6 +159,16 @@ type Tx interface {
 	UnmatchedNotifications(ctx context.Context, merchantID, provider, reference, providerRef string) ([]EarlyNotification, error)
 	// AttachNotification attaches a stored callback to a checkout.
 	AttachNotification(ctx context.Context, notificationID int64, checkoutID string) error
+	// RecentUnmatched counts the merchant's callbacks attached to no
+	// checkout received at since or later, and returns the oldest's time
+	// (zero when none): a range of an index, as short as the rate bound.
+	RecentUnmatched(ctx context.Context, merchantID string, since time.Time) (count int, oldest time.Time, err error)
+	// UnmatchedTotals counts the merchant's callbacks attached to no
+	// checkout and sums their bodies' bytes (from an index that covers it).
+	UnmatchedTotals(ctx context.Context, merchantID string) (count int, bytes int64, err error)
+	// ProbeWrite rewrites the one row of the readiness probe with now: a
+	// write that must reach the disk like any other.
+	ProbeWrite(ctx context.Context, now time.Time) error
 
 	// PurgeHistory takes up to limit checkouts settled before settledBefore
 	// whose history is still kept, oldest settled first, skipping rows other

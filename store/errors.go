@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes, mapped to HTTP statuses in one place by the handlers.
@@ -11,6 +12,7 @@ const (
 	ECONFLICT = "conflict"  // the object exists with other fields, or changed meanwhile
 	EINVALID  = "invalid"   // the input breaks a rule
 	ECONFIG   = "config"    // the service lacks a setting (master key …)
+	ELIMIT    = "limit"     // the caller holds or sends too much; try again after Error.RetryAfter
 	EINTERNAL = "internal"  // anything else; never shown to clients
 )
 
@@ -18,6 +20,8 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// RetryAfter, with ELIMIT, is when trying again may succeed.
+	RetryAfter time.Duration
 }
 
 // Error implements error.
@@ -35,6 +39,16 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EINTERNAL
+}
+
+// RetryAfter returns the Error.RetryAfter of the first *Error in err's
+// chain, and whether it is set.
+func RetryAfter(err error) (time.Duration, bool) {
+	var e *Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		return e.RetryAfter, true
+	}
+	return 0, false
 }
 
 // ErrorMessage returns the client-safe message of err, or "internal error".

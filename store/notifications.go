@@ -29,7 +29,9 @@ type RecordedNotification struct {
 // RecordNotification durably stores a callback (it returns only after the
 // commit) and, when its checkout is registered, logs it there and makes the
 // checkout due for an immediate provider check. A callback for a checkout
-// not registered yet is kept and attached at registration.
+// not registered yet is kept and attached at registration, within the
+// merchant's Options.Unmatched bounds: beyond them it is refused with an
+// ELIMIT error carrying a Retry-After (see RetryAfter).
 //
 // Invariant: the identities the callback names are locked (LockIdentity)
 // before it looks for its checkout, as RegisterCheckout locks them before
@@ -48,6 +50,11 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 		}
 		if n.Body == nil {
 			n.Body = []byte{}
+		}
+		if !found {
+			if err := db.checkUnmatched(ctx, tx, n.MerchantID, len(n.Body), now); err != nil {
+				return err
+			}
 		}
 		if out.ID, err = tx.InsertNotification(ctx, n, id, now); err != nil {
 			return fmt.Errorf("insert notification: %w", err)

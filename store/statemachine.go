@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -159,11 +158,36 @@ func verifyAmount(c Checkout, o Observation) *Anomaly {
 		return &Anomaly{Code: AnomalyAmountMismatch,
 			Detail: fmt.Sprintf("provider reported %s %s, registered %s %s", o.Amount, o.Currency, c.Amount, c.Currency)}
 	}
-	if !strings.EqualFold(o.Currency, c.Currency) {
+	if !equalCode(o.Currency, c.Currency) {
 		return &Anomaly{Code: AnomalyCurrencyMismatch,
 			Detail: fmt.Sprintf("provider reported %s %s, registered %s %s", o.Amount, o.Currency, c.Amount, c.Currency)}
 	}
 	return nil
+}
+
+// equalCode compares two ASCII codes (currencies) ignoring the case of
+// ASCII letters only: Unicode case folding would equate look-alikes
+// ("K" with the Kelvin sign, "s" with "ſ").
+func equalCode(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		x, y := a[i], b[i]
+		if x >= 0x80 || y >= 0x80 {
+			return false
+		}
+		if 'a' <= x && x <= 'z' {
+			x -= 'a' - 'A'
+		}
+		if 'a' <= y && y <= 'z' {
+			y -= 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // changed reports whether a merchant-visible field differs.

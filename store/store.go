@@ -27,6 +27,9 @@ type Options struct {
 	// checkout may arrive out of version order when writers race, so keep
 	// the highest version seen.
 	OnChange func(Checkout)
+	// Unmatched bounds what one merchant may hold of callbacks that match
+	// no checkout (defaults: see UnmatchedLimits).
+	Unmatched UnmatchedLimits
 }
 
 // DB is paysync's state over one Backend.
@@ -35,6 +38,9 @@ type DB struct {
 	sealer   *sealer
 	now      func() time.Time
 	onChange func(Checkout)
+	limits   UnmatchedLimits
+	refusals refusals
+	probe    probe
 }
 
 // New returns the store over b, which it owns from now on (Close closes
@@ -43,7 +49,7 @@ func New(b Backend, opts Options) (*DB, error) {
 	if b == nil {
 		return nil, errors.New("new store: nil backend")
 	}
-	db := &DB{b: b, now: opts.Now, onChange: opts.OnChange}
+	db := &DB{b: b, now: opts.Now, onChange: opts.OnChange, limits: opts.Unmatched.withDefaults()}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -60,8 +66,14 @@ func New(b Backend, opts Options) (*DB, error) {
 // Close closes the backend after the writes already queued.
 func (db *DB) Close() error { return db.b.Close() }
 
-// Ping reports whether the database answers and its schema is complete.
-func (db *DB) Ping(ctx context.Context) error { return db.b.Ping(ctx) }
+// Ping reports whether the database answers, its schema is complete and a
+// write commits (a one-row write, at most once a second: see probeWrite).
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.b.Ping(ctx); err != nil {
+		return err
+	}
+	return db.probeWrite(ctx)
+}
 
 // Now returns the store's clock reading at millisecond precision (what the
 // database keeps), for callers that must agree with it.

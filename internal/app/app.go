@@ -62,15 +62,22 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 }
 
 func (a *App) start(ctx context.Context) (err error) {
+	if err := errors.Join(CheckToken("--admin-token", a.cfg.AdminToken), CheckToken("--metrics-token", a.cfg.MetricsToken)); err != nil {
+		return err
+	}
 	if err := a.checkMasterKey(ctx); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	p, err := poller.New(a.db, checkers(a.cfg), poller.Config{MinInterval: a.cfg.PollMinInterval,
+	pcfg := poller.Config{MinInterval: a.cfg.PollMinInterval,
 		MaxInterval: a.cfg.PollMaxInterval, MaxAge: a.cfg.CheckoutMaxAge, Concurrency: a.cfg.PollerConcurrency,
 		MerchantRate: a.cfg.MerchantRate, MerchantBurst: a.cfg.MerchantBurst, Now: a.cfg.Now, Lease: a.cfg.Lease,
-		Logger: a.log.With("component", "poller"), Metrics: reg})
+		Logger: a.log.With("component", "poller"), Metrics: reg}
+	if b := a.db.Budgets(); b != nil { // instances sharing the database share each merchant's rate limit
+		pcfg.Budget = poller.SharedBudget(b, a.cfg.MerchantRate, a.cfg.MerchantBurst)
+	}
+	p, err := poller.New(a.db, checkers(a.cfg), pcfg)
 	if err != nil {
 		return fmt.Errorf("new poller: %w", err)
 	}
@@ -93,7 +100,7 @@ func (a *App) start(ctx context.Context) (err error) {
 	}
 	a.notifier = n // before anything commits: changed wakes it
 	e, err := handlers.New(handlers.Config{Store: a.db, Waker: p, Webhooks: n, Logger: a.log.With("component", "http"),
-		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, PollGrace: a.cfg.PollGrace,
+		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, MetricsToken: a.cfg.MetricsToken, PollGrace: a.cfg.PollGrace,
 		PollMinInterval: a.cfg.PollMinInterval, AllowPrivateURLs: a.cfg.AllowPrivateURLs, Now: a.cfg.Now,
 		Metrics: reg, Changes: a.feed})
 	if err != nil {
@@ -139,20 +146,11 @@ func (a *App) startRelay(ctx context.Context) {
 	}()
 }
 
-// checkMasterKey refuses to run without a master key over a database
-// holding merchants whose secrets it seals.
+// checkMasterKey refuses to run over a database holding merchants
+// without a master key, or with one that doesn't open their sealed
+// secrets (store.CheckMasterKey): nothing gets sealed under a second key.
 func (a *App) checkMasterKey(ctx context.Context) error {
-	if a.cfg.MasterKey != nil {
-		return nil
-	}
-	has, err := a.db.HasMerchants(ctx)
-	if err != nil {
-		return err
-	}
-	if has {
-		return errors.New("--master-key is required: the database holds merchants whose secrets it seals")
-	}
-	return nil
+	return a.db.CheckMasterKey(ctx)
 }
 
 // listen opens the listener on cfg.Addr and resolves an empty PublicURL

@@ -27,6 +27,9 @@ type Config struct {
 	PublicURL string
 	// AdminToken is the admin API's bearer token; "" turns the admin API off.
 	AdminToken string
+	// MetricsToken, when set, is the bearer token GET /metrics needs; ""
+	// leaves /metrics open.
+	MetricsToken string
 	// MasterKey is the 32-byte key sealing merchant secrets; nil is allowed
 	// only while the database holds no merchants.
 	MasterKey        []byte
@@ -73,4 +76,7 @@ type Config struct {
 	SweepPeriod time.Duration
 	// OnSweep, when set, learns what each retention sweep did, after it.
 	OnSweep func(store.Swept)
+	// Unmatched bounds each merchant's callbacks that match no checkout
+	// (store defaults; the bench, which floods them, raises it).
+	Unmatched store.UnmatchedLimits
 }

@@ -18,7 +18,7 @@ func openStore(ctx context.Context, cfg Config, onChange func(store.Checkout)) (
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := store.New(b, store.Options{MasterKey: cfg.MasterKey, Now: cfg.Now, OnChange: onChange})
+	db, err := store.New(b, store.Options{MasterKey: cfg.MasterKey, Now: cfg.Now, OnChange: onChange, Unmatched: cfg.Unmatched})
 	if err != nil {
 		b.Close()
 		return nil, nil, err
@@ -45,5 +45,8 @@ func CreateMerchant(ctx context.Context, cfg Config, in store.NewMerchant) (stor
 		return store.CreatedMerchant{}, err
 	}
 	defer db.Close()
+	if err := db.CheckMasterKey(ctx); err != nil {
+		return store.CreatedMerchant{}, err
+	}
 	return db.CreateMerchant(ctx, in)
 }

@@ -23,6 +23,7 @@ type config struct {
 	DB               string
 	PublicURL        string
 	AdminToken       string
+	MetricsToken     string
 	MasterKey        string
 	PollGrace        time.Duration
 	PollMinInterval  time.Duration
@@ -75,6 +76,7 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string, defaultDB string) 
 	str(&c.DB, "db", "PAYSYNC_DB", defaultDB, "SQLite file, or postgres:// URL of a database several instances share")
 	str(&c.PublicURL, "public-url", "PAYSYNC_PUBLIC_URL", "", "base of the URLs handed out (default http://<addr>)")
 	str(&c.AdminToken, "admin-token", "PAYSYNC_ADMIN_TOKEN", "", "bearer token of the admin API (empty: admin API off)")
+	str(&c.MetricsToken, "metrics-token", "PAYSYNC_METRICS_TOKEN", "", "bearer token /metrics needs (empty: /metrics is open)")
 	str(&c.MasterKey, "master-key", "PAYSYNC_MASTER_KEY", "", "32-byte key, base64, sealing merchant secrets")
 	dur(&c.PollGrace, "poll-grace", "PAYSYNC_POLL_GRACE", 60*time.Second, "wait for a callback before the first fallback check")
 	dur(&c.PollMinInterval, "poll-min-interval", "PAYSYNC_POLL_MIN_INTERVAL", 5*time.Second, "shortest gap between two checks of one checkout")
@@ -101,6 +103,12 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string, defaultDB string) 
 }
 
 func (c *config) validate() error {
+	if err := paysync.CheckToken("--admin-token", c.AdminToken); err != nil {
+		return err
+	}
+	if err := paysync.CheckToken("--metrics-token", c.MetricsToken); err != nil {
+		return err
+	}
 	if c.PollMinInterval > c.PollMaxInterval {
 		return fmt.Errorf("--poll-min-interval (%v) exceeds --poll-max-interval (%v)", c.PollMinInterval, c.PollMaxInterval)
 	}
@@ -128,7 +136,8 @@ func (c *config) app(log *slog.Logger) (paysync.Config, error) {
 	if err != nil {
 		return paysync.Config{}, err
 	}
-	return paysync.Config{Addr: c.Addr, DB: c.DB, PublicURL: c.PublicURL, AdminToken: c.AdminToken, MasterKey: key,
+	return paysync.Config{Addr: c.Addr, DB: c.DB, PublicURL: c.PublicURL, AdminToken: c.AdminToken, MetricsToken: c.MetricsToken,
+		MasterKey: key,
 		PollGrace: c.PollGrace, PollMinInterval: c.PollMinInterval, PollMaxInterval: c.PollMaxInterval,
 		CheckoutMaxAge: c.CheckoutMaxAge, AllowPrivateURLs: c.AllowPrivateURLs, Lease: c.Lease, Logger: log,
 		ConsoleDemo: c.consoleDemo, Retention: c.Retention, UnmatchedRetention: c.UnmatchedRetention}, nil

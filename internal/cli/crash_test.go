@@ -243,7 +243,7 @@ type proc struct {
 	db    string
 	url   string
 	cmd   *exec.Cmd
-	admin string   // the admin token ("adm" when empty)
+	admin string   // the admin token (testAdminToken when empty)
 	extra []string // more serve flags
 }
 
@@ -272,7 +272,7 @@ func (p *proc) start() {
 
 func (p *proc) adminToken() string {
 	if p.admin == "" {
-		return "adm"
+		return testAdminToken
 	}
 	return p.admin
 }

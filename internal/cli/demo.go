@@ -40,7 +40,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	cfg.MasterKey = or(cfg.MasterKey, randomBase64(32))
-	cfg.AdminToken = or(cfg.AdminToken, "adm_"+randomBase64(18))
+	cfg.AdminToken = or(cfg.AdminToken, "adm_"+randomBase64(24))
 
 	pu := sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "test_demo_key", APIUser: "demo", APIPassword: "demo", Mode: "test"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

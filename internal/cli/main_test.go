@@ -21,6 +21,9 @@ import (
 
 var testMasterKey = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 
+// testAdminToken is an admin token of the shortest length serve accepts.
+const testAdminToken = "adm-test-0123456789abcdefghijklm"
+
 // app is a whole paysync started by run, as a user would, on a database
 // in a temporary folder, next to a sandbox PayUnit.
 type app struct {
@@ -37,7 +40,7 @@ type app struct {
 
 func startApp(t *testing.T, extra ...string) *app {
 	t.Helper()
-	a := &app{t: t, admin: "adm-test", dbPath: filepath.Join(t.TempDir(), "paysync.db")}
+	a := &app{t: t, admin: testAdminToken, dbPath: filepath.Join(t.TempDir(), "paysync.db")}
 	a.payunit = sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})
 	pu := httptest.NewServer(a.payunit)
 	t.Cleanup(pu.Close)

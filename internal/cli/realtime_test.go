@@ -24,7 +24,7 @@ import (
 // stop that returns serve's error.
 func startWatchedApp(t *testing.T) (*app, *paysync.App, *httptest.Server, func() error) {
 	t.Helper()
-	a := &app{t: t, admin: "adm-test", dbPath: filepath.Join(t.TempDir(), "paysync.db")}
+	a := &app{t: t, admin: testAdminToken, dbPath: filepath.Join(t.TempDir(), "paysync.db")}
 	a.payunit = sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})
 	pu := httptest.NewServer(a.payunit)
 	t.Cleanup(pu.Close)

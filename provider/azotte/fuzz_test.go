@@ -2,21 +2,30 @@ package azotte
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/paysync/paysync/provider/internal/statusapi"
 )
 
 func FuzzParseStatus(f *testing.F) {
 	for _, name := range []string{"status_done.json", "status_3ds_required.json", "status_not_found.json",
-		"status_processing.json", "status_3ds_html.json", "status_failed.json", "problem_conflict.json"} {
+		"status_processing.json", "status_3ds_html.json", "status_failed.json", "problem_conflict.json", "status_duplicate_code.json"} {
 		f.Add(readTestdata(f, name))
 	}
 	f.Add([]byte(`{"status":{"messageCode":"X"},"followUpInstructions":{"retryAfterSeconds":1e400}}`))
 	f.Add([]byte(`{"status":null,"redirectInstructions":null}`))
+	f.Add([]byte(`{"status":{"messageCode":"CHECK_OUT_PROCESSING","messageCode":"CHECK_OUT_DONE"}}`))
+	f.Add([]byte(`{"status":{"messageCode":"CHECK_OUT_PROCESSING","MessageCode":"CHECK_OUT_DONE"}}`))
+	f.Add([]byte(`{"status":{"messageCode":" check_out_done "},"trackingNumber":"a","trackingNumber":"b"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := ParseStatus(body)
 		if err != nil {
 			return
+		}
+		if errors.Is(statusapi.UniqueKeys(body), statusapi.ErrDuplicateKey) {
+			t.Fatalf("a body with a duplicate key parsed: %q", body)
 		}
 		if r.MessageCode == "" {
 			t.Fatalf("no error but empty MessageCode for %q", body)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/paysync/paysync/provider/internal/statusapi"
@@ -85,9 +84,15 @@ type redirectFields struct {
 // when present, an object whose redirectUrl and htmlContent are strings and
 // showHtmlContent a boolean; followUpInstructions.retryAfterSeconds, when
 // present, a non-negative number. Anything else is an error wrapping
-// ErrMalformed.
+// ErrMalformed, and so is an object naming a member twice, also under
+// case folding (statusapi.UniqueKeys: encoding/json would keep the last,
+// "messageCode":"CHECK_OUT_PROCESSING","messageCode":"CHECK_OUT_DONE" is
+// ambiguous). MessageCode is compared exactly: only JSON whitespace is trimmed.
 func ParseStatus(body []byte) (Result, error) {
 	var b statusBody
+	if err := statusapi.UniqueKeys(body); errors.Is(err, statusapi.ErrDuplicateKey) {
+		return Result{}, fmt.Errorf("parse status: %w: %w", ErrMalformed, err)
+	}
 	if err := decodeObject(body, &b); err != nil {
 		return Result{}, fmt.Errorf("parse status: %w", err)
 	}
@@ -99,7 +104,7 @@ func ParseStatus(body []byte) (Result, error) {
 	if r.MessageCode, err = optString(b.Status.MessageCode, "status.messageCode"); err != nil {
 		return Result{}, fmt.Errorf("parse status: %w", err)
 	}
-	r.MessageCode = strings.TrimSpace(r.MessageCode)
+	r.MessageCode = statusapi.Code(r.MessageCode)
 	if r.MessageCode == "" {
 		return Result{}, fmt.Errorf("parse status: no status.messageCode: %w", ErrMalformed)
 	}

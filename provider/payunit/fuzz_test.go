@@ -1,18 +1,26 @@
 package payunit
 
 import (
+	"errors"
 	"net/url"
 	"testing"
+
+	"github.com/paysync/paysync/provider/internal/statusapi"
 )
 
 func FuzzParseStatus(f *testing.F) {
 	for _, name := range []string{"status_success.json", "status_pending.json",
 		"status_failed.json", "status_html_error.html", "status_bad_gateway.html", "status_maintenance.html",
-		"status_truncated.json"} {
+		"status_truncated.json", "status_duplicate_status.json"} {
 		f.Add(readTestdata(f, name))
 	}
 	f.Add([]byte(`{"data":{"status":"SUCCESS","total_amount":"1.5e3","transaction":null}}`))
 	f.Add([]byte(`{"data":null}`))
+	f.Add([]byte(`{"data":{"status":"PENDING","status":"SUCCESS"}}`))
+	f.Add([]byte(`{"data":{"status":"SUCCESS","total_amount":1,"total_amount":1000}}`))
+	f.Add([]byte(`{"data":{"status":"PENDING"},"data":{"status":"SUCCESS"}}`))
+	f.Add([]byte(`{"data":{"status":" ſuccess ","currency":"xaſ","checkout_mode":"lıve"}}`))
+	f.Add([]byte(`{"data":{"status":"SUCCESS","checkout_id":"x","transaction":{"transaction_id":["a"]}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := ParseStatus(body)
 		if err != nil {
@@ -20,6 +28,12 @@ func FuzzParseStatus(f *testing.F) {
 		}
 		if r.Status == "" {
 			t.Fatalf("no error but empty Status for %q", body)
+		}
+		if r.Status != statusapi.Code(r.Status) {
+			t.Fatalf("Status %q not trimmed", r.Status)
+		}
+		if errors.Is(statusapi.UniqueKeys(body), statusapi.ErrDuplicateKey) {
+			t.Fatalf("a body with a duplicate key parsed: %q", body)
 		}
 		if r.Amount != "" {
 			if again, err := CanonicalAmount(r.Amount); err != nil || again != r.Amount {
@@ -39,6 +53,8 @@ func FuzzParseNotification(f *testing.F) {
 	f.Add("application/json", readTestdata(f, "status_success.json"), "")
 	f.Add("", []byte(""), "checkout_id=c&status=SUCCESS")
 	f.Add("text/plain", []byte("{bad"), "transaction_id=%zz")
+	f.Add("application/json", []byte(`{"transaction_id":"a","transaction_id":"b","status":"SUCCESS"}`), "")
+	f.Add("application/json", []byte(`{"data":{"checkout_id":"a"},"data":{"checkout_id":"b"}}`), "")
 	f.Fuzz(func(t *testing.T, contentType string, body []byte, rawQuery string) {
 		query, _ := url.ParseQuery(rawQuery)
 		n, err := ParseNotification(contentType, body, query)

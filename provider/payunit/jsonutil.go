@@ -3,7 +3,10 @@ package payunit
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/paysync/paysync/provider/internal/statusapi"
 )
 
 // jsonObject is a JSON object whose values are kept as raw text, so that
@@ -22,6 +25,15 @@ func decodeObject(b []byte) (jsonObject, error) {
 		return nil, fmt.Errorf("decode json: %w: %w", ErrMalformed, err)
 	}
 	return obj, nil
+}
+
+// decodeUnique is decodeObject for a whole body, which is first walked
+// for duplicate member names at any depth (statusapi.UniqueKeys).
+func decodeUnique(b []byte) (jsonObject, error) {
+	if err := statusapi.UniqueKeys(b); errors.Is(err, statusapi.ErrDuplicateKey) {
+		return nil, fmt.Errorf("decode json: %w: %w", ErrMalformed, err)
+	}
+	return decodeObject(b)
 }
 
 // object returns the member key as an object. ok is false when the member

@@ -6,6 +6,8 @@ import (
 	"mime"
 	"net/url"
 	"strings"
+
+	"github.com/paysync/paysync/provider/internal/statusapi"
 )
 
 // Notification is what a PayUnit callback (notify_url) said. PayUnit does
@@ -14,7 +16,7 @@ import (
 type Notification struct {
 	TransactionID string
 	CheckoutID    string
-	Status        string // trimmed and upper-cased, "" if none
+	Status        string // trimmed, ASCII letters upper-cased, "" if none
 }
 
 // notificationKeys are the callback fields ParseNotification looks for.
@@ -48,7 +50,7 @@ func ParseNotification(contentType string, body []byte, query url.Values) (Notif
 		}
 	}
 	n := Notification{TransactionID: found[0], CheckoutID: found[1],
-		Status: strings.ToUpper(found[2])}
+		Status: statusapi.UpperASCII(found[2])}
 	if n.TransactionID == "" && n.CheckoutID == "" {
 		return Notification{}, fmt.Errorf("parse notification: %w", ErrNoIdentifier)
 	}
@@ -90,7 +92,7 @@ func isJSON(contentType string, body []byte) bool {
 // jsonLevels decodes a JSON callback into lookups of the top level and, if
 // present, of the nested data object.
 func jsonLevels(body []byte) ([]lookup, error) {
-	top, err := decodeObject(body)
+	top, err := decodeUnique(body)
 	if err != nil {
 		return nil, err
 	}

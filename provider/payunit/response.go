@@ -5,12 +5,15 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/paysync/paysync/provider/internal/statusapi"
 )
 
 // Result is what the status API said about one checkout.
 type Result struct {
-	// Status is data.status, trimmed and upper-cased: PENDING, FAILED,
-	// CANCELLED, SUCCESS, or whatever unknown text PayUnit sent. It is the
+	// Status is data.status with JSON whitespace trimmed and nothing else
+	// changed (statusapi.Code): PENDING, FAILED, CANCELLED, SUCCESS, or
+	// whatever other text PayUnit sent, to be compared exactly. It is the
 	// payment's verdict; the top-level "status" is only the API call's.
 	Status string
 	// CheckoutID is data.checkout_id.
@@ -22,10 +25,10 @@ type Result struct {
 	// Amount is data.total_amount in canonical form (see CanonicalAmount),
 	// "" if absent, null or an empty string.
 	Amount string
-	// Currency is data.currency, trimmed and upper-cased.
+	// Currency is data.currency, trimmed, ASCII letters upper-cased.
 	Currency string
-	// CheckoutMode is data.checkout_mode upper-cased ("TEST", "LIVE"), ""
-	// if absent.
+	// CheckoutMode is data.checkout_mode, trimmed, ASCII letters
+	// upper-cased ("TEST", "LIVE"), "" if absent.
 	CheckoutMode string
 	// Message is data.transaction.message, if any.
 	Message string
@@ -45,10 +48,12 @@ func (r Result) HasTransactionID(id string) bool {
 //
 // The body must be a JSON object with a "data" object whose "status" is a
 // non-empty string; total_amount, when present, must be a non-negative
-// decimal (JSON number or string). Any other shape is an error wrapping
-// ErrMalformed. When the error is nil, Status is non-empty.
+// decimal (JSON number or string). Any other shape, and an object naming
+// a member twice (statusapi.UniqueKeys: "status":"PENDING","status":"SUCCESS"
+// is ambiguous), is an error wrapping ErrMalformed. When the error is nil,
+// Status is non-empty.
 func ParseStatus(body []byte) (Result, error) {
-	top, err := decodeObject(body)
+	top, err := decodeUnique(body)
 	if err != nil {
 		return Result{}, fmt.Errorf("parse status: %w", err)
 	}
@@ -73,7 +78,7 @@ func parseData(data jsonObject) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r.Status = strings.ToUpper(strings.TrimSpace(status))
+	r.Status = statusapi.Code(status)
 	if r.Status == "" {
 		return Result{}, fmt.Errorf("no data.status: %w", ErrMalformed)
 	}
@@ -87,12 +92,12 @@ func parseData(data jsonObject) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r.Currency = strings.ToUpper(strings.TrimSpace(currency))
+	r.Currency = statusapi.UpperASCII(currency)
 	mode, err := data.scalar("checkout_mode")
 	if err != nil {
 		return Result{}, err
 	}
-	r.CheckoutMode = strings.ToUpper(strings.TrimSpace(mode))
+	r.CheckoutMode = statusapi.UpperASCII(mode)
 	txID, err := data.scalar("transaction_id")
 	if err != nil {
 		return Result{}, err

@@ -70,14 +70,14 @@ func TestParseStatus(t *testing.T) {
 	}{
 		{
 			name: "top-level success is not the verdict",
-			body: `{"status":"SUCCESS","data":{"status":"pending","total_amount":10}}`,
+			body: `{"status":"SUCCESS","data":{"status":"PENDING","total_amount":10}}`,
 			want: Result{Status: "PENDING", Amount: "10"},
 			ok:   true,
 		},
 		{
-			name: "amount as string, lower-case fields",
-			body: `{"data":{"status":" cancelled ","total_amount":"010.50","currency":"xaf","checkout_mode":"live"}}`,
-			want: Result{Status: "CANCELLED", Amount: "10.5", Currency: "XAF", CheckoutMode: "LIVE"},
+			name: "amount as string, lower-case codes, status trimmed and kept as sent",
+			body: `{"data":{"status":" cancelled\n","total_amount":"010.50","currency":"xaf","checkout_mode":"live"}}`,
+			want: Result{Status: "cancelled", Amount: "10.5", Currency: "XAF", CheckoutMode: "LIVE"},
 			ok:   true,
 		},
 		{
@@ -113,9 +113,21 @@ func TestParseStatus(t *testing.T) {
 		{
 			name: "unknown status passes through",
 			body: `{"data":{"status":"Expired","transaction":null}}`,
-			want: Result{Status: "EXPIRED"},
+			want: Result{Status: "Expired"},
 			ok:   true,
 		},
+		{
+			name: "no Unicode case folding of codes",
+			body: `{"data":{"status":"ſuccess","currency":"xaſ","checkout_mode":"lıve"}}`,
+			want: Result{Status: "ſuccess", Currency: "XAſ", CheckoutMode: "LıVE"},
+			ok:   true,
+		},
+		{name: "duplicate data.status (testdata)", body: string(readTestdata(t, "status_duplicate_status.json"))},
+		{name: "duplicate data.status", body: `{"data":{"status":"PENDING","status":"SUCCESS"}}`},
+		{name: "duplicate total_amount", body: `{"data":{"status":"SUCCESS","total_amount":10,"total_amount":1000}}`},
+		{name: "duplicate data", body: `{"data":{"status":"PENDING"},"data":{"status":"SUCCESS"}}`},
+		{name: "duplicate under case folding", body: `{"data":{"status":"PENDING","Status":"SUCCESS"}}`},
+		{name: "duplicate nested transaction id", body: `{"data":{"status":"SUCCESS","transaction":{"transaction_id":"a","transaction_id":"b"}}}`},
 		{name: "data null", body: `{"status":"SUCCESS","statusCode":200,"data":null}`},
 		{name: "data missing", body: `{"status":"FAILED","statusCode":404,"message":"not found"}`},
 		{name: "data not object", body: `{"data":"SUCCESS"}`},
@@ -159,4 +171,20 @@ func equalResult(a, b Result) bool {
 		a.Status == b.Status && a.CheckoutID == b.CheckoutID && a.Amount == b.Amount &&
 		a.Currency == b.Currency && a.CheckoutMode == b.CheckoutMode &&
 		a.Message == b.Message && a.RetryAfter == b.RetryAfter && a.HTTPStatus == b.HTTPStatus
+}
+
+// TestParseNotificationRefusesDuplicateKeys: a callback naming a member
+// twice is malformed (it could name one checkout to one reader and another
+// to the next), never read last-wins.
+func TestParseNotificationRefusesDuplicateKeys(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		`{"transaction_id":"a","transaction_id":"b","status":"SUCCESS"}`,
+		`{"data":{"checkout_id":"a"},"data":{"checkout_id":"b"}}`,
+		`{"data":{"transaction_id":"a","Transaction_ID":"b"}}`,
+	} {
+		if n, err := ParseNotification("application/json", []byte(body), nil); !errors.Is(err, ErrMalformed) {
+			t.Errorf("ParseNotification(%s) = %+v, %v; want ErrMalformed", body, n, err)
+		}
+	}
 }

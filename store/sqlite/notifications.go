@@ -35,8 +35,9 @@ func (t *tx) MatchNotification(ctx context.Context, n store.Notification) (strin
 // InsertNotification implements store.Tx.
 func (t *tx) InsertNotification(ctx context.Context, n store.Notification, checkoutID string, at time.Time) (int64, error) {
 	res, err := t.Exec(`INSERT INTO notifications (merchant_id, provider, checkout_id, transaction_id, provider_checkout_id,
-		status, content_type, query, body, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		n.MerchantID, n.Provider, nullString(checkoutID), n.TransactionID, n.ProviderCheckoutID, n.Status, n.ContentType, n.Query, n.Body, ms(at))
+		status, content_type, query, body, body_size, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		n.MerchantID, n.Provider, nullString(checkoutID), n.TransactionID, n.ProviderCheckoutID, n.Status, n.ContentType, n.Query, n.Body,
+		len(n.Body), ms(at))
 	if err != nil {
 		return 0, err
 	}

@@ -43,8 +43,17 @@ func TestHotLookupsUseTheirIndexes(t *testing.T) {
 	}{
 		{"callback match", matchNotificationSQL, []string{"USING INDEX checkouts_reference", "USING INDEX checkouts_provider_ref"}},
 		{"early callbacks", earlyNotificationsSQL, []string{"USING INDEX notifications_unmatched_txn", "USING INDEX notifications_unmatched_ref"}},
+		{"recent unmatched", recentUnmatchedSQL, []string{"USING COVERING INDEX notifications_unmatched_merchant (merchant_id=? AND received_at>?)"}},
+		{"unmatched totals", unmatchedTotalsSQL, []string{"USING COVERING INDEX notifications_unmatched_merchant (merchant_id=?)"}},
 	} {
-		plan := queryPlan(t, db, tc.sql, 4)
+		nargs := 4
+		switch tc.sql {
+		case recentUnmatchedSQL:
+			nargs = 2
+		case unmatchedTotalsSQL:
+			nargs = 1
+		}
+		plan := queryPlan(t, db, tc.sql, nargs)
 		for _, w := range tc.want {
 			if !strings.Contains(plan, w) {
 				t.Errorf("%s: plan lacks %q:\n%s", tc.name, w, plan)

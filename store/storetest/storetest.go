@@ -44,6 +44,8 @@ func Run(t *testing.T, h Harness) {
 		{"ConcurrentSweepsPurgeEachOnce", testConcurrentSweeps},
 		{"IdenticalStatusChecksFold", testStatusChecksFold},
 		{"ListFiltersFindTheirCheckouts", testListFilters},
+		{"UnmatchedCallbacksBounded", testUnmatchedBounds},
+		{"ReadinessWriteAndMasterKey", testReadinessAndMasterKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newRig(t, h)) })

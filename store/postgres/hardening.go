@@ -1,0 +1,49 @@
+package postgres
+
+import (
+	"context"
+	"time"
+)
+
+// RecentUnmatched implements store.Tx, on a range of the partial index
+// notifications_unmatched_merchant.
+func (t *tx) RecentUnmatched(ctx context.Context, merchantID string, since time.Time) (int, time.Time, error) {
+	var n int
+	var oldest *int64
+	if err := t.tx.QueryRow(t.ctx, `SELECT count(*), min(received_at) FROM notifications
+		WHERE checkout_id IS NULL AND merchant_id = $1 AND received_at >= $2`, merchantID, ms(since)).Scan(&n, &oldest); err != nil {
+		return 0, time.Time{}, err
+	}
+	if oldest == nil {
+		return n, time.Time{}, nil
+	}
+	return n, fromMS(*oldest), nil
+}
+
+// UnmatchedTotals implements store.Tx, from the partial index
+// notifications_unmatched_merchant (it covers the query).
+func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64, error) {
+	var n int
+	var bytes int64
+	err := t.tx.QueryRow(t.ctx, `SELECT count(*), coalesce(sum(body_size), 0) FROM notifications
+		WHERE checkout_id IS NULL AND merchant_id = $1`, merchantID).Scan(&n, &bytes)
+	return n, bytes, err
+}
+
+// ProbeWrite implements store.Tx.
+func (t *tx) ProbeWrite(ctx context.Context, now time.Time) error {
+	_, err := t.exec(`INSERT INTO readiness_probe (id, probed_at) VALUES (1, $1)
+		ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at`, ms(now))
+	return err
+}
+
+// FirstSealedSecrets implements store.Reader.
+func (b *Backend) FirstSealedSecrets(ctx context.Context) (string, []byte, error) {
+	var id string
+	var sealed []byte
+	err := b.pool.QueryRow(ctx, `SELECT id, secrets FROM merchants ORDER BY id LIMIT 1`).Scan(&id, &sealed)
+	if isNoRows(err) {
+		return "", nil, errMerchantNotFound()
+	}
+	return id, sealed, err
+}

@@ -1,0 +1,57 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// recentUnmatchedSQL counts a merchant's unmatched callbacks since ?2.
+const recentUnmatchedSQL = `SELECT count(*), min(received_at) FROM notifications
+	WHERE checkout_id IS NULL AND merchant_id = ?1 AND received_at >= ?2`
+
+// unmatchedTotalsSQL counts a merchant's unmatched callbacks and their bytes.
+const unmatchedTotalsSQL = `SELECT count(*), coalesce(sum(body_size), 0) FROM notifications
+	WHERE checkout_id IS NULL AND merchant_id = ?1`
+
+// RecentUnmatched implements store.Tx, on a range of the partial index
+// notifications_unmatched_merchant.
+func (t *tx) RecentUnmatched(ctx context.Context, merchantID string, since time.Time) (int, time.Time, error) {
+	var n int
+	var oldest sql.NullInt64
+	if err := t.QueryRow(recentUnmatchedSQL, merchantID, ms(since)).Scan(&n, &oldest); err != nil {
+		return 0, time.Time{}, err
+	}
+	if !oldest.Valid {
+		return n, time.Time{}, nil
+	}
+	return n, fromMS(oldest.Int64), nil
+}
+
+// UnmatchedTotals implements store.Tx, from the partial index
+// notifications_unmatched_merchant alone (it covers the query).
+func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64, error) {
+	var n int
+	var bytes int64
+	err := t.QueryRow(unmatchedTotalsSQL, merchantID).Scan(&n, &bytes)
+	return n, bytes, err
+}
+
+// ProbeWrite implements store.Tx.
+func (t *tx) ProbeWrite(ctx context.Context, now time.Time) error {
+	_, err := t.Exec(`INSERT INTO readiness_probe (id, probed_at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at`, ms(now))
+	return err
+}
+
+// FirstSealedSecrets implements store.Reader.
+func (b *Backend) FirstSealedSecrets(ctx context.Context) (string, []byte, error) {
+	var id string
+	var sealed []byte
+	err := b.read.QueryRowContext(ctx, `SELECT id, secrets FROM merchants ORDER BY id LIMIT 1`).Scan(&id, &sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, errMerchantNotFound()
+	}
+	return id, sealed, err
+}
