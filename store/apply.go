@@ -18,11 +18,34 @@ import (
 // and the update is itself a compare-and-set on (version, claim_seq), so a
 // stale poller whose lease ran out and was taken over can't apply, on a
 // database with one writer or many.
+//
+// When the observation teaches the checkout its provider_ref, the
+// callbacks stored unmatched under that id are adopted in the same
+// transaction (attached, logged, the checkout due at once). The identity
+// is locked (LockIdentity) before the row, as RecordNotification locks
+// it before it looks: a callback naming the id at the same moment is
+// matched there or adopted here, and the lock order (identity, then row)
+// is the callbacks' own.
 func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 	var out Checkout
 	var before int64
+	var learning Checkout // merchant and provider never change: an unlocked read names the identity to lock
+	if o.ProviderRef != "" {
+		pre, err := db.b.CheckoutByID(ctx, o.CheckoutID)
+		if err != nil {
+			return Checkout{}, fmt.Errorf("apply observation: %w", err)
+		}
+		if pre.ProviderRef == "" {
+			learning = pre
+		}
+	}
 	err := db.write(ctx, func(tx Tx) error {
 		now := db.Now()
+		if learning.ID != "" {
+			if err := lockIdentities(ctx, tx, learning.MerchantID, learning.Provider, o.ProviderRef); err != nil {
+				return err
+			}
+		}
 		c, err := tx.CheckoutForUpdate(ctx, o.CheckoutID)
 		if err != nil {
 			return err
@@ -56,6 +79,12 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 		}
 		for _, e := range d.events {
 			if err := appendEvent(ctx, tx, e); err != nil { // identical status checks fold
+				return err
+			}
+		}
+		if learning.ID != "" && c.ProviderRef == "" && d.next.ProviderRef == o.ProviderRef {
+			if err := adoptEarlyNotifications(ctx, tx, Checkout{ID: c.ID, MerchantID: c.MerchantID, Provider: c.Provider,
+				ProviderRef: o.ProviderRef}, now, providerRefLearned); err != nil {
 				return err
 			}
 		}

@@ -186,7 +186,10 @@ type Tx interface {
 	SealedSecretsForUpdate(ctx context.Context, merchantID string) ([]byte, error)
 	UpdateSealedSecrets(ctx context.Context, merchantID string, sealed []byte) error
 	// WebhookTarget returns the merchant's webhook URL and whether the
-	// endpoint is disabled, or ENOTFOUND.
+	// endpoint is disabled, or ENOTFOUND. The merchant row is locked for
+	// share until the transaction ends, so an enable or disable of the
+	// endpoint (which update that row first) can't commit between this read
+	// and what the transaction writes from it (a delivery held or not).
 	WebhookTarget(ctx context.Context, merchantID string) (url string, disabled bool, err error)
 	// DisableEndpoint marks the merchant's endpoint disabled (keeping the
 	// first time) and holds its pending deliveries that aren't leased.

@@ -71,6 +71,19 @@ func (db *DB) RecordAttempt(ctx context.Context, r AttemptResult) error {
 		if r.Status == DeliveryPending {
 			o.NextAt = r.NextAt
 		}
+		if r.Status == DeliveryDisabled && !r.Disable {
+			// The dispatcher saw the endpoint disabled before the attempt; if
+			// it was re-enabled since (EnableEndpoint released only the rows
+			// already held), hold nothing: the delivery goes out now. The
+			// target is read locked, so an enable can't slip in after this.
+			_, disabled, err := tx.WebhookTarget(ctx, d.MerchantID)
+			if err != nil {
+				return err
+			}
+			if !disabled {
+				o.Status, o.NextAt = DeliveryPending, &now
+			}
+		}
 		if err := tx.SetDeliveryOutcome(ctx, r.DeliveryID, r.ClaimSeq, o); err != nil {
 			return fmt.Errorf("update delivery: %w", err)
 		}

@@ -169,15 +169,18 @@ func insertCheckout(ctx context.Context, tx Tx, in NewCheckout, now time.Time) (
 	if err := tx.AppendEvent(ctx, Event{CheckoutID: c.ID, At: now, Source: ByMerchant, Type: EventRegistered}); err != nil {
 		return Checkout{}, err
 	}
-	if err := adoptEarlyNotifications(ctx, tx, c, now); err != nil {
+	if err := adoptEarlyNotifications(ctx, tx, c, now, "received before registration"); err != nil {
 		return Checkout{}, err
 	}
 	return tx.CheckoutForUpdate(ctx, c.ID)
 }
 
-// adoptEarlyNotifications attaches callbacks that arrived before the
-// checkout was registered, logs them, and makes the checkout due at once.
-func adoptEarlyNotifications(ctx context.Context, tx Tx, c Checkout, now time.Time) error {
+// adoptEarlyNotifications attaches the unmatched callbacks naming c's
+// reference or provider_ref (those that arrived before the checkout was
+// registered, or before its provider_ref was learned), logs them with
+// detail, and makes the checkout due at once. The caller holds
+// LockIdentity on the identities c names.
+func adoptEarlyNotifications(ctx context.Context, tx Tx, c Checkout, now time.Time, detail string) error {
 	found, err := tx.UnmatchedNotifications(ctx, c.MerchantID, c.Provider, c.Reference, c.ProviderRef)
 	if err != nil {
 		return fmt.Errorf("find early notifications: %w", err)
@@ -190,7 +193,7 @@ func adoptEarlyNotifications(ctx context.Context, tx Tx, c Checkout, now time.Ti
 			return fmt.Errorf("adopt notification: %w", err)
 		}
 		if err := tx.AppendEvent(ctx, Event{CheckoutID: c.ID, At: e.ReceivedAt, Source: ByCallback, Type: EventCallbackReceived,
-			ProviderStatus: e.Status, Detail: "received before registration"}); err != nil {
+			ProviderStatus: e.Status, Detail: detail}); err != nil {
 			return err
 		}
 	}
@@ -199,6 +202,10 @@ func adoptEarlyNotifications(ctx context.Context, tx Tx, c Checkout, now time.Ti
 	}
 	return tx.Wake(ctx, c.ID, SourceCallback, now)
 }
+
+// providerRefLearned is the detail of a callback adopted when the
+// checkout's provider_ref became known.
+const providerRefLearned = "received before the provider's checkout id was known"
 
 // learnProviderRef records the provider's checkout id that a repeated
 // registration brings, when the checkout didn't know it yet and no other
@@ -216,6 +223,11 @@ func learnProviderRef(ctx context.Context, tx Tx, c Checkout, ref string, now ti
 			return c, nil // taken meanwhile by another checkout: keep ours unset, as when taken before
 		}
 		return Checkout{}, fmt.Errorf("learn provider_ref: %w", err)
+	}
+	// callbacks that named only this provider_ref were stored unmatched; they are this checkout's
+	if err := adoptEarlyNotifications(ctx, tx, Checkout{ID: c.ID, MerchantID: c.MerchantID, Provider: c.Provider, ProviderRef: ref},
+		now, providerRefLearned); err != nil {
+		return Checkout{}, err
 	}
 	return tx.CheckoutForUpdate(ctx, c.ID)
 }

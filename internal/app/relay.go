@@ -28,7 +28,10 @@ type relay struct {
 }
 
 func (r *relay) run(ctx context.Context) {
+	resynced := make(chan struct{})
+	defer func() { <-resynced }() // the ticker goroutine ends with ctx; run returns after it
 	go func() {
+		defer close(resynced)
 		t := time.NewTicker(resyncEvery)
 		defer t.Stop()
 		for {

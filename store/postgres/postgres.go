@@ -8,6 +8,8 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -74,7 +76,9 @@ func Open(ctx context.Context, url string, opts Options) (*Backend, error) {
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	if b.schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = b.schema
-		b.channel = "paysync_changes_" + b.schema
+		// a channel name is an identifier (63 bytes at most): a hash of the schema
+		sum := sha256.Sum256([]byte(b.schema))
+		b.channel = "paysync_changes_" + hex.EncodeToString(sum[:8])
 	}
 	now := opts.Now
 	if now == nil {

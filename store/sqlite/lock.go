@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -16,7 +17,7 @@ type fileLock struct{ f *os.File }
 var errInUse = errors.New("another paysync process has this SQLite file open; SQLite serves one process (run several instances on PostgreSQL)")
 
 func lockFile(path string) (*fileLock, error) {
-	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(lockPath(path), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -28,6 +29,20 @@ func lockFile(path string) (*fileLock, error) {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return &fileLock{f: f}, nil
+}
+
+// lockPath is the lock file of the database at path, beside the file the
+// path resolves to, so that two paths to one file (a symlink, a relative
+// path) take one lock. Hard links to one file still take two.
+func lockPath(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	} else if abs, err := filepath.Abs(path); err == nil {
+		if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+			path = filepath.Join(dir, filepath.Base(abs)) // the file doesn't exist yet
+		}
+	}
+	return path + ".lock"
 }
 
 func (l *fileLock) release() error {

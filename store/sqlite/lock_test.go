@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,5 +59,24 @@ func TestReopenRecoversDeadLeases(t *testing.T) {
 	got, err := db2.ClaimDue(ctx, 10, time.Minute)
 	if err != nil || len(got) != 1 || got[0].ID != c.ID {
 		t.Fatalf("after reopen claim = %v, %v; want the orphaned checkout at once", got, err)
+	}
+}
+
+// TestSecondProcessThroughSymlinkRefused: another path to the same file
+// (a symlink) takes the same lock.
+func TestSecondProcessThroughSymlinkRefused(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "paysync.db")
+	openTestDB(t, path, store.Options{MasterKey: testMasterKey})
+	link := filepath.Join(dir, "other-name.db")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := Open(ctx, link, Options{}); err == nil {
+		b.Close()
+		t.Fatal("opening the served file through a symlink succeeded")
+	} else if !errors.Is(err, errInUse) {
+		t.Fatalf("open through a symlink: %v, want errInUse", err)
 	}
 }

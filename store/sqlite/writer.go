@@ -92,7 +92,17 @@ func (w *writer) commit(batch []writeReq) {
 		errs[0] = runSafely(batch[0].fn, tx)
 	} else {
 		for i, r := range batch {
-			errs[i] = runInSavepoint(tx, r.fn)
+			var broken bool
+			broken, errs[i] = runInSavepoint(tx, r.fn)
+			if broken {
+				// SQLite rolled the whole transaction back (disk full, I/O
+				// error): the writes before are gone with it, and a write
+				// run now would commit on its own. Run none of the rest.
+				for j := i + 1; j < len(batch); j++ {
+					errs[j] = errBatchAborted
+				}
+				break
+			}
 		}
 	}
 	var commitErr error
@@ -106,21 +116,29 @@ func (w *writer) commit(batch []writeReq) {
 	}
 }
 
-func runInSavepoint(tx *sql.Tx, fn func(*sql.Tx) error) error {
+// errBatchAborted is the answer of writes a failed group commit never ran.
+var errBatchAborted = errors.New("write not run: the batch's transaction was rolled back")
+
+// runInSavepoint runs fn in a savepoint of tx. broken reports that the
+// savepoint could not be rolled back to or released: the transaction
+// itself is gone (SQLite rolls it back whole on some errors).
+func runInSavepoint(tx *sql.Tx, fn func(*sql.Tx) error) (broken bool, err error) {
 	if _, err := tx.Exec(`SAVEPOINT w`); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
+		return true, fmt.Errorf("savepoint: %w", err)
 	}
 	if err := runSafely(fn, tx); err != nil {
 		if _, rerr := tx.Exec(`ROLLBACK TO w`); rerr != nil {
-			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+			return true, errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
 		}
-		tx.Exec(`RELEASE w`)
-		return err
+		if _, rerr := tx.Exec(`RELEASE w`); rerr != nil {
+			return true, errors.Join(err, fmt.Errorf("release savepoint: %w", rerr))
+		}
+		return false, err
 	}
 	if _, err := tx.Exec(`RELEASE w`); err != nil {
-		return fmt.Errorf("release savepoint: %w", err)
+		return true, fmt.Errorf("release savepoint: %w", err)
 	}
-	return nil
+	return false, nil
 }
 
 // runSafely turns a panic in fn into an error so one bad write can't take

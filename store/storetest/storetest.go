@@ -37,6 +37,8 @@ func Run(t *testing.T, h Harness) {
 		{"ConcurrentDeliveryClaimsAreExclusive", testConcurrentDeliveryClaims},
 		{"StaleDispatcherOutcomeIgnored", testStaleDeliveryOutcome},
 		{"ClaimCarriesDueTime", testClaimDueAt},
+		{"HeldDeliveryOfReenabledEndpointGoesOut", testHeldAfterEnableGoesOut},
+		{"CallbackAdoptedWhenProviderRefLearned", testCallbackAdoptedWhenProviderRefLearned},
 		{"ConsoleMerchantScope", testConsoleMerchantScope},
 		{"ConsoleSearch", testConsoleSearch},
 		{"ConsoleOverviewAndReplay", testConsoleOverviewAndReplay},
