@@ -19,7 +19,7 @@ var _ store.Budgets = (*Backend)(nil)
 // row starts full. The row's time never moves back, so an instance whose
 // clock lags can't refill the bucket twice.
 func (b *Backend) TakeToken(ctx context.Context, key string, rate float64, burst int, now time.Time) (time.Duration, error) {
-	if math.IsInf(rate, 1) {
+	if math.IsInf(rate, 1) || rate >= math.MaxFloat64 { // rate.Inf is MaxFloat64: unlimited, no row to take
 		return 0, nil
 	}
 	if rate <= 0 {

@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"context"
+	"math"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/postgres/pgtest"
@@ -39,5 +41,23 @@ func TestCommitsAreSynchronous(t *testing.T) {
 	}
 	if v != "on" {
 		t.Fatalf("synchronous_commit = %q, want on", v)
+	}
+}
+
+// TestUnlimitedBudgetTakesNoRow: an unlimited rate (golang.org/x/time/rate's
+// Inf is MaxFloat64) never touches the budgets table, which would make
+// every check of a merchant queue on one row.
+func TestUnlimitedBudgetTakesNoRow(t *testing.T) {
+	b := openTest(t)
+	defer b.Close()
+	ctx := context.Background()
+	for _, r := range []float64{math.MaxFloat64, math.Inf(1)} {
+		if wait, err := b.TakeToken(ctx, "k", r, 1, time.Now()); err != nil || wait != 0 {
+			t.Fatalf("TakeToken(rate %v) = %v, %v", r, wait, err)
+		}
+	}
+	var n int
+	if err := b.pool.QueryRow(ctx, `SELECT count(*) FROM budgets`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("budgets rows = %d, %v; want none", n, err)
 	}
 }
