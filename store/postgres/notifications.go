@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
 
 // matchNotificationSQL finds the checkout a callback names, by reference
@@ -41,27 +42,17 @@ func (t *tx) InsertNotification(ctx context.Context, n store.Notification, check
 
 // UnmatchedNotifications implements store.Tx.
 func (t *tx) UnmatchedNotifications(ctx context.Context, merchantID, provider, reference, providerRef string) ([]store.EarlyNotification, error) {
-	rows, err := t.query(`SELECT id, status, received_at FROM notifications
+	rows, err := t.query(`SELECT `+rowscan.EarlyColumns+` FROM notifications
 		WHERE checkout_id IS NULL AND merchant_id = $1 AND provider = $2 AND transaction_id = $3 AND transaction_id <> ''
 		UNION
-		SELECT id, status, received_at FROM notifications
+		SELECT `+rowscan.EarlyColumns+` FROM notifications
 		WHERE checkout_id IS NULL AND merchant_id = $1 AND provider = $2 AND provider_checkout_id = $4 AND provider_checkout_id <> ''
 		ORDER BY id`, merchantID, provider, reference, providerRef)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.EarlyNotification
-	for rows.Next() {
-		var e store.EarlyNotification
-		var at int64
-		if err := rows.Scan(&e.ID, &e.Status, &at); err != nil {
-			return nil, err
-		}
-		e.ReceivedAt = fromMS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.ScanEarly)
 }
 
 // AttachNotification implements store.Tx.

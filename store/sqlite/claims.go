@@ -22,17 +22,11 @@ func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, le
 		return nil, fmt.Errorf("claim: %w", err)
 	}
 	defer rows.Close()
-	var out []store.Checkout
-	for rows.Next() {
-		var due int64
-		c, err := rowscan.ScanCheckout(rows, &due)
-		if err != nil {
-			return nil, fmt.Errorf("claim: %w", err)
-		}
-		c.DueAt = fromMS(due)
-		out = append(out, c)
+	out, err := rowscan.Collect(rows, rowscan.ClaimedCheckout)
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // NextCheckoutDue implements store.Reader.

@@ -65,15 +65,7 @@ func (b *Backend) SearchCheckouts(ctx context.Context, q store.SearchQuery) ([]s
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.Checkout
-	for rows.Next() {
-		c, err := rowscan.ScanCheckout(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.Checkout)
 }
 
 // CountCheckoutsByState implements store.Reader.
@@ -110,15 +102,7 @@ func (b *Backend) SettledBy(ctx context.Context, scope store.Scope, since time.T
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.SettledCount
-	for rows.Next() {
-		var s store.SettledCount
-		if err := rows.Scan(&s.Provider, &s.ResolvedBy, &s.N); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.ScanSettled)
 }
 
 // deliveriesWhere is the condition of the console's delivery reads.
@@ -149,15 +133,7 @@ func (b *Backend) DeliveriesByStatus(ctx context.Context, scope store.Scope, sta
 
 func scanDeliveries(rows *sql.Rows) ([]store.Delivery, error) {
 	defer rows.Close()
-	var out []store.Delivery
-	for rows.Next() {
-		d, err := rowscan.ScanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.ScanDelivery)
 }
 
 // FailedDeliveriesSince implements store.Tx.
@@ -173,22 +149,10 @@ func (t *tx) FailedDeliveriesSince(ctx context.Context, scope store.Scope, since
 
 // CheckoutNotifications implements store.Reader.
 func (b *Backend) CheckoutNotifications(ctx context.Context, checkoutID string) ([]store.StoredNotification, error) {
-	rows, err := b.read.QueryContext(ctx, `SELECT id, provider, transaction_id, provider_checkout_id, status, content_type,
-		query, body, received_at FROM notifications WHERE checkout_id = ? ORDER BY id`, checkoutID)
+	rows, err := b.read.QueryContext(ctx, `SELECT `+rowscan.NotificationColumns+` FROM notifications WHERE checkout_id = ? ORDER BY id`, checkoutID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.StoredNotification
-	for rows.Next() {
-		var n store.StoredNotification
-		var at int64
-		if err := rows.Scan(&n.ID, &n.Provider, &n.TransactionID, &n.ProviderCheckoutID, &n.Status, &n.ContentType,
-			&n.Query, &n.Body, &at); err != nil {
-			return nil, err
-		}
-		n.ReceivedAt = fromMS(at)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.ScanNotification)
 }

@@ -6,26 +6,15 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
 	"time"
+
+	"github.com/paysync/paysync/store/internal/migration"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-func migrationNames() ([]string, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	return names, nil
-}
-
-func migrationCount() (int, error) {
-	names, err := migrationNames()
-	return len(names), err
-}
+func migrationNames() ([]string, error) { return migration.Names(migrationFS) }
 
 // migrate applies, in order, each embedded migration not yet recorded in
 // schema_migrations, each in its own transaction.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/internal/rowscan"
 )
 
 // matchNotificationSQL finds the checkout a callback names, by reference
@@ -47,10 +48,10 @@ func (t *tx) InsertNotification(ctx context.Context, n store.Notification, check
 // earlyNotificationsSQL finds the unmatched callbacks naming a checkout
 // being registered, each branch through its partial index (as one OR,
 // SQLite scanned every unmatched notification on each registration).
-const earlyNotificationsSQL = `SELECT id, status, received_at FROM notifications
+const earlyNotificationsSQL = `SELECT ` + rowscan.EarlyColumns + ` FROM notifications
 	WHERE checkout_id IS NULL AND merchant_id = ?1 AND provider = ?2 AND transaction_id = ?3 AND transaction_id <> ''
 	UNION
-	SELECT id, status, received_at FROM notifications
+	SELECT ` + rowscan.EarlyColumns + ` FROM notifications
 	WHERE checkout_id IS NULL AND merchant_id = ?1 AND provider = ?2 AND provider_checkout_id = ?4 AND provider_checkout_id <> ''
 	ORDER BY id`
 
@@ -61,17 +62,7 @@ func (t *tx) UnmatchedNotifications(ctx context.Context, merchantID, provider, r
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.EarlyNotification
-	for rows.Next() {
-		var e store.EarlyNotification
-		var at int64
-		if err := rows.Scan(&e.ID, &e.Status, &at); err != nil {
-			return nil, err
-		}
-		e.ReceivedAt = fromMS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return rowscan.Collect(rows, rowscan.ScanEarly)
 }
 
 // AttachNotification implements store.Tx.

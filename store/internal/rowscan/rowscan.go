@@ -212,3 +212,51 @@ func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 
 // Checkout is ScanCheckout without extra columns, for Collect.
 func Checkout(row Scanner) (store.Checkout, error) { return ScanCheckout(row) }
+
+// ClaimedCheckout reads a row of CheckoutColumns then claimed_due_at, as
+// the claims return it: DueAt is when the claimed check was due.
+func ClaimedCheckout(row Scanner) (store.Checkout, error) {
+	var due int64
+	c, err := ScanCheckout(row, &due)
+	if err != nil {
+		return store.Checkout{}, err
+	}
+	c.DueAt = FromMS(due)
+	return c, nil
+}
+
+// EarlyColumns are the columns ScanEarly reads, in order.
+const EarlyColumns = `id, status, received_at`
+
+// ScanEarly reads a row of EarlyColumns.
+func ScanEarly(row Scanner) (store.EarlyNotification, error) {
+	var e store.EarlyNotification
+	var at int64
+	if err := row.Scan(&e.ID, &e.Status, &at); err != nil {
+		return store.EarlyNotification{}, err
+	}
+	e.ReceivedAt = FromMS(at)
+	return e, nil
+}
+
+// NotificationColumns are the columns ScanNotification reads, in order.
+const NotificationColumns = `id, provider, transaction_id, provider_checkout_id, status, content_type, query, body, received_at`
+
+// ScanNotification reads a row of NotificationColumns.
+func ScanNotification(row Scanner) (store.StoredNotification, error) {
+	var n store.StoredNotification
+	var at int64
+	if err := row.Scan(&n.ID, &n.Provider, &n.TransactionID, &n.ProviderCheckoutID, &n.Status, &n.ContentType,
+		&n.Query, &n.Body, &at); err != nil {
+		return store.StoredNotification{}, err
+	}
+	n.ReceivedAt = FromMS(at)
+	return n, nil
+}
+
+// ScanSettled reads a row of (provider, resolved_by, count).
+func ScanSettled(row Scanner) (store.SettledCount, error) {
+	var s store.SettledCount
+	err := row.Scan(&s.Provider, &s.ResolvedBy, &s.N)
+	return s, err
+}
