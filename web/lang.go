@@ -84,11 +84,12 @@ var french = messages{
 	TooLargeBody:  "Merci de revenir à la boutique.",
 }
 
-// languageFor picks English or French from an Accept-Language header:
-// the supported language with the highest q-value wins, the earlier one
-// on a tie; English when neither is acceptable or the header is absent.
-func languageFor(header string) messages {
-	best, bestQ := english, 0.0
+// Language picks "en" or "fr" from an Accept-Language header: the
+// supported language with the highest q-value wins, the earlier one on a
+// tie; "en" when neither is acceptable or the header is absent. The buyer
+// pages and the operator console both speak by it.
+func Language(header string) string {
+	best, bestQ := "en", 0.0
 	for _, part := range strings.Split(header, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		q := 1.0
@@ -102,18 +103,17 @@ func languageFor(header string) messages {
 			}
 		}
 		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		var m messages
-		switch primary {
-		case "en":
-			m = english
-		case "fr":
-			m = french
-		default:
-			continue
-		}
-		if q > bestQ {
-			best, bestQ = m, q
+		if (primary == "en" || primary == "fr") && q > bestQ {
+			best, bestQ = primary, q
 		}
 	}
 	return best
+}
+
+// languageFor is the buyer pages' messages for an Accept-Language header.
+func languageFor(header string) messages {
+	if Language(header) == "fr" {
+		return french
+	}
+	return english
 }

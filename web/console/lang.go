@@ -1,8 +1,7 @@
 package console
 
 import (
-	"strconv"
-	"strings"
+	"github.com/paysync/paysync/web"
 )
 
 // english names the console's keys that are not English text already
@@ -127,27 +126,6 @@ func translate(lang, s string) string {
 	return s
 }
 
-// languageFor picks "en" or "fr" from an Accept-Language header: the
-// supported language with the highest q-value wins, the earlier on a
-// tie; English when neither is acceptable or the header is absent.
-func languageFor(header string) string {
-	best, bestQ := "en", 0.0
-	for _, part := range strings.Split(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		for _, p := range strings.Split(params, ";") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
-				if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
-					q = f
-				} else {
-					q = 0
-				}
-			}
-		}
-		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if (primary == "en" || primary == "fr") && q > bestQ {
-			best, bestQ = primary, q
-		}
-	}
-	return best
-}
+// languageFor picks "en" or "fr" from an Accept-Language header, as the
+// buyer pages do (web.Language).
+func languageFor(header string) string { return web.Language(header) }
