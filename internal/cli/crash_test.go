@@ -27,8 +27,11 @@ var (
 	crashDuration = flag.Duration("crash.duration", 300*time.Millisecond, "TestKillAndRestart: longest traffic per round before the kill (the moment is random below it)")
 )
 
+// crashTruth is a provider verdict and the state it settles a checkout in.
+type crashTruth struct{ status, state string }
+
 // crashTruths are the provider verdicts the crash test's payments end in.
-var crashTruths = []struct{ status, state string }{
+var crashTruths = []crashTruth{
 	{sandbox.StatusSuccess, "succeeded"}, {sandbox.StatusFailed, "failed"}, {sandbox.StatusCancelled, "cancelled"},
 }
 
@@ -88,25 +91,13 @@ func TestKillAndRestart(t *testing.T) {
 						return
 					default:
 					}
-					ref := fmt.Sprintf("r%d-w%d-%d", round, w, i)
-					truth := crashTruths[i%len(crashTruths)]
-					puID := pu.Create(sandbox.Payment{TransactionID: ref, Amount: "10", Currency: "XAF", Scenario: sandbox.ScenarioPaysLost})
-					pu.SetStatus(puID, truth.status)
-					sent.Add(1)
-					code, body := p.post("/v1/checkouts", key, fmt.Sprintf(`{"provider":"payunit","reference":%q,"amount":"10","currency":"XAF"}`, ref))
-					if code != 201 {
+					a := payAndNotify(pu, p, p, key, notify, fmt.Sprintf("r%d-w%d-%d", round, w, i), crashTruths[i%len(crashTruths)], &sent)
+					if a == nil {
 						continue // the process died under us: not acknowledged
 					}
-					var c struct{ ID string }
-					json.Unmarshal(body, &c)
-					a := &acked{id: c.ID, ref: ref, state: truth.state, key: key}
 					mu.Lock()
 					all = append(all, a)
 					mu.Unlock()
-					sent.Add(1)
-					if code, _ := p.post(notify, "", fmt.Sprintf(`{"transaction_id":%q,"status":%q}`, ref, truth.status)); code == 200 {
-						a.callbacks.Add(1)
-					}
 				}
 			})
 		}
@@ -142,6 +133,28 @@ func TestKillAndRestart(t *testing.T) {
 	auditOutbox(t, db)
 	t.Logf("%d kill -9 rounds: %d requests sent, %d acknowledged registrations and %d acknowledged callbacks; lost %d; "+
 		"every checkout settled once on the provider's verdict", *crashRounds, sent.Load(), len(all), callbacks, lost)
+}
+
+// payAndNotify starts a payment at the sandbox that ends in truth, with
+// its callback lost, registers its checkout through reg and posts the
+// callback through hook; sent counts the requests. It returns what paysync
+// acknowledged, or nil when the registration wasn't (the process died).
+func payAndNotify(pu *sandbox.PayUnit, reg, hook *proc, key, notify, ref string, truth crashTruth, sent *atomic.Int64) *acked {
+	puID := pu.Create(sandbox.Payment{TransactionID: ref, Amount: "10", Currency: "XAF", Scenario: sandbox.ScenarioPaysLost})
+	pu.SetStatus(puID, truth.status)
+	sent.Add(1)
+	code, body := reg.post("/v1/checkouts", key, fmt.Sprintf(`{"provider":"payunit","reference":%q,"amount":"10","currency":"XAF"}`, ref))
+	if code != 201 {
+		return nil
+	}
+	var c struct{ ID string }
+	json.Unmarshal(body, &c)
+	a := &acked{id: c.ID, ref: ref, state: truth.state, key: key}
+	sent.Add(1)
+	if code, _ := hook.post(notify, "", fmt.Sprintf(`{"transaction_id":%q,"status":%q}`, ref, truth.status)); code == 200 {
+		a.callbacks.Add(1)
+	}
+	return a
 }
 
 // auditRegistrations checks that every acknowledged registration is stored

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -124,28 +123,15 @@ func TestSeveralInstancesOnePostgres(t *testing.T) {
 					return
 				default:
 				}
-				ref := fmt.Sprintf("m-w%d-%d", w, i)
-				truth := crashTruths[i%len(crashTruths)]
-				puID := pu.Create(sandbox.Payment{TransactionID: ref, Amount: "10", Currency: "XAF", Scenario: sandbox.ScenarioPaysLost})
-				pu.SetStatus(puID, truth.status)
-				sent.Add(1)
-				reg := procs[rand.IntN(len(procs))] // a load balancer, round robin or not
-				code, body := reg.post("/v1/checkouts", key, fmt.Sprintf(`{"provider":"payunit","reference":%q,"amount":"10","currency":"XAF"}`, ref))
-				if code != 201 {
+				reg, hook := procs[rand.IntN(len(procs))], procs[rand.IntN(len(procs))] // a load balancer, round robin or not
+				a := payAndNotify(pu, reg, hook, key, notify, fmt.Sprintf("m-w%d-%d", w, i), crashTruths[i%len(crashTruths)], &sent)
+				if a == nil {
 					continue // that instance died under us: not acknowledged
 				}
-				var c struct{ ID string }
-				json.Unmarshal(body, &c)
-				a := &acked{id: c.ID, ref: ref, state: truth.state, key: key}
 				mu.Lock()
 				all = append(all, a)
 				mu.Unlock()
-				sent.Add(1)
-				hook := procs[rand.IntN(len(procs))]
-				if code, _ := hook.post(notify, "", fmt.Sprintf(`{"transaction_id":%q,"status":%q}`, ref, truth.status)); code == 200 {
-					a.callbacks.Add(1)
-					callbacks.Add(1)
-				}
+				callbacks.Add(a.callbacks.Load())
 			}
 		})
 	}
