@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,19 +62,29 @@ func (b *Backend) CountNotifications(ctx context.Context) (int, error) {
 // ClaimQueryPlan returns SQLite's plan for the claim's inner query, so
 // tests and benchmarks can show it uses the index.
 func (b *Backend) ClaimQueryPlan(ctx context.Context) (string, error) {
-	rows, err := b.read.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT id FROM checkouts WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?`, 0, 1)
+	plan, err := b.QueryPlan(ctx, `SELECT id FROM checkouts WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?`, 0, 1)
 	if err != nil {
 		return "", fmt.Errorf("claim plan: %w", err)
 	}
+	return plan + "\n", nil
+}
+
+// QueryPlan returns SQLite's plan for q with args (EXPLAIN QUERY PLAN),
+// one step a line, for tests and benchmarks that pin a query to its index.
+func (b *Backend) QueryPlan(ctx context.Context, q string, args ...any) (string, error) {
+	rows, err := b.read.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		return "", err
+	}
 	defer rows.Close()
-	var plan string
+	var plan []string
 	for rows.Next() {
 		var id, parent, unused int
 		var detail string
 		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			return "", fmt.Errorf("claim plan: %w", err)
+			return "", err
 		}
-		plan += detail + "\n"
+		plan = append(plan, detail)
 	}
-	return plan, rows.Err()
+	return strings.Join(plan, "\n"), rows.Err()
 }

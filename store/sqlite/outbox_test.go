@@ -89,18 +89,7 @@ func TestOutboxOneDeliveryPerTransition(t *testing.T) {
 
 func TestDeliveryClaimUsesIndex(t *testing.T) {
 	db := newTestDB(t, nil)
-	var detail string
-	rows, err := db.read.Query(`EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var a, b, c int
-		var d string
-		rows.Scan(&a, &b, &c, &d)
-		detail += d
-	}
+	detail := queryPlan(t, db, `SELECT id FROM deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`, 2)
 	if want := "deliveries_due"; !strings.Contains(detail, want) {
 		t.Fatalf("plan %q does not use %s", detail, want)
 	}

@@ -12,24 +12,11 @@ import (
 // queryPlan returns SQLite's plan for q (arguments all NULL).
 func queryPlan(t *testing.T, db *testDB, q string, nargs int) string {
 	t.Helper()
-	rows, err := db.read.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+q, make([]any, nargs)...)
+	plan, err := db.b.QueryPlan(context.Background(), q, make([]any, nargs)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(plan, "\n")
+	return plan
 }
 
 // The per-callback and per-registration lookups must be index searches,
