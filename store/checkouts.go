@@ -62,13 +62,19 @@ func (db *DB) ListCheckouts(ctx context.Context, merchantID string, f CheckoutFi
 	if err != nil {
 		return nil, "", fmt.Errorf("list checkouts: %w", err)
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = encodeCursor(CheckoutPosition{CreatedAt: last.CreatedAt, ID: last.ID})
-	}
+	out, next := page(out, limit)
 	return out, next, nil
+}
+
+// page cuts out, read with limit+1 rows, to limit and returns the cursor
+// of the next page ("" when out was the last one).
+func page(out []Checkout, limit int) ([]Checkout, string) {
+	if len(out) <= limit {
+		return out, ""
+	}
+	out = out[:limit]
+	last := out[limit-1]
+	return out, encodeCursor(CheckoutPosition{CreatedAt: last.CreatedAt, ID: last.ID})
 }
 
 func encodeCursor(p CheckoutPosition) string {

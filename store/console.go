@@ -96,12 +96,7 @@ func (db *DB) SearchCheckouts(ctx context.Context, scope Scope, f ConsoleFilter)
 	if err != nil {
 		return nil, "", fmt.Errorf("search checkouts: %w", err)
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = encodeCursor(CheckoutPosition{CreatedAt: last.CreatedAt, ID: last.ID})
-	}
+	out, next := page(out, limit)
 	return out, next, nil
 }
 
