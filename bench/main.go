@@ -103,6 +103,13 @@ func parseFlags(args []string) (options, string, error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == childFlag {
+		if err := runChild(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench service:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o, cpu, err := parseFlags(os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -148,57 +155,48 @@ func profiled(cpu, mem string, fn func() error) error {
 
 // figures is everything one run measured.
 type figures struct {
-	ingest ingestFigures
-	reads  readFigures
-	poller pollerFigures
-	truth  truthFigures
-	scale  scaleFigures
-	shared sharedFigures
+	external externalFigures
+	poller   pollerFigures
+	truth    truthFigures
+	scale    scaleFigures
+	shared   sharedFigures
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
-	s, err := startService(ctx, o)
-	if err != nil {
-		return err
-	}
-	defer s.stop()
 	var fig figures
 	step := func(name string) { fmt.Fprintf(os.Stderr, "bench: %s…\n", name) }
-
-	step("settling the known checkouts")
-	settled0, _ := s.probe.settlements()
-	now := time.Now()
-	known, err := seedPaid(ctx, s, "known", o.known, func(int) time.Time { return now })
-	if err != nil {
-		return err
-	}
-	s.poller.Wake()
-	if err := waitSettled(s, settled0+len(known), time.Minute); err != nil {
-		return err
-	}
-	knownRefs := make([]string, len(known))
-	for i := range knownRefs {
-		knownRefs[i] = fmt.Sprintf("known-%d", i)
+	if o.runs("ingest") {
+		step(fmt.Sprintf("callback ingest and status reads: the service in its own process, wrk -t2 -c%d from another", o.concurrency))
+		var err error
+		if fig.external, err = measureExternal(ctx, o); err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
 	}
 	measures := []struct {
 		name, what string
-		fn         func() error
+		fn         func(*service) error
 	}{
-		{"ingest", "callback ingest", func() (err error) { fig.ingest, err = measureIngest(ctx, s, o, knownRefs); return }},
-		{"reads", "status reads", func() (err error) { fig.reads, err = measureReads(s, o, known); return }},
-		{"truth", "time to truth", func() (err error) { fig.truth, err = measureTruth(ctx, s, o); return }},
+		{"truth", "time to truth", func(s *service) (err error) { fig.truth, err = measureTruth(ctx, s, o); return }},
 		{"poller", fmt.Sprintf("poller (%d pending, then %.0f/s due)", o.pending, o.dueRate),
-			func() (err error) { fig.poller, err = measurePoller(ctx, s, o); return }},
-		{"scale", fmt.Sprintf("scale (%d pending)", o.scale), func() (err error) { fig.scale, err = measureScale(ctx, s, o); return }},
+			func(s *service) (err error) { fig.poller, err = measurePoller(ctx, s, o); return }},
+		{"scale", fmt.Sprintf("scale (%d pending)", o.scale), func(s *service) (err error) { fig.scale, err = measureScale(ctx, s, o); return }},
 		{"shared", fmt.Sprintf("PostgreSQL: %d pending drained by 1, 2, 3 instances; ingest beside SQLite", o.pending),
-			func() (err error) { fig.shared, err = measureShared(ctx, s, o); return }},
+			func(s *service) (err error) { fig.shared, err = measureShared(ctx, s, o); return }},
 	}
+	var s *service
 	for _, m := range measures {
 		if !o.runs(m.name) || (m.name == "shared" && o.postgres == "") {
 			continue
 		}
+		if s == nil {
+			var err error
+			if s, err = startService(ctx, o); err != nil {
+				return err
+			}
+			defer s.stop()
+		}
 		step(m.what)
-		if err := m.fn(); err != nil {
+		if err := m.fn(s); err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
 		}
 	}

@@ -12,18 +12,16 @@ import (
 // printTable writes the run's one table, with the targets of issue 5 and
 // whether each is met, then the claim query plan and the settings used.
 func printTable(w io.Writer, o options, f figures) {
-	in, rd, po, tr, sc := f.ingest, f.reads, f.poller, f.truth, f.scale
+	po, tr, sc := f.poller, f.truth, f.scale
 	host, _ := os.Hostname()
 	fmt.Fprintf(w, "paysync bench: %s/%s, %d CPUs (GOMAXPROCS %d), %s, host %s, %s\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), host, time.Now().UTC().Format(time.RFC3339))
-	fmt.Fprintf(w, "SQLite WAL synchronous=FULL; load generator in the same process; %d clients, %v per load in %d alternating rounds\n\n",
+	fmt.Fprintf(w, "SQLite WAL synchronous=FULL. Ingest and reads: the service in its own process, wrk -t2 -c%d from another, "+
+		"%v per load in %d alternating rounds; the sandbox PayUnit and the open loop (vegeta) in the bench's process\n\n",
 		o.concurrency, o.duration, o.rounds)
 	fmt.Fprintln(w, "| measure | result | p50 | p99 | vs no-op | target | met |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	withCPU := func(r result) string { return fmt.Sprintf("%.0f req/s, CPU %v/req", r.rate(), r.cpuPerReq()) }
-	cpuRatio := func(noop, r result) string {
-		return fmt.Sprintf("%s (CPU ratio %s)", pct(r.rate()/noop.rate()), pct(float64(noop.cpuPerReq())/float64(r.cpuPerReq())))
-	}
 	row := func(name, result string, p50, p99 time.Duration, ratio, target string, met *bool) {
 		d := func(v time.Duration) string {
 			if v == 0 {
@@ -38,19 +36,8 @@ func printTable(w io.Writer, o options, f figures) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", name, result, d(p50), d(p99), ratio, target, m)
 	}
 	ptr := func(b bool) *bool { return &b }
-	ingestRatio := in.closed.rate() / in.noop.rate()
-	readRatio := rd.reads.rate() / rd.noop.rate()
 	if o.runs("ingest") {
-		row("no-op POST (same process, same clients)", withCPU(in.noop), in.noop.pct(50), in.noop.pct(99), "", "", nil)
-		row(fmt.Sprintf("callback ingest, durable (50%% name %d settled checkouts, 50%% unregistered)", in.known),
-			withCPU(in.closed), in.closed.pct(50), in.closed.pct(99), cpuRatio(in.noop, in.closed), "≥ 35%", ptr(ingestRatio >= 0.35))
-		row(fmt.Sprintf("ack latency, open loop at half that rate (%.0f/s)", in.openRate),
-			fmt.Sprintf("%s, %d sent", reqRate(in.open), in.open.n), in.open.pct(50), in.open.pct(99), "", "p99 ≤ 10ms", ptr(in.open.pct(99) <= 10*time.Millisecond))
-		row("acknowledged callbacks found committed", fmt.Sprintf("%d of %d", min(in.stored, in.acked), in.acked), 0, 0, "", "all", ptr(in.stored >= in.acked))
-	}
-	if o.runs("reads") {
-		row("no-op GET (same process, same clients)", withCPU(rd.noop), rd.noop.pct(50), rd.noop.pct(99), "", "", nil)
-		row("status read GET /v1/checkouts/{id}", withCPU(rd.reads), rd.reads.pct(50), rd.reads.pct(99), cpuRatio(rd.noop, rd.reads), "≥ 60%", ptr(readRatio >= 0.6))
+		printExternal(row, ptr, f.external)
 	}
 	if o.runs("poller") {
 		row(fmt.Sprintf("poller: drain %d checkouts due at once", po.drained), fmt.Sprintf("%.0f checks/s, CPU %v/check", po.drainRate, po.drainCPU.Round(time.Microsecond)), 0, 0, "", "≥ 2,000/s", ptr(po.drainRate >= 2000))

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed wrk_load.lua
+var wrkScript []byte
+
+// wrkLoad is one closed-loop load driven by wrk (Debian's package), a
+// separate process: kind and its arguments are those of wrk_load.lua.
+type wrkLoad struct {
+	kind, path string
+	base, pool int
+	idsFile    string // for kind "read"
+	auth       string // bearer key for kind "read"
+}
+
+// wrkResult is what wrk reported of one load, plus the server's CPU time
+// meanwhile (read from /proc) and wrk's own.
+type wrkResult struct {
+	requests, statusErrors, socketErrors int
+	elapsed                              time.Duration
+	p50, p99                             time.Duration
+	maxK                                 int           // requests of the busiest thread (see wrk_load.lua)
+	serverCPU, genCPU                    time.Duration // the service's and wrk's CPU time
+}
+
+// add sums two loads of the same kind (rounds of one measure); the
+// percentiles kept are the worse of the two.
+func (r wrkResult) add(o wrkResult) wrkResult {
+	return wrkResult{requests: r.requests + o.requests, statusErrors: r.statusErrors + o.statusErrors,
+		socketErrors: r.socketErrors + o.socketErrors, elapsed: r.elapsed + o.elapsed,
+		p50: max(r.p50, o.p50), p99: max(r.p99, o.p99), maxK: r.maxK + o.maxK,
+		serverCPU: r.serverCPU + o.serverCPU, genCPU: r.genCPU + o.genCPU}
+}
+
+func (r wrkResult) rate() float64 {
+	if r.elapsed <= 0 {
+		return 0
+	}
+	return float64(r.requests) / r.elapsed.Seconds()
+}
+
+// cpuPerReq is the service process's CPU time per answered request.
+func (r wrkResult) cpuPerReq() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return (r.serverCPU / time.Duration(r.requests)).Round(time.Microsecond)
+}
+
+// wrkRunner runs wrk against one service process.
+type wrkRunner struct {
+	base        string // http://127.0.0.1:port
+	script      string // wrk_load.lua written out
+	threads     int
+	connections int
+	serverPID   int
+}
+
+func newWrkRunner(dir, base string, threads, connections, serverPID int) (*wrkRunner, error) {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return nil, fmt.Errorf("the load generator wrk is not installed (apt-get install wrk): %w", err)
+	}
+	script := filepath.Join(dir, "wrk_load.lua")
+	if err := os.WriteFile(script, wrkScript, 0o600); err != nil {
+		return nil, err
+	}
+	return &wrkRunner{base: base, script: script, threads: threads, connections: connections, serverPID: serverPID}, nil
+}
+
+// run drives load l for d and returns what wrk measured.
+func (w *wrkRunner) run(ctx context.Context, d time.Duration, l wrkLoad) (wrkResult, error) {
+	args := []string{"-t", strconv.Itoa(w.threads), "-c", strconv.Itoa(w.connections),
+		"-d", fmt.Sprintf("%ds", max(1, int(d.Round(time.Second).Seconds()))), // wrk takes whole seconds
+		"--timeout", "10s", "-s", w.script, w.base,
+		"--", l.kind, l.path, strconv.Itoa(l.base), strconv.Itoa(max(l.pool, 1)), strconv.Itoa(w.threads)}
+	if l.kind == "read" {
+		args = append(args, l.idsFile, l.auth)
+	}
+	cmd := exec.CommandContext(ctx, "wrk", args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cpu0, err := processCPUOf(w.serverPID)
+	if err != nil {
+		return wrkResult{}, err
+	}
+	if err := cmd.Run(); err != nil {
+		return wrkResult{}, fmt.Errorf("wrk %s: %w: %s %s", l.kind, err, out.String(), errOut.String())
+	}
+	cpu1, err := processCPUOf(w.serverPID)
+	if err != nil {
+		return wrkResult{}, err
+	}
+	r, err := parseWrk(out.String())
+	if err != nil {
+		return r, fmt.Errorf("wrk %s: %w", l.kind, err)
+	}
+	r.serverCPU = cpu1 - cpu0
+	r.genCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return r, nil
+}
+
+// parseWrk reads the BENCH line wrk_load.lua's done() prints.
+func parseWrk(out string) (wrkResult, error) {
+	var r wrkResult
+	for line := range strings.Lines(out) {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "BENCH ")
+		if !ok {
+			continue
+		}
+		v := map[string]int{}
+		for _, f := range strings.Fields(rest) {
+			name, num, _ := strings.Cut(f, "=")
+			n, err := strconv.Atoi(num)
+			if err != nil {
+				return r, fmt.Errorf("unreadable %q in %q", f, line)
+			}
+			v[name] = n
+		}
+		r.requests, r.statusErrors, r.socketErrors, r.maxK = v["requests"], v["status_errors"], v["socket_errors"], v["max_k"]
+		r.elapsed = time.Duration(v["duration_us"]) * time.Microsecond
+		r.p50, r.p99 = time.Duration(v["p50_us"])*time.Microsecond, time.Duration(v["p99_us"])*time.Microsecond
+		return r, nil
+	}
+	return r, fmt.Errorf("no BENCH line in its output: %q", out)
+}
+
+// processCPUOf returns the user+system CPU time process pid used so far
+// (from /proc/pid/stat, in clock ticks of 10 ms).
+func processCPUOf(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read the service's CPU time: %w", err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("unreadable /proc/%d/stat", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("unreadable /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("unreadable /proc/%d/stat", pid)
+	}
+	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return time.Duration(utime+stime) * tick, nil
+}
