@@ -248,6 +248,9 @@ func measureExternal(ctx context.Context, o options) (externalFigures, error) {
 			{&f.reads, wrkLoad{kind: "read", path: "/v1/checkouts/", idsFile: idsFile, auth: s.merchant.APIKey}},
 		}
 		for _, l := range loads {
+			if !needed(o, l.load.kind) {
+				continue
+			}
 			r, err := w.run(ctx, per, l.load)
 			if err != nil {
 				return f, err
@@ -271,8 +274,10 @@ func measureExternal(ctx context.Context, o options) (externalFigures, error) {
 			}
 		}
 	}
-	if f.open, err = runOpenLoop(ctx, s, o, f.pending.rate()/2, pendingBase, f.pool); err != nil {
-		return f, err
+	if o.drives("open") && f.pending.rate() > 0 {
+		if f.open, err = runOpenLoop(ctx, s, o, f.pending.rate()/2, pendingBase, f.pool); err != nil {
+			return f, err
+		}
 	}
 	f.acked = f.pending.requests + f.settled.requests + f.early.requests + f.open.acked
 	if f.stored, err = s.stopService(ctx); err != nil {
@@ -282,6 +287,18 @@ func measureExternal(ctx context.Context, o options) (externalFigures, error) {
 		return f, fmt.Errorf("%d callbacks acknowledged but only %d stored", f.acked, f.stored)
 	}
 	return f, nil
+}
+
+// needed reports whether the load of kind runs: a baseline runs when a
+// load compared with it does.
+func needed(o options, kind string) bool {
+	switch kind {
+	case "noop-post":
+		return o.drives("pending") || o.drives("settled") || o.drives("early")
+	case "noop-get":
+		return o.drives("read")
+	}
+	return o.drives(kind)
 }
 
 // waitChecked waits until the sandbox was asked about n distinct pending

@@ -43,10 +43,14 @@ type options struct {
 	only            map[string]bool // measures to run; empty: all
 	memprofile      string          // heap profile written with many pending checkouts loaded
 	postgres        string          // a PostgreSQL server's URL for the shared-database measures ("" skips them)
+	loads           map[string]bool // kinds of ingest and read load to run; empty: all
 }
 
 // runs reports whether the measure named is part of this run.
 func (o options) runs(name string) bool { return len(o.only) == 0 || o.only[name] }
+
+// drives reports whether the ingest measure runs the load named.
+func (o options) drives(name string) bool { return len(o.loads) == 0 || o.loads[name] }
 
 func parseFlags(args []string) (options, string, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -67,6 +71,7 @@ func parseFlags(args []string) (options, string, error) {
 	fs.BoolVar(&o.quick, "quick", false, "CI-sized run: short loads, small backlogs")
 	fs.StringVar(&o.postgres, "postgres", os.Getenv("PAYSYNC_TEST_POSTGRES"), "URL of a PostgreSQL server (a role that may create databases) for the shared-database measures; empty skips them ($PAYSYNC_TEST_POSTGRES)")
 	only := fs.String("only", "", "comma-separated subset of ingest,reads,truth,poller,scale,shared (default: all); for profiling one part")
+	loads := fs.String("loads", "", "comma-separated subset of the ingest measure's loads: pending,settled,early,read,open (default: all; for profiling one)")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile, taken with the -scale checkouts pending (or at the end), to this file")
 	if err := fs.Parse(args); err != nil {
@@ -76,6 +81,12 @@ func parseFlags(args []string) (options, string, error) {
 		o.only = map[string]bool{}
 		for _, name := range strings.Split(*only, ",") {
 			o.only[strings.TrimSpace(name)] = true
+		}
+	}
+	if *loads != "" {
+		o.loads = map[string]bool{}
+		for _, name := range strings.Split(*loads, ",") {
+			o.loads[strings.TrimSpace(name)] = true
 		}
 	}
 	if o.quick {

@@ -70,7 +70,9 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 		if err := tx.MarkCallbackReceived(ctx, id, now); err != nil {
 			return fmt.Errorf("mark callback received: %w", err)
 		}
-		out.Woke = !state.Terminal()
+		if out.Woke = !state.Terminal(); !out.Woke {
+			return nil // a settled checkout has nothing to check (and Wake would skip it)
+		}
 		return tx.Wake(ctx, id, SourceCallback, now)
 	})
 	if err != nil {
