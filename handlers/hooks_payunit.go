@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,8 +15,10 @@ import (
 
 // payunitHook handles POST /hooks/payunit/:token, PayUnit's notify_url.
 // The callback is a hint, never a verdict: it is stored durably (the store
-// returns after the commit), its checkout becomes due for a status check
-// and the poller is woken; then 200 {"received": true}. Unknown token →
+// returns after the commit: in the inbox when it names a registered
+// checkout and Config.Inbox is set, recorded whole otherwise), its
+// checkout becomes due for a status check and the poller is woken (by the
+// inbox's drain, just after); then 200 {"received": true}. Unknown token →
 // 404, body over 64 KiB → 413, unparsable or unidentifiable body → 400,
 // store failure → 500 so PayUnit retries.
 func (s *server) payunitHook(c echo.Context) error {
@@ -37,17 +40,28 @@ func (s *server) payunitHook(c echo.Context) error {
 	if err != nil {
 		return hookParseError(err)
 	}
-	rec, err := s.cfg.Store.RecordNotification(ctx, store.Notification{
+	notif := store.Notification{
 		MerchantID: m.ID, Provider: store.ProviderPayUnit, TransactionID: n.TransactionID,
 		ProviderCheckoutID: n.CheckoutID, Status: n.Status, ContentType: contentType,
 		Query: req.URL.RawQuery, Body: body,
-	})
+	}
+	var acc store.Accepted
+	if s.cfg.Inbox != nil {
+		acc, err = s.cfg.Store.AcceptNotification(ctx, notif)
+	} else {
+		acc.Recorded, err = s.cfg.Store.RecordNotification(ctx, notif)
+	}
 	if err != nil {
 		return fmt.Errorf("record payunit callback: %w", err)
 	}
-	s.metrics.callbacks.WithLabelValues(store.ProviderPayUnit, fmt.Sprint(rec.CheckoutID == "")).Inc()
-	if rec.Woke { // a callback for a settled checkout has nothing to check
-		s.cfg.Waker.Wake()
+	if acc.Queued { // it names a registered checkout
+		s.metrics.callbacks.WithLabelValues(store.ProviderPayUnit, "false").Inc()
+		s.cfg.Inbox.Wake()
+	} else {
+		s.metrics.callbacks.WithLabelValues(store.ProviderPayUnit, strconv.FormatBool(acc.Recorded.CheckoutID == "")).Inc()
+		if acc.Recorded.Woke { // a callback for a settled checkout has nothing to check
+			s.cfg.Waker.Wake()
+		}
 	}
 	return c.JSONBlob(http.StatusOK, []byte(receivedJSON))
 }

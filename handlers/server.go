@@ -37,6 +37,7 @@ type Store interface {
 	Events(ctx context.Context, merchantID, checkoutID string) ([]store.Event, error)
 	RequestCheck(ctx context.Context, merchantID, id string) (store.Checkout, error)
 	RecordNotification(ctx context.Context, n store.Notification) (store.RecordedNotification, error)
+	AcceptNotification(ctx context.Context, n store.Notification) (store.Accepted, error)
 	Ping(ctx context.Context) error
 	WebhookStore
 }
@@ -48,6 +49,11 @@ type Waker interface{ Wake() }
 type Config struct {
 	Store Store
 	Waker Waker // default: does nothing
+	// Inbox, when set, drains the callback inbox: a callback naming a
+	// registered checkout is then acknowledged once appended there
+	// (store.DB.AcceptNotification) and Inbox is woken; unset, each
+	// callback is recorded whole before its answer (RecordNotification).
+	Inbox Waker
 	// Webhooks wakes the webhook dispatcher after a redelivery (default: does nothing).
 	Webhooks Waker
 	Logger   *slog.Logger // default: discards

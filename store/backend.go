@@ -23,6 +23,11 @@ type Backend interface {
 	// once it runs. A backend may run several Write calls in one commit
 	// (group commit) as long as each keeps its own all-or-nothing outcome.
 	Write(ctx context.Context, fn func(Tx) error) error
+	// AppendInbox durably appends one acknowledged callback to the inbox
+	// and returns once it is committed. It is a single insert, so a
+	// backend may commit it with others without a savepoint of its own;
+	// it fails only when the database does (I/O, disk full).
+	AppendInbox(ctx context.Context, e InboxEntry) error
 	// Ping reports whether the database answers with its schema complete.
 	Ping(ctx context.Context) error
 	// Close waits for the writes already queued and releases the database.
@@ -44,6 +49,10 @@ type Backend interface {
 type Reader interface {
 	Checkout(ctx context.Context, merchantID, id string) (Checkout, error)
 	CheckoutByToken(ctx context.Context, token string) (Checkout, error)
+	// CheckoutNamed reports whether a checkout of n's merchant and
+	// provider is registered under n's TransactionID (its reference) or
+	// n's ProviderCheckoutID (its provider_ref).
+	CheckoutNamed(ctx context.Context, n Notification) (bool, error)
 	// CheckoutByID returns the checkout of any merchant: for the wiring's
 	// relay of other instances' changes, never for a merchant's request.
 	CheckoutByID(ctx context.Context, id string) (Checkout, error)
@@ -150,6 +159,11 @@ type Tx interface {
 	// provider whose reference is transactionID or whose provider_ref is
 	// providerCheckoutID; found is false when there is none.
 	MatchNotification(ctx context.Context, n Notification) (id string, state State, found bool, err error)
+	// TakeInbox returns up to limit inbox entries with an id above afterID,
+	// oldest first, locked, skipping entries other transactions hold.
+	TakeInbox(ctx context.Context, afterID int64, limit int) ([]InboxEntry, error)
+	// DeleteInbox deletes the inbox entries with these ids.
+	DeleteInbox(ctx context.Context, ids []int64) error
 	// InsertNotification stores a callback, attached to checkoutID unless
 	// it is "", and returns its id.
 	InsertNotification(ctx context.Context, n Notification, checkoutID string, at time.Time) (int64, error)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Notification is a provider callback as received: a hint, never a verdict.
@@ -40,43 +41,56 @@ type RecordedNotification struct {
 func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedNotification, error) {
 	var out RecordedNotification
 	err := db.write(ctx, func(tx Tx) error {
-		now := db.Now()
 		if err := lockIdentities(ctx, tx, n.MerchantID, n.Provider, n.TransactionID, n.ProviderCheckoutID); err != nil {
 			return err
 		}
-		id, state, found, err := tx.MatchNotification(ctx, n)
-		if err != nil {
-			return fmt.Errorf("match notification: %w", err)
-		}
-		if n.Body == nil {
-			n.Body = []byte{}
-		}
-		if !found {
-			if err := db.checkUnmatched(ctx, tx, n.MerchantID, len(n.Body), now); err != nil {
-				return err
-			}
-		}
-		if out.ID, err = tx.InsertNotification(ctx, n, id, now); err != nil {
-			return fmt.Errorf("insert notification: %w", err)
-		}
-		if !found {
-			return nil
-		}
-		out.CheckoutID = id
-		if err := tx.AppendEvent(ctx, Event{CheckoutID: id, At: now, Source: ByCallback,
-			Type: EventCallbackReceived, ProviderStatus: n.Status}); err != nil {
-			return err
-		}
-		if err := tx.MarkCallbackReceived(ctx, id, now); err != nil {
-			return fmt.Errorf("mark callback received: %w", err)
-		}
-		if out.Woke = !state.Terminal(); !out.Woke {
-			return nil // a settled checkout has nothing to check (and Wake would skip it)
-		}
-		return tx.Wake(ctx, id, SourceCallback, now)
+		now := db.Now()
+		var err error
+		out, err = db.recordNotification(ctx, tx, n, now, now, true)
+		return err
 	})
 	if err != nil {
 		return RecordedNotification{}, fmt.Errorf("record notification: %w", err)
 	}
 	return out, nil
+}
+
+// recordNotification is RecordNotification's work in tx, once the
+// identities n names are locked: the callback is stored as received at
+// receivedAt and, when its checkout is found, logged there and marked at
+// that time, and the checkout made due at now. bounded applies the
+// merchant's bounds on unmatched callbacks (a callback accepted into the
+// inbox named a registered checkout: it isn't bounded again).
+func (db *DB) recordNotification(ctx context.Context, tx Tx, n Notification, receivedAt, now time.Time, bounded bool) (RecordedNotification, error) {
+	var out RecordedNotification
+	id, state, found, err := tx.MatchNotification(ctx, n)
+	if err != nil {
+		return out, fmt.Errorf("match notification: %w", err)
+	}
+	if n.Body == nil {
+		n.Body = []byte{}
+	}
+	if !found && bounded {
+		if err := db.checkUnmatched(ctx, tx, n.MerchantID, len(n.Body), now); err != nil {
+			return out, err
+		}
+	}
+	if out.ID, err = tx.InsertNotification(ctx, n, id, receivedAt); err != nil {
+		return out, fmt.Errorf("insert notification: %w", err)
+	}
+	if !found {
+		return out, nil
+	}
+	out.CheckoutID = id
+	if err := tx.AppendEvent(ctx, Event{CheckoutID: id, At: receivedAt, Source: ByCallback,
+		Type: EventCallbackReceived, ProviderStatus: n.Status}); err != nil {
+		return out, err
+	}
+	if err := tx.MarkCallbackReceived(ctx, id, receivedAt); err != nil {
+		return out, fmt.Errorf("mark callback received: %w", err)
+	}
+	if out.Woke = !state.Terminal(); !out.Woke {
+		return out, nil // a settled checkout has nothing to check (and Wake would skip it)
+	}
+	return out, tx.Wake(ctx, id, SourceCallback, now)
 }

@@ -31,6 +31,7 @@ type App struct {
 	poller   *poller.Poller
 	notifier *notify.Dispatcher
 	sweeper  *sweeper // the retention sweep
+	inbox    *inboxDrainer
 	ln       net.Listener
 	srv      *http.Server
 	served   chan struct{} // closed when Serve returns
@@ -84,6 +85,9 @@ func (a *App) start(ctx context.Context) (err error) {
 	if a.sweeper, err = newSweeper(a.db, a.cfg, a.log.With("component", "retention"), reg); err != nil {
 		return fmt.Errorf("new sweeper: %w", err)
 	}
+	if a.inbox, err = newInboxDrainer(a.db, a.log.With("component", "inbox"), reg); err != nil {
+		return fmt.Errorf("new inbox drainer: %w", err)
+	}
 	if err := a.listen(); err != nil {
 		return err
 	}
@@ -99,7 +103,7 @@ func (a *App) start(ctx context.Context) (err error) {
 		return fmt.Errorf("new dispatcher: %w", err)
 	}
 	a.notifier = n // before anything commits: changed wakes it
-	e, err := handlers.New(handlers.Config{Store: a.db, Waker: p, Webhooks: n, Logger: a.log.With("component", "http"),
+	e, err := handlers.New(handlers.Config{Store: a.db, Waker: p, Inbox: a.inbox, Webhooks: n, Logger: a.log.With("component", "http"),
 		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, MetricsToken: a.cfg.MetricsToken, PollGrace: a.cfg.PollGrace,
 		PollMinInterval: a.cfg.PollMinInterval, AllowPrivateURLs: a.cfg.AllowPrivateURLs, Now: a.cfg.Now,
 		Metrics: reg, Changes: a.feed})
@@ -120,6 +124,7 @@ func (a *App) start(ctx context.Context) (err error) {
 		return err
 	}
 	a.poller = p
+	a.inbox.start(context.WithoutCancel(ctx), p.Wake)
 	a.startRelay(ctx)
 	a.sweeper.Start(context.WithoutCancel(ctx))
 	a.serveHTTP(e)
@@ -229,6 +234,7 @@ func (a *App) Shutdown() error {
 	if err != nil {
 		err = fmt.Errorf("shut down http: %w", err)
 	}
+	a.inbox.stop() // after the server: what it acknowledged is processed now
 	a.poller.Stop()
 	a.notifier.Stop() // after the poller: its last transitions are in the outbox for the next start
 	a.sweeper.Stop()  // its current batch commits or rolls back before the database closes

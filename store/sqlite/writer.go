@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -29,6 +30,12 @@ type writer struct {
 type writeReq struct {
 	fn   func(*sql.Tx) error
 	done chan error
+	// single marks a write of one statement that can fail only with the
+	// database (I/O, disk full: an append without constraints). It runs
+	// without a savepoint, which in a batch cost two statements per write;
+	// if it fails, the whole batch is rolled back and every write in it
+	// fails, none half-applied.
+	single bool
 }
 
 func startWriter(db *sql.DB, maxBatch int) *writer {
@@ -93,7 +100,12 @@ func (w *writer) commit(batch []writeReq) {
 	} else {
 		for i, r := range batch {
 			var broken bool
-			broken, errs[i] = runInSavepoint(tx, r.fn)
+			if r.single {
+				errs[i] = runSafely(r.fn, tx)
+				broken = errs[i] != nil
+			} else {
+				broken, errs[i] = runInSavepoint(tx, r.fn)
+			}
 			if broken {
 				// SQLite rolled the whole transaction back (disk full, I/O
 				// error): the writes before are gone with it, and a write
@@ -106,8 +118,15 @@ func (w *writer) commit(batch []writeReq) {
 		}
 	}
 	var commitErr error
-	if len(batch) == 1 && errs[0] != nil {
+	if aborted := slices.ContainsFunc(errs, func(err error) bool { return errors.Is(err, errBatchAborted) }); aborted || len(batch) == 1 && errs[0] != nil {
 		tx.Rollback()
+		if aborted {
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = errBatchAborted
+				}
+			}
+		}
 	} else if commitErr = tx.Commit(); commitErr != nil {
 		commitErr = fmt.Errorf("commit: %w", commitErr)
 	}
@@ -152,11 +171,19 @@ func runSafely(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
 	return fn(tx)
 }
 
+// execSingle is exec for a single-statement write (see writeReq.single).
+func (b *Backend) execSingle(ctx context.Context, fn func(*sql.Tx) error) error {
+	return b.submit(ctx, writeReq{fn: fn, done: make(chan error, 1), single: true})
+}
+
 // exec runs fn in the writer's next transaction and returns once that
 // transaction has committed (or fn failed). The context bounds only the wait
 // for a place in the queue: once queued, the write runs to completion.
 func (b *Backend) exec(ctx context.Context, fn func(*sql.Tx) error) error {
-	req := writeReq{fn: fn, done: make(chan error, 1)}
+	return b.submit(ctx, writeReq{fn: fn, done: make(chan error, 1)})
+}
+
+func (b *Backend) submit(ctx context.Context, req writeReq) error {
 	select {
 	case b.w.reqs <- req:
 	case <-b.w.quit:

@@ -284,3 +284,53 @@ func TestExecContextBoundsOnlyTheQueueWait(t *testing.T) {
 	release = func() {}
 	wg.Wait()
 }
+
+// A single-statement write runs without a savepoint: beside others it
+// commits with them, and when it fails the whole batch is rolled back and
+// every write in it fails, none half-applied.
+func TestWriterSingleWritesInBatch(t *testing.T) {
+	db := newTestDB(t, newFakeClock().Now)
+	run := func(batch []writeReq) []error {
+		t.Helper()
+		release, held := holdWriter(t, db)
+		w := &writer{db: db.write, maxBatch: 8}
+		committed := make(chan struct{})
+		go func() { w.commit(batch); close(committed) }()
+		release()
+		if err := <-held; err != nil {
+			t.Fatal(err)
+		}
+		<-committed
+		errs := make([]error, len(batch))
+		for i, r := range batch {
+			errs[i] = <-r.done
+		}
+		return errs
+	}
+	req := func(single bool, fn func(*sql.Tx) error) writeReq {
+		return writeReq{fn: fn, done: make(chan error, 1), single: single}
+	}
+	errs := run([]writeReq{
+		req(false, func(tx *sql.Tx) error { return insertProbe(tx, "s1") }),
+		req(true, func(tx *sql.Tx) error { return insertProbe(tx, "s2") }),
+		req(true, func(tx *sql.Tx) error { return insertProbe(tx, "s3") }),
+	})
+	for i, name := range []string{"s1", "s2", "s3"} {
+		if errs[i] != nil || !probeExists(t, db, name) {
+			t.Errorf("write %s: err %v, stored %v; want committed", name, errs[i], probeExists(t, db, name))
+		}
+	}
+	errs = run([]writeReq{
+		req(false, func(tx *sql.Tx) error { return insertProbe(tx, "f1") }),
+		req(true, func(tx *sql.Tx) error { _, err := tx.Exec(`INSERT INTO no_such_table VALUES (1)`); return err }),
+		req(true, func(tx *sql.Tx) error { return insertProbe(tx, "f3") }),
+	})
+	for i, name := range []string{"f1", "", "f3"} {
+		if errs[i] == nil {
+			t.Errorf("write %d of a batch with a failed single write succeeded", i)
+		}
+		if name != "" && probeExists(t, db, name) {
+			t.Errorf("write %s stored although its batch was rolled back", name)
+		}
+	}
+}

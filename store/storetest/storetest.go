@@ -48,6 +48,10 @@ func Run(t *testing.T, h Harness) {
 		{"ListFiltersFindTheirCheckouts", testListFilters},
 		{"UnmatchedCallbacksBounded", testUnmatchedBounds},
 		{"ReadinessWriteAndMasterKey", testReadinessAndMasterKey},
+		{"InboxQueuesThenDrains", testInboxQueuesThenDrains},
+		{"InboxSettledCheckoutNotWoken", testInboxSettledCheckoutNotWoken},
+		{"InboxSkipsPast", testInboxSkipsPast},
+		{"ConcurrentDrainsProcessEachOnce", testConcurrentDrainsProcessEachOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newRig(t, h)) })

@@ -260,3 +260,18 @@ func ScanSettled(row Scanner) (store.SettledCount, error) {
 	err := row.Scan(&s.Provider, &s.ResolvedBy, &s.N)
 	return s, err
 }
+
+// InboxColumns are the columns ScanInbox reads, in order.
+const InboxColumns = `id, merchant_id, provider, transaction_id, provider_checkout_id, status, content_type, query, body, received_at`
+
+// ScanInbox reads a row of InboxColumns.
+func ScanInbox(row Scanner) (store.InboxEntry, error) {
+	var e store.InboxEntry
+	var at int64
+	if err := row.Scan(&e.ID, &e.MerchantID, &e.Provider, &e.TransactionID, &e.ProviderCheckoutID, &e.Status,
+		&e.ContentType, &e.Query, &e.Body, &at); err != nil {
+		return store.InboxEntry{}, err
+	}
+	e.ReceivedAt = FromMS(at)
+	return e, nil
+}

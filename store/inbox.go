@@ -1,0 +1,137 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// InboxEntry is a callback acknowledged and not yet processed.
+type InboxEntry struct {
+	ID         int64 // set by the backend
+	Notification
+	ReceivedAt time.Time
+}
+
+// Accepted says what AcceptNotification did with a callback.
+type Accepted struct {
+	// Queued reports that the callback went to the inbox: DrainInbox
+	// processes it, and the caller should get a drain going.
+	Queued bool
+	// Recorded is what RecordNotification did, when not Queued.
+	Recorded RecordedNotification
+}
+
+// AcceptNotification stores a callback durably (it returns after the
+// commit) in the cheapest way that loses nothing:
+//
+//   - when it names a registered checkout (read from committed state,
+//     outside the writer), it is appended to the inbox: one insert, and
+//     the matching, the event, the callback mark and the wake happen just
+//     after, in DrainInbox, in batches;
+//   - otherwise it is recorded at once by RecordNotification, so that the
+//     bounds on callbacks for checkouts not registered yet (429 with a
+//     Retry-After) are decided before the answer.
+//
+// A checkout is never deleted, so a callback queued for a registered
+// checkout still finds it when drained.
+func (db *DB) AcceptNotification(ctx context.Context, n Notification) (Accepted, error) {
+	found, err := db.b.CheckoutNamed(ctx, n)
+	if err != nil {
+		return Accepted{}, fmt.Errorf("accept notification: %w", err)
+	}
+	if !found {
+		rec, err := db.RecordNotification(ctx, n)
+		return Accepted{Recorded: rec}, err
+	}
+	if n.Body == nil {
+		n.Body = []byte{}
+	}
+	if err := db.b.AppendInbox(ctx, InboxEntry{Notification: n, ReceivedAt: db.Now()}); err != nil {
+		return Accepted{}, fmt.Errorf("accept notification: append to the inbox: %w", err)
+	}
+	return Accepted{Queued: true}, nil
+}
+
+// Drained says what one DrainInbox call did.
+type Drained struct {
+	N      int   // entries processed (and deleted from the inbox)
+	LastID int64 // the highest id taken, for a caller skipping past entries
+	// Woke reports that at least one checkout was made due for a check:
+	// the poller should look.
+	Woke bool
+}
+
+// DrainInbox processes, in one write transaction, up to limit inbox
+// entries with an id above afterID, oldest first: each as
+// RecordNotification would have at its arrival (stored, attached, logged
+// at its arrival time, its checkout marked and made due), then deletes
+// them. Either all of them are processed or none: on an error, Drained
+// still carries LastID, the highest id taken, so the caller may retry them
+// one at a time (limit 1) and step past one that fails.
+//
+// Invariant: the identities every entry names are locked before any
+// checkout row (sorted, so two drains can't deadlock on them), as
+// RegisterCheckout and Apply lock an identity before its row.
+func (db *DB) DrainInbox(ctx context.Context, afterID int64, limit int) (Drained, error) {
+	var out Drained
+	var taken int64
+	err := db.write(ctx, func(tx Tx) error {
+		out = Drained{}
+		entries, err := tx.TakeInbox(ctx, afterID, limit)
+		if err != nil {
+			return fmt.Errorf("take inbox: %w", err)
+		}
+		if len(entries) == 0 {
+			return nil
+		}
+		taken = entries[len(entries)-1].ID
+		if err := lockInboxIdentities(ctx, tx, entries); err != nil {
+			return err
+		}
+		now := db.Now()
+		ids := make([]int64, len(entries))
+		for i, e := range entries {
+			rec, err := db.recordNotification(ctx, tx, e.Notification, e.ReceivedAt, now, false)
+			if err != nil {
+				return fmt.Errorf("inbox entry %d: %w", e.ID, err)
+			}
+			out.Woke = out.Woke || rec.Woke
+			ids[i] = e.ID
+		}
+		if err := tx.DeleteInbox(ctx, ids); err != nil {
+			return fmt.Errorf("delete inbox entries: %w", err)
+		}
+		out.N, out.LastID = len(entries), ids[len(ids)-1]
+		return nil
+	})
+	if err != nil {
+		return Drained{LastID: taken}, fmt.Errorf("drain inbox: %w", err)
+	}
+	return out, nil
+}
+
+// identity is one (merchant, provider, reference) LockIdentity serializes.
+type identity struct{ merchant, provider, ref string }
+
+func lockInboxIdentities(ctx context.Context, tx Tx, entries []InboxEntry) error {
+	var all []identity
+	for _, e := range entries {
+		for _, ref := range []string{e.TransactionID, e.ProviderCheckoutID} {
+			if ref != "" {
+				all = append(all, identity{e.MerchantID, e.Provider, ref})
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b identity) int {
+		return cmp.Or(cmp.Compare(a.merchant, b.merchant), cmp.Compare(a.provider, b.provider), cmp.Compare(a.ref, b.ref))
+	})
+	for _, id := range slices.Compact(all) {
+		if err := tx.LockIdentity(ctx, id.merchant, id.provider, id.ref); err != nil {
+			return fmt.Errorf("lock identity: %w", err)
+		}
+	}
+	return nil
+}
