@@ -10,7 +10,7 @@ import (
 
 // InboxEntry is a callback acknowledged and not yet processed.
 type InboxEntry struct {
-	ID         int64 // set by the backend
+	ID int64 // set by the backend
 	Notification
 	ReceivedAt time.Time
 }
