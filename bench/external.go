@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -78,6 +79,7 @@ type extSetup struct {
 	merchant store.CreatedMerchant
 	known    []string // ids of settled checkouts s-0…
 	child    *child
+	keep     bool // leave dir behind (-keep)
 }
 
 // poolSize is how many pending checkouts the pending loads may name:
@@ -96,7 +98,7 @@ func setUpExternal(ctx context.Context, o options, pool int) (*extSetup, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &extSetup{dir: dir, dbPath: filepath.Join(dir, "bench.db"), checks: &checkLog{first: map[string]time.Time{}}}
+	s := &extSetup{dir: dir, dbPath: filepath.Join(dir, "bench.db"), checks: &checkLog{first: map[string]time.Time{}}, keep: o.keep}
 	sb := sandbox.NewPayUnit(sandbox.PayUnitConfig{})
 	s.provider = httptest.NewServer(s.checks.wrap(sb))
 	key := make([]byte, 32)
@@ -206,6 +208,10 @@ func (s *extSetup) close() {
 	if s.provider != nil {
 		s.provider.Close()
 	}
+	if s.keep {
+		fmt.Fprintf(os.Stderr, "bench: the service's database and log are kept in %s\n", s.dir)
+		return
+	}
 	os.RemoveAll(s.dir)
 }
 
@@ -274,8 +280,8 @@ func measureExternal(ctx context.Context, o options) (externalFigures, error) {
 			}
 		}
 	}
-	if o.drives("open") && f.pending.rate() > 0 {
-		if f.open, err = runOpenLoop(ctx, s, o, f.pending.rate()/2, pendingBase, f.pool); err != nil {
+	if rate := cmp.Or(o.openRate, f.pending.rate()/2); o.drives("open") && rate > 0 {
+		if f.open, err = runOpenLoop(ctx, s, o, rate, pendingBase, f.pool); err != nil {
 			return f, err
 		}
 	}

@@ -44,6 +44,8 @@ type options struct {
 	memprofile      string          // heap profile written with many pending checkouts loaded
 	postgres        string          // a PostgreSQL server's URL for the shared-database measures ("" skips them)
 	loads           map[string]bool // kinds of ingest and read load to run; empty: all
+	openRate        float64         // the open loop's rate; 0: half the pending callbacks' closed-loop rate
+	keep            bool            // keep the ingest measure's database and service log
 }
 
 // runs reports whether the measure named is part of this run.
@@ -72,6 +74,8 @@ func parseFlags(args []string) (options, string, error) {
 	fs.StringVar(&o.postgres, "postgres", os.Getenv("PAYSYNC_TEST_POSTGRES"), "URL of a PostgreSQL server (a role that may create databases) for the shared-database measures; empty skips them ($PAYSYNC_TEST_POSTGRES)")
 	only := fs.String("only", "", "comma-separated subset of ingest,reads,truth,poller,scale,shared (default: all); for profiling one part")
 	loads := fs.String("loads", "", "comma-separated subset of the ingest measure's loads: pending,settled,early,read,open (default: all; for profiling one)")
+	fs.Float64Var(&o.openRate, "open-rate", 0, "callbacks/s of the open loop (default: half the pending callbacks' closed-loop rate)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the ingest measure's database and the service's log (printed where)")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile, taken with the -scale checkouts pending (or at the end), to this file")
 	if err := fs.Parse(args); err != nil {
