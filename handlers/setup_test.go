@@ -86,7 +86,7 @@ func setup(t *testing.T, edit ...func(*Config)) *harness {
 	h := &harness{t: t, waker: &fakeWaker{}, logs: &syncBuffer{},
 		clock: &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}, changes: store.NewFeed()}
 	db, err := sqlite.OpenStore(context.Background(), filepath.Join(t.TempDir(), "t.db"),
-		store.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Now: h.clock.Now, OnChange: h.changes.Publish})
+		store.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Now: h.clock.Now, OnChange: h.changes.Publish, OnTouch: h.changes.Touch})
 	if err != nil {
 		t.Fatal(err)
 	}
