@@ -48,6 +48,7 @@ func Run(t *testing.T, h Harness) {
 		{"ListFiltersFindTheirCheckouts", testListFilters},
 		{"UnmatchedCallbacksBounded", testUnmatchedBounds},
 		{"ReadinessWriteAndMasterKey", testReadinessAndMasterKey},
+		{"RevFollowsEveryWrite", testRevFollowsEveryWrite},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newRig(t, h)) })
