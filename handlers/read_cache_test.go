@@ -210,3 +210,33 @@ func TestCheckoutCacheFeed(t *testing.T) {
 		t.Fatal("a snapshot nobody read was cached")
 	}
 }
+
+// TestCachedReadReplacedBySnapshot: an entry cached when a verdict
+// commits is replaced by the feed's snapshot (no database read), and that
+// snapshot's encoding is the row's.
+func TestCachedReadReplacedBySnapshot(t *testing.T) {
+	h, plain := cachedHarness(t, 0)
+	_, key := h.merchant()
+	id := decode(t, h.checkout(key, "Pu-snap", "10"))["id"].(string)
+	ctx := context.Background()
+	h.clock.Add(2 * time.Minute)
+	claimed, err := h.db.ClaimDue(ctx, 10, time.Minute)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim = %d, %v", len(claimed), err)
+	}
+	before := h.read(plain, key, id) // cached with the lease
+	c := claimed[0]
+	next := h.clock.Now().Add(90 * time.Second)
+	for _, state := range []store.State{store.StateActionRequired, store.StateSucceeded} {
+		out, err := h.db.Apply(ctx, store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq,
+			Checked: true, State: state, ProviderStatus: strings.ToUpper(string(state)), Amount: "10", Currency: "XAF",
+			ResolvedBy: store.SourcePoll, Attempts: 1, NextCheckAt: &next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.read(plain, key, id); got == before {
+			t.Fatalf("after %s the body did not change", state)
+		}
+		c, before = out, h.read(plain, key, id)
+	}
+}
