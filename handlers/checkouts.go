@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -116,11 +117,48 @@ func (s *server) getCheckout(c echo.Context) error {
 	if c.QueryParams().Has("wait") {
 		return s.waitCheckout(c)
 	}
-	ck, err := s.cfg.Store.Checkout(c.Request().Context(), merchantOf(c).ID, c.Param("id"))
+	e, err := s.readCheckout(c.Request().Context(), merchantOf(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return s.renderCheckout(c, http.StatusOK, ck)
+	return s.renderEncoded(c, http.StatusOK, e)
+}
+
+// readCheckout returns the merchant's checkout encoded, from the cache
+// when Config.Reads allows it (after a check of its revision with
+// ReadsValidated), else from the store, filling the cache. Another
+// merchant's checkout is ENOTFOUND, as in the store.
+func (s *server) readCheckout(ctx context.Context, merchantID, id string) (*cachedCheckout, error) {
+	if s.reads == nil {
+		ck, err := s.cfg.Store.Checkout(ctx, merchantID, id)
+		if err != nil {
+			return nil, err
+		}
+		return s.encodeCached(ck)
+	}
+	if e, ok := s.reads.get(merchantID, id); ok {
+		if s.cfg.Reads != ReadsValidated {
+			return e, nil
+		}
+		rev, err := s.cfg.Store.CheckoutRev(ctx, merchantID, id)
+		if err != nil {
+			return nil, err
+		}
+		if rev == e.rev {
+			return e, nil
+		}
+	}
+	gen := s.reads.gen(id)
+	ck, err := s.cfg.Store.Checkout(ctx, merchantID, id)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.encodeCached(ck)
+	if err != nil {
+		return nil, err
+	}
+	s.reads.put(id, gen, e)
+	return e, nil
 }
 
 // listCheckouts handles GET /v1/checkouts: newest first, paginated.
@@ -194,19 +232,35 @@ func (s *server) refreshCheckout(c echo.Context) error {
 // is pending or action_required, a Retry-After. A GET whose If-None-Match
 // matches the ETag gets 304, and so does a HEAD.
 func (s *server) renderCheckout(c echo.Context, status int, ck store.Checkout) error {
-	body, etag, err := s.encodeCheckout(ck)
+	e, err := s.encodeCached(ck)
 	if err != nil {
 		return err
 	}
+	return s.renderEncoded(c, status, e)
+}
+
+// renderEncoded writes an encoded checkout as renderCheckout does; the
+// Retry-After is computed now, from the entry's next_check_at.
+func (s *server) renderEncoded(c echo.Context, status int, e *cachedCheckout) error {
 	h := c.Response().Header()
-	h.Set("ETag", etag)
-	if ck.State == store.StatePending || ck.State == store.StateActionRequired {
-		h.Set("Retry-After", strconv.Itoa(s.retryAfter(ck)))
+	h.Set("ETag", e.etag)
+	if e.state == store.StatePending || e.state == store.StateActionRequired {
+		h.Set("Retry-After", strconv.Itoa(s.retryAfter(e.nextCheckAt)))
 	}
-	if m := c.Request().Method; (m == http.MethodGet || m == http.MethodHead) && etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+	if m := c.Request().Method; (m == http.MethodGet || m == http.MethodHead) && etagMatches(c.Request().Header.Get("If-None-Match"), e.etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.JSONBlob(status, body)
+	return c.JSONBlob(status, e.body)
+}
+
+// encodeCached encodes ck (encodeCheckout) with what its headers need.
+func (s *server) encodeCached(ck store.Checkout) (*cachedCheckout, error) {
+	body, etag, err := s.encodeCheckout(ck)
+	if err != nil {
+		return nil, err
+	}
+	return &cachedCheckout{merchantID: ck.MerchantID, rev: ck.Rev, state: ck.State, nextCheckAt: ck.NextCheckAt,
+		body: body, etag: etag}, nil
 }
 
 // encodeCheckout returns the checkout's JSON and its strong ETag.
@@ -221,10 +275,10 @@ func (s *server) encodeCheckout(ck store.Checkout) (body []byte, etag string, er
 
 // retryAfter is the whole seconds until the next check, at least 1, or
 // PollMinInterval when no check is scheduled.
-func (s *server) retryAfter(ck store.Checkout) int {
+func (s *server) retryAfter(nextCheckAt *time.Time) int {
 	wait := s.cfg.PollMinInterval
-	if ck.NextCheckAt != nil {
-		wait = ck.NextCheckAt.Sub(s.cfg.Now())
+	if nextCheckAt != nil {
+		wait = nextCheckAt.Sub(s.cfg.Now())
 	}
 	return max(1, int(math.Ceil(wait.Seconds())))
 }

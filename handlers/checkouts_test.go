@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/apiview"
-	"github.com/paysync/paysync/store"
 )
 
 func TestRegisterCheckout(t *testing.T) {
@@ -211,7 +210,7 @@ func TestGetCheckoutRetryAfterAndETag(t *testing.T) {
 
 func TestRetryAfterWithoutSchedule(t *testing.T) {
 	s := &server{cfg: Config{PollMinInterval: 7 * time.Second, Now: time.Now}}
-	if got := s.retryAfter(store.Checkout{State: store.StatePending}); got != 7 {
+	if got := s.retryAfter(nil); got != 7 {
 		t.Fatalf("retryAfter %d, want 7", got)
 	}
 }

@@ -33,6 +33,7 @@ type Store interface {
 	MerchantByHookToken(ctx context.Context, token string) (store.Merchant, error)
 	RegisterCheckout(ctx context.Context, in store.NewCheckout) (store.Checkout, bool, error)
 	Checkout(ctx context.Context, merchantID, id string) (store.Checkout, error)
+	CheckoutRev(ctx context.Context, merchantID, id string) (int64, error)
 	ListCheckouts(ctx context.Context, merchantID string, f store.CheckoutFilter) ([]store.Checkout, string, error)
 	Events(ctx context.Context, merchantID, checkoutID string) ([]store.Event, error)
 	RequestCheck(ctx context.Context, merchantID, id string) (store.Checkout, error)
@@ -90,6 +91,14 @@ type Config struct {
 	// remembered (default 10s; negative turns the cache off). A removed or
 	// rotated credential keeps working for at most this long.
 	AuthCacheTTL time.Duration
+	// Reads says whether GET /v1/checkouts/{id} is served from a cache of
+	// encoded checkouts fed by Changes, and whether a cached one is
+	// checked against the database first (see Reads; default
+	// ReadsUncached). Only the wiring knows whether Changes hears of every
+	// commit.
+	Reads Reads
+	// ReadCacheSize bounds that cache, in checkouts (default 10000).
+	ReadCacheSize int
 }
 
 // server holds the handlers' dependencies; its methods are the routes.
@@ -98,6 +107,7 @@ type server struct {
 	log     *slog.Logger
 	metrics *metrics
 	auth    *merchantCache
+	reads   *checkoutCache // nil when Config.Reads is ReadsUncached
 }
 
 type nopWaker struct{}
@@ -133,6 +143,10 @@ func New(cfg Config) (*echo.Echo, error) {
 		}
 	}
 	s := &server{cfg: cfg, log: cfg.Logger, metrics: met, auth: newMerchantCache(cfg.AuthCacheTTL, cfg.Now)}
+	if cfg.Reads != ReadsUncached {
+		s.reads = newCheckoutCache(cmp.Or(cfg.ReadCacheSize, defaultReadCacheSize), s.encodeCached)
+		cfg.Changes.Observe(s.reads)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

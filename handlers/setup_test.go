@@ -69,7 +69,7 @@ func (b *syncBuffer) String() string {
 
 // harness is one service under test: the real router on a real store.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	e     *echo.Echo
 	db    *store.DB
 	waker *fakeWaker
@@ -81,12 +81,12 @@ type harness struct {
 
 // setup opens a store in t.TempDir() with a master key and a fake clock,
 // and builds the router; edit adjusts the Config.
-func setup(t *testing.T, edit ...func(*Config)) *harness {
+func setup(t testing.TB, edit ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, waker: &fakeWaker{}, logs: &syncBuffer{},
 		clock: &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}, changes: store.NewFeed()}
 	db, err := sqlite.OpenStore(context.Background(), filepath.Join(t.TempDir(), "t.db"),
-		store.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Now: h.clock.Now, OnChange: h.changes.Publish})
+		store.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Now: h.clock.Now, OnChange: h.changes.Publish, OnTouch: h.changes.Touch})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,14 +163,14 @@ func hookPath(m map[string]any) string {
 	return strings.TrimPrefix(m["payunit_notify_url"].(string), "http://paysync.test")
 }
 
-func wantStatus(t *testing.T, rec *httptest.ResponseRecorder, want int) {
+func wantStatus(t testing.TB, rec *httptest.ResponseRecorder, want int) {
 	t.Helper()
 	if rec.Code != want {
 		t.Fatalf("status %d, want %d; body %s", rec.Code, want, rec.Body)
 	}
 }
 
-func decode(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
+func decode(t testing.TB, rec *httptest.ResponseRecorder) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
@@ -180,7 +180,7 @@ func decode(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
 }
 
 // wantProblem checks a problem+json response and returns it.
-func wantProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, slug string) map[string]any {
+func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int, slug string) map[string]any {
 	t.Helper()
 	wantStatus(t, rec, status)
 	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
@@ -197,7 +197,7 @@ func wantProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, slug 
 }
 
 // fieldErrors returns a 422 problem's errors as field → message.
-func fieldErrors(t *testing.T, rec *httptest.ResponseRecorder) map[string]string {
+func fieldErrors(t testing.TB, rec *httptest.ResponseRecorder) map[string]string {
 	t.Helper()
 	p := wantProblem(t, rec, http.StatusUnprocessableEntity, "validation-failed")
 	out := map[string]string{}

@@ -74,6 +74,7 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 			d.next.Attempts = c.Attempts
 			d.next.NextCheckAt = &now
 		}
+		d.next.Rev = c.Rev + 1 // the row is locked: UpdateCheckout takes it from c.Rev to c.Rev+1
 		if err := tx.UpdateCheckout(ctx, c, d.next); err != nil {
 			return err
 		}
@@ -85,6 +86,9 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 		if learning.ID != "" && c.ProviderRef == "" && d.next.ProviderRef == o.ProviderRef {
 			if err := adoptEarlyNotifications(ctx, tx, Checkout{ID: c.ID, MerchantID: c.MerchantID, Provider: c.Provider,
 				ProviderRef: o.ProviderRef}, now, providerRefLearned); err != nil {
+				return err
+			}
+			if d.next, err = tx.CheckoutForUpdate(ctx, c.ID); err != nil { // adoption rewrote callback_received_at and next_check_at
 				return err
 			}
 		}
@@ -114,6 +118,9 @@ func (db *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]C
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim due checkouts: %w", err)
+	}
+	for _, c := range out {
+		db.touched(c.ID) // the lease moved next_check_at
 	}
 	return out, nil
 }

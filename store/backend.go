@@ -48,6 +48,10 @@ type Backend interface {
 // there is none.
 type Reader interface {
 	Checkout(ctx context.Context, merchantID, id string) (Checkout, error)
+	// CheckoutRev returns the Rev of the merchant's checkout with the given
+	// id (one indexed column: far cheaper to read than the row), or
+	// ENOTFOUND for an unknown id and for another merchant's.
+	CheckoutRev(ctx context.Context, merchantID, id string) (int64, error)
 	CheckoutByToken(ctx context.Context, token string) (Checkout, error)
 	// CheckoutNamed reports whether a checkout of n's merchant and
 	// provider is registered under n's TransactionID (its reference) or
@@ -289,6 +293,9 @@ type Purged struct {
 	Events        int64
 	Notifications int64
 	Attempts      int64
+	// IDs are the checkouts whose history one PurgeHistory purged (a
+	// Swept, summing batches, leaves it empty).
+	IDs []string
 }
 
 // ErrDuplicate is what a backend's insert returns when a unique key is

@@ -43,6 +43,9 @@ func (db *DB) BrowserReturned(ctx context.Context, token string, minGap time.Dur
 	if err != nil {
 		return Checkout{}, false, fmt.Errorf("record browser return: %w", err)
 	}
+	if recorded {
+		db.touched(c.ID) // the wake's next_check_at
+	}
 	return c, recorded, nil
 }
 
@@ -70,5 +73,8 @@ func (db *DB) RequestCheck(ctx context.Context, merchantID, id string) (Checkout
 		out, err = tx.CheckoutForUpdate(ctx, id)
 		return err
 	})
+	if err == nil {
+		db.touched(id) // the wake's next_check_at
+	}
 	return out, err
 }

@@ -19,6 +19,14 @@ func (db *DB) Checkout(ctx context.Context, merchantID, id string) (Checkout, er
 	return db.b.Checkout(ctx, merchantID, id)
 }
 
+// CheckoutRev returns the Rev of the merchant's checkout (see
+// Checkout.Rev): a read of one column, for a cache to check that what it
+// holds is current. A checkout of another merchant is ENOTFOUND, like an
+// unknown id.
+func (db *DB) CheckoutRev(ctx context.Context, merchantID, id string) (int64, error) {
+	return db.b.CheckoutRev(ctx, merchantID, id)
+}
+
 // CheckoutByToken returns the checkout whose hosted pages use token, or ENOTFOUND.
 func (db *DB) CheckoutByToken(ctx context.Context, token string) (Checkout, error) {
 	return db.b.CheckoutByToken(ctx, token)

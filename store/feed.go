@@ -19,6 +19,7 @@ var ErrFeedClosed = errors.New("change feed closed")
 type Feed struct {
 	mu     sync.Mutex
 	subs   map[string]map[*Subscription]struct{} // by checkout id
+	obs    []Observer
 	n      int
 	closed chan struct{}
 	once   sync.Once
@@ -29,10 +30,30 @@ func NewFeed() *Feed {
 	return &Feed{subs: map[string]map[*Subscription]struct{}{}, closed: make(chan struct{})}
 }
 
-// Publish hands c to every subscriber of c.ID. It never blocks on a
-// subscriber: each keeps only the highest version it was offered, so
-// calls racing out of version order are harmless. Publishing after Close
-// does nothing.
+// Observer learns everything a Feed is told, whether or not anybody waits
+// on the checkout: a cache of checkouts keeps itself current with it. Its
+// methods run on the publisher's goroutine, under the feed's lock: they
+// must not block nor call the feed.
+type Observer interface {
+	// Published is handed every snapshot Publish gets, in whatever order
+	// the publishers race (compare Checkout.Rev).
+	Published(c Checkout)
+	// Touched is told that checkout id changed with no snapshot to give
+	// (see Touch).
+	Touched(id string)
+}
+
+// Observe adds o to the observers of every later Publish and Touch.
+func (f *Feed) Observe(o Observer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.obs = append(f.obs, o)
+}
+
+// Publish hands c to every subscriber of c.ID and to the observers. It
+// never blocks on a subscriber: each keeps only the highest version it was
+// offered, so calls racing out of version order are harmless. Publishing
+// after Close does nothing.
 func (f *Feed) Publish(c Checkout) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -41,8 +62,29 @@ func (f *Feed) Publish(c Checkout) {
 		return
 	default:
 	}
+	for _, o := range f.obs {
+		o.Published(c)
+	}
 	for s := range f.subs[c.ID] {
 		s.offer(c)
+	}
+}
+
+// Touch tells the observers that the checkout id changed without a
+// snapshot to hand: a write that rewrote shown fields in place
+// (store.Options.OnTouch), or another instance's commit heard by the
+// relay. Subscribers, who wait for a new version, are not woken. Touching
+// after Close does nothing.
+func (f *Feed) Touch(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	select {
+	case <-f.closed:
+		return
+	default:
+	}
+	for _, o := range f.obs {
+		o.Touched(id)
 	}
 }
 

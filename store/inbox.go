@@ -78,8 +78,9 @@ type Drained struct {
 func (db *DB) DrainInbox(ctx context.Context, afterID int64, limit int) (Drained, error) {
 	var out Drained
 	var taken int64
+	var touched []string
 	err := db.write(ctx, func(tx Tx) error {
-		out = Drained{}
+		out, touched = Drained{}, touched[:0]
 		entries, err := tx.TakeInbox(ctx, afterID, limit)
 		if err != nil {
 			return fmt.Errorf("take inbox: %w", err)
@@ -100,6 +101,9 @@ func (db *DB) DrainInbox(ctx context.Context, afterID int64, limit int) (Drained
 			}
 			out.Woke = out.Woke || rec.Woke
 			ids[i] = e.ID
+			if rec.CheckoutID != "" {
+				touched = append(touched, rec.CheckoutID)
+			}
 		}
 		if err := tx.DeleteInbox(ctx, ids); err != nil {
 			return fmt.Errorf("delete inbox entries: %w", err)
@@ -110,6 +114,7 @@ func (db *DB) DrainInbox(ctx context.Context, afterID int64, limit int) (Drained
 	if err != nil {
 		return Drained{LastID: taken}, fmt.Errorf("drain inbox: %w", err)
 	}
+	db.touched(touched...) // callback_received_at and the wakes' next_check_at
 	return out, nil
 }
 

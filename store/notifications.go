@@ -52,6 +52,7 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 	if err != nil {
 		return RecordedNotification{}, fmt.Errorf("record notification: %w", err)
 	}
+	db.touched(out.CheckoutID) // callback_received_at and the wake's next_check_at
 	return out, nil
 }
 

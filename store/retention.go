@@ -93,6 +93,7 @@ func (db *DB) purgeSettled(ctx context.Context, keep time.Duration, batch int, o
 		out.Events += p.Events
 		out.Notifications += p.Notifications
 		out.Attempts += p.Attempts
+		db.touched(p.IDs...) // history_purged_at
 		if p.Checkouts < int64(batch) {
 			return nil
 		}

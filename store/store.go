@@ -27,6 +27,15 @@ type Options struct {
 	// checkout may arrive out of version order when writers race, so keep
 	// the highest version seen.
 	OnChange func(Checkout)
+	// OnTouch, when set, learns after the commit each checkout a write
+	// changed in place, without a new version: a callback's
+	// callback_received_at and wake, a browser return's or a refresh's
+	// wake, a claim's lease, the retention sweep's history_purged_at. Those
+	// rewrite fields the API shows (next_check_at among them) and bump
+	// Checkout.Rev, so whoever caches the checkout from OnChange drops it
+	// here. It is called on the committing caller's goroutine and must not
+	// block.
+	OnTouch func(id string)
 	// Unmatched bounds what one merchant may hold of callbacks that match
 	// no checkout (defaults: see UnmatchedLimits).
 	Unmatched UnmatchedLimits
@@ -38,6 +47,7 @@ type DB struct {
 	sealer   *sealer
 	now      func() time.Time
 	onChange func(Checkout)
+	onTouch  func(string)
 	limits   UnmatchedLimits
 	refusals refusals
 	probe    probe
@@ -49,7 +59,7 @@ func New(b Backend, opts Options) (*DB, error) {
 	if b == nil {
 		return nil, errors.New("new store: nil backend")
 	}
-	db := &DB{b: b, now: opts.Now, onChange: opts.OnChange, limits: opts.Unmatched.withDefaults()}
+	db := &DB{b: b, now: opts.Now, onChange: opts.OnChange, onTouch: opts.OnTouch, limits: opts.Unmatched.withDefaults()}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -86,5 +96,17 @@ func (db *DB) write(ctx context.Context, fn func(Tx) error) error { return db.b.
 func (db *DB) changed(before int64, c Checkout) {
 	if db.onChange != nil && c.ID != "" && c.Version != before {
 		db.onChange(c)
+	}
+}
+
+// touched announces to OnTouch the checkouts a committed write changed in place.
+func (db *DB) touched(ids ...string) {
+	if db.onTouch == nil {
+		return
+	}
+	for _, id := range ids {
+		if id != "" {
+			db.onTouch(id)
+		}
 	}
 }

@@ -150,6 +150,13 @@ type Checkout struct {
 	WakeSeq    int64  // bumped by every wake
 	ClaimSeq   int64  // bumped by every claim: identifies the poller's lease
 
+	// Rev is the row's revision: every committed write of the checkout's
+	// row bumps it, whether or not Version changes (a wake, a callback's
+	// callback_received_at, a claim's lease, the retention sweep's
+	// history_purged_at rewrite shown fields in place). A cache of what
+	// the API shows keys on it (Reader.CheckoutRev).
+	Rev int64
+
 	// DueAt is set by ClaimDue only: when the claimed check was due.
 	DueAt time.Time
 }

@@ -50,7 +50,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, feed: store.NewFeed()}
-	db, backend, err := openStore(ctx, cfg, a.changed)
+	db, backend, err := openStore(ctx, cfg, a.changed, a.feed.Touch)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (a *App) start(ctx context.Context) (err error) {
 	e, err := handlers.New(handlers.Config{Store: a.db, Waker: p, Inbox: a.inbox, Webhooks: n, Logger: a.log.With("component", "http"),
 		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, MetricsToken: a.cfg.MetricsToken, PollGrace: a.cfg.PollGrace,
 		PollMinInterval: a.cfg.PollMinInterval, AllowPrivateURLs: a.cfg.AllowPrivateURLs, Now: a.cfg.Now,
-		Metrics: reg, Changes: a.feed})
+		Metrics: reg, Changes: a.feed, Reads: readsFor(a.db)})
 	if err != nil {
 		return err
 	}
@@ -149,6 +149,19 @@ func (a *App) startRelay(ctx context.Context) {
 		defer close(a.relayed)
 		r.run(rctx)
 	}()
+}
+
+// readsFor says how far the handlers may trust their cache of checkouts
+// (handlers.Reads): on a database of one process (SQLite) every commit
+// reaches the feed (OnChange and OnTouch run after each), so a cached
+// checkout is current; on a shared database (PostgreSQL) other
+// instances' commits reach it only through the relay, later, so every
+// cached checkout is checked against the database's revision first.
+func readsFor(db *store.DB) handlers.Reads {
+	if db.Shared() {
+		return handlers.ReadsValidated
+	}
+	return handlers.ReadsFromFeed
 }
 
 // checkMasterKey refuses to run over a database holding merchants

@@ -21,7 +21,7 @@ func TestInboxLeftByAProcessIsDrainedAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, _, err := openStore(ctx, cfg, nil)
+	db, _, err := openStore(ctx, cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

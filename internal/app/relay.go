@@ -57,6 +57,8 @@ func (r *relay) signal(ctx context.Context) func(store.Signal) {
 			}
 			if r.feed.Watching(s.CheckoutID) {
 				r.publish(ctx, s.CheckoutID)
+			} else {
+				r.feed.Touch(s.CheckoutID) // nobody waits: caches of it drop what they hold, no read
 			}
 		case store.SignalCheckDue:
 			r.wake()

@@ -11,14 +11,15 @@ import (
 
 // openStore opens the database named by cfg.DB (a postgres:// URL, or
 // else a SQLite file path) and returns the store over it with its
-// backend; onChange (which may be nil) learns every committed checkout
-// version. It is the wiring's only way to the database.
-func openStore(ctx context.Context, cfg Config, onChange func(store.Checkout)) (*store.DB, store.Backend, error) {
+// backend; onChange and onTouch (either may be nil) learn every committed
+// checkout version and every checkout changed in place (store.Options).
+// It is the wiring's only way to the database.
+func openStore(ctx context.Context, cfg Config, onChange func(store.Checkout), onTouch func(string)) (*store.DB, store.Backend, error) {
 	b, err := openBackend(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := store.New(b, store.Options{MasterKey: cfg.MasterKey, Now: cfg.Now, OnChange: onChange, Unmatched: cfg.Unmatched})
+	db, err := store.New(b, store.Options{MasterKey: cfg.MasterKey, Now: cfg.Now, OnChange: onChange, OnTouch: onTouch, Unmatched: cfg.Unmatched})
 	if err != nil {
 		b.Close()
 		return nil, nil, err
@@ -40,7 +41,7 @@ func CreateMerchant(ctx context.Context, cfg Config, in store.NewMerchant) (stor
 	if cfg.MasterKey == nil {
 		return store.CreatedMerchant{}, errors.New("--master-key is required to seal the merchant's secrets")
 	}
-	db, _, err := openStore(ctx, cfg, nil)
+	db, _, err := openStore(ctx, cfg, nil, nil)
 	if err != nil {
 		return store.CreatedMerchant{}, err
 	}

@@ -27,6 +27,19 @@ func (b *Backend) Checkout(ctx context.Context, merchantID, id string) (store.Ch
 	return getCheckout(ctx, b.pool, `id = $1 AND merchant_id = $2`, id, merchantID)
 }
 
+// CheckoutRev implements store.Reader.
+func (b *Backend) CheckoutRev(ctx context.Context, merchantID, id string) (int64, error) {
+	var rev int64
+	err := b.pool.QueryRow(ctx, `SELECT rev FROM checkouts WHERE id = $1 AND merchant_id = $2`, id, merchantID).Scan(&rev)
+	if isNoRows(err) {
+		return 0, store.Errorf(store.ENOTFOUND, "checkout not found")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read checkout rev: %w", err)
+	}
+	return rev, nil
+}
+
 // CheckoutByToken implements store.Reader.
 func (b *Backend) CheckoutByToken(ctx context.Context, token string) (store.Checkout, error) {
 	return getCheckout(ctx, b.pool, `token = $1`, token)
@@ -133,7 +146,7 @@ func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error
 	}
 	tag, err := t.exec(`UPDATE checkouts SET state = $1, provider_status = $2, provider_ref = $3, action = $4,
 		anomaly_code = $5, anomaly_detail = $6, resolved_by = $7, last_checked_at = $8, next_check_at = $9, lease_until = NULL,
-		attempts = $10, updated_at = $11, version = $12, settled_at = COALESCE(settled_at, $16)
+		attempts = $10, updated_at = $11, version = $12, settled_at = COALESCE(settled_at, $16), rev = rev + 1
 		WHERE id = $13 AND version = $14 AND claim_seq = $15`,
 		string(c.State), c.ProviderStatus, nullString(c.ProviderRef), action, code, detail, c.ResolvedBy,
 		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version,
@@ -152,7 +165,7 @@ func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error
 
 // SetProviderRef implements store.Tx.
 func (t *tx) SetProviderRef(ctx context.Context, id, ref string, now time.Time) error {
-	if _, err := t.execUnique(`UPDATE checkouts SET provider_ref = $1, version = version + 1, updated_at = $2 WHERE id = $3`,
+	if _, err := t.execUnique(`UPDATE checkouts SET provider_ref = $1, version = version + 1, updated_at = $2, rev = rev + 1 WHERE id = $3`,
 		ref, ms(now), id); err != nil {
 		return err
 	}
@@ -177,7 +190,7 @@ func (t *tx) ProviderRefTaken(ctx context.Context, c store.Checkout, ref string)
 
 // MarkCallbackReceived implements store.Tx.
 func (t *tx) MarkCallbackReceived(ctx context.Context, id string, at time.Time) error {
-	_, err := t.exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, $1) WHERE id = $2`, ms(at), id)
+	_, err := t.exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, $1), rev = rev + 1 WHERE id = $2`, ms(at), id)
 	return err
 }
 
@@ -188,7 +201,7 @@ func (t *tx) Wake(ctx context.Context, id, reason string, now time.Time) error {
 	tag, err := t.exec(`UPDATE checkouts SET
 		next_check_at = CASE WHEN lease_until > $1 THEN next_check_at ELSE $1 END,
 		lease_until = CASE WHEN lease_until > $1 THEN lease_until ELSE NULL END,
-		attempts = 0, wake_reason = $2, wake_seq = wake_seq + 1
+		attempts = 0, wake_reason = $2, wake_seq = wake_seq + 1, rev = rev + 1
 		WHERE id = $3 AND state NOT IN ('succeeded','failed','cancelled')`, ms(now), reason, id)
 	if err != nil {
 		return fmt.Errorf("wake checkout: %w", err)

@@ -18,7 +18,7 @@ func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, le
 	rows, err := t.query(`WITH due AS (
 			SELECT id, next_check_at FROM checkouts WHERE next_check_at <= $1
 			ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-		UPDATE checkouts c SET claimed_due_at = due.next_check_at, next_check_at = $3, lease_until = $3, claim_seq = c.claim_seq + 1
+		UPDATE checkouts c SET claimed_due_at = due.next_check_at, next_check_at = $3, lease_until = $3, claim_seq = c.claim_seq + 1, rev = c.rev + 1
 		FROM due WHERE c.id = due.id
 		RETURNING `+prefixed("c.", rowscan.CheckoutColumns)+`, c.claimed_due_at`, ms(now), limit, until)
 	if err != nil {

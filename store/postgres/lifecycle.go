@@ -62,11 +62,11 @@ func (t *tx) PurgeHistory(ctx context.Context, settledBefore time.Time, limit in
 		}
 		*s.n = tag.RowsAffected()
 	}
-	tag, err := t.exec(`UPDATE checkouts SET history_purged_at = $1 WHERE id = ANY($2)`, ms(now), ids)
+	tag, err := t.exec(`UPDATE checkouts SET history_purged_at = $1, rev = rev + 1 WHERE id = ANY($2)`, ms(now), ids)
 	if err != nil {
 		return p, fmt.Errorf("purge history: %w", err)
 	}
-	p.Checkouts = tag.RowsAffected()
+	p.Checkouts, p.IDs = tag.RowsAffected(), ids
 	return p, nil
 }
 

@@ -38,6 +38,19 @@ func (b *Backend) Checkout(ctx context.Context, merchantID, id string) (store.Ch
 	return getCheckout(readConn{ctx, b.read}, `id = ? AND merchant_id = ?`, id, merchantID)
 }
 
+// CheckoutRev implements store.Reader.
+func (b *Backend) CheckoutRev(ctx context.Context, merchantID, id string) (int64, error) {
+	var rev int64
+	err := b.read.QueryRowContext(ctx, `SELECT rev FROM checkouts WHERE id = ? AND merchant_id = ?`, id, merchantID).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, store.Errorf(store.ENOTFOUND, "checkout not found")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read checkout rev: %w", err)
+	}
+	return rev, nil
+}
+
 // CheckoutByToken implements store.Reader.
 func (b *Backend) CheckoutByToken(ctx context.Context, token string) (store.Checkout, error) {
 	return getCheckout(readConn{ctx, b.read}, `token = ?`, token)
@@ -165,7 +178,7 @@ func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error
 	}
 	res, err := t.Exec(`UPDATE checkouts SET state = ?, provider_status = ?, provider_ref = ?, action = ?,
 		anomaly_code = ?, anomaly_detail = ?, resolved_by = ?, last_checked_at = ?, next_check_at = ?, lease_until = NULL,
-		attempts = ?, updated_at = ?, version = ?, settled_at = COALESCE(settled_at, ?)
+		attempts = ?, updated_at = ?, version = ?, settled_at = COALESCE(settled_at, ?), rev = rev + 1
 		WHERE id = ? AND version = ? AND claim_seq = ?`,
 		string(c.State), c.ProviderStatus, nullString(c.ProviderRef), action, code, detail, c.ResolvedBy,
 		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version, nullMS(c.SettledAt),
@@ -185,7 +198,7 @@ func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error
 
 // SetProviderRef implements store.Tx.
 func (t *tx) SetProviderRef(ctx context.Context, id, ref string, now time.Time) error {
-	_, err := t.Exec(`UPDATE checkouts SET provider_ref = ?, version = version + 1, updated_at = ? WHERE id = ?`, ref, ms(now), id)
+	_, err := t.Exec(`UPDATE checkouts SET provider_ref = ?, version = version + 1, updated_at = ?, rev = rev + 1 WHERE id = ?`, ref, ms(now), id)
 	if isUnique(err) {
 		return store.ErrDuplicate
 	}
@@ -205,7 +218,7 @@ func (t *tx) ProviderRefTaken(ctx context.Context, c store.Checkout, ref string)
 
 // MarkCallbackReceived implements store.Tx.
 func (t *tx) MarkCallbackReceived(ctx context.Context, id string, at time.Time) error {
-	_, err := t.Exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, ?) WHERE id = ?`, ms(at), id)
+	_, err := t.Exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, ?), rev = rev + 1 WHERE id = ?`, ms(at), id)
 	return err
 }
 
@@ -217,7 +230,7 @@ func (t *tx) Wake(ctx context.Context, id, reason string, now time.Time) error {
 	_, err := t.Exec(`UPDATE checkouts SET
 		next_check_at = CASE WHEN lease_until > ?1 THEN next_check_at ELSE ?1 END,
 		lease_until = CASE WHEN lease_until > ?1 THEN lease_until ELSE NULL END,
-		attempts = 0, wake_reason = ?2, wake_seq = wake_seq + 1
+		attempts = 0, wake_reason = ?2, wake_seq = wake_seq + 1, rev = rev + 1
 		WHERE id = ?3 AND state NOT IN ('succeeded','failed','cancelled')`, ms(now), reason, id)
 	if err != nil {
 		return fmt.Errorf("wake checkout: %w", err)

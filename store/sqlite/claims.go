@@ -15,7 +15,7 @@ import (
 // keeps when each was due and RETURNING hands it back with the lease.
 func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Checkout, error) {
 	until := ms(now.Add(lease))
-	rows, err := t.Query(`UPDATE checkouts SET claimed_due_at = next_check_at, next_check_at = ?, lease_until = ?, claim_seq = claim_seq + 1
+	rows, err := t.Query(`UPDATE checkouts SET claimed_due_at = next_check_at, next_check_at = ?, lease_until = ?, claim_seq = claim_seq + 1, rev = rev + 1
 		WHERE id IN (SELECT id FROM checkouts WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?)
 		RETURNING `+rowscan.CheckoutColumns+`, claimed_due_at`, until, until, ms(now), limit)
 	if err != nil {

@@ -55,10 +55,11 @@ func (t *tx) PurgeHistory(ctx context.Context, settledBefore time.Time, limit in
 			return p, fmt.Errorf("purge history: %w", err)
 		}
 	}
-	if p.Checkouts, err = t.execCount(`UPDATE checkouts SET history_purged_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
+	if p.Checkouts, err = t.execCount(`UPDATE checkouts SET history_purged_at = ?, rev = rev + 1 WHERE id IN (SELECT value FROM json_each(?))`,
 		ms(now), string(list)); err != nil {
 		return p, fmt.Errorf("purge history: %w", err)
 	}
+	p.IDs = ids
 	return p, nil
 }
 

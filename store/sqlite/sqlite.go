@@ -109,7 +109,7 @@ func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) 
 // released. Workers never release leases themselves; a lease otherwise
 // ends by its owner's outcome or by expiring.
 func recoverLeases(ctx context.Context, db *sql.DB, now time.Time) error {
-	if _, err := db.ExecContext(ctx, `UPDATE checkouts SET next_check_at = ?, lease_until = NULL WHERE lease_until IS NOT NULL`, ms(now)); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE checkouts SET next_check_at = ?, lease_until = NULL, rev = rev + 1 WHERE lease_until IS NOT NULL`, ms(now)); err != nil {
 		return fmt.Errorf("recover check leases: %w", err)
 	}
 	if _, err := db.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, lease_until = NULL

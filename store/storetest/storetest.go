@@ -52,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 		{"InboxSettledCheckoutNotWoken", testInboxSettledCheckoutNotWoken},
 		{"InboxSkipsPast", testInboxSkipsPast},
 		{"ConcurrentDrainsProcessEachOnce", testConcurrentDrainsProcessEachOnce},
+		{"RevFollowsEveryWrite", testRevFollowsEveryWrite},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newRig(t, h)) })

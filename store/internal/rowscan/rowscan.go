@@ -19,7 +19,7 @@ type Scanner interface{ Scan(dest ...any) error }
 const CheckoutColumns = `id, merchant_id, provider, reference, provider_ref, amount, currency, success_url, cancel_url,
 	token, idempotency_key, state, provider_status, action, anomaly_code, anomaly_detail, resolved_by,
 	callback_received_at, last_checked_at, next_check_at, created_at, updated_at, version,
-	attempts, wake_reason, wake_seq, claim_seq, settled_at, history_purged_at`
+	attempts, wake_reason, wake_seq, claim_seq, settled_at, history_purged_at, rev`
 
 // ScanCheckout reads a row of CheckoutColumns, then extra.
 func ScanCheckout(row Scanner, extra ...any) (store.Checkout, error) {
@@ -31,7 +31,7 @@ func ScanCheckout(row Scanner, extra ...any) (store.Checkout, error) {
 	dest := []any{&c.ID, &c.MerchantID, &c.Provider, &ref, &pref, &c.Amount, &c.Currency, &c.SuccessURL, &c.CancelURL,
 		&c.Token, &idem, &state, &c.ProviderStatus, &action, &anomalyCode, &anomalyDetail, &c.ResolvedBy,
 		&cb, &last, &next, &created, &updated, &c.Version,
-		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq, &settled, &purged}
+		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq, &settled, &purged, &c.Rev}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return store.Checkout{}, err
 	}
