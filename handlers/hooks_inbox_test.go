@@ -16,11 +16,13 @@ import (
 // answer, within the unmatched bounds.
 func TestPayUnitCallbackThroughInbox(t *testing.T) {
 	inbox := &fakeWaker{}
-	h := setup(t, func(c *Config) { c.Inbox = inbox })
+	h := setup(t, func(c *Config) { c.Inbox = inbox; c.Reads = ReadsFromFeed })
 	m, key := h.merchant()
 	c := decode(t, h.checkout(key, "Pu-INBOX-1", "10"))
 	merchantID, checkoutID := m["id"].(string), c["id"].(string)
 	wokenBefore := h.waker.count()
+	cached := h.request(http.MethodGet, "/v1/checkouts/"+checkoutID, key, nil) // fills the read cache
+	wantStatus(t, cached, http.StatusOK)
 
 	rec := h.request(http.MethodPost, hookPath(m), "", `{"transaction_id":"Pu-INBOX-1","status":"SUCCESS"}`)
 	wantStatus(t, rec, http.StatusOK)
@@ -40,6 +42,10 @@ func TestPayUnitCallbackThroughInbox(t *testing.T) {
 	types := eventTypes(t, h, merchantID, checkoutID)
 	if len(types) != 2 || types[1] != store.EventCallbackReceived+":SUCCESS" {
 		t.Fatalf("events after the drain: %v", types)
+	}
+	read := h.request(http.MethodGet, "/v1/checkouts/"+checkoutID, key, nil)
+	if wantStatus(t, read, http.StatusOK); read.Header().Get("ETag") == cached.Header().Get("ETag") {
+		t.Fatalf("the read after the drain is the cached one from before it: %s", read.Body)
 	}
 	got, err := h.db.Checkout(context.Background(), merchantID, checkoutID)
 	if err != nil || got.NextCheckAt == nil || got.NextCheckAt.After(h.clock.Now()) {
