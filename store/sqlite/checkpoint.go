@@ -33,6 +33,16 @@ const (
 	checkpointPassTimeout     = time.Minute // one pass's bound
 )
 
+// The WAL starts again from its first frame only when a write begins with
+// every frame checkpointed. Under writes without a pause, a PASSIVE
+// checkpoint never quite catches up (the writer commits while it copies),
+// so the WAL would grow for as long as the writes go on. Once its frames
+// reach WALLimit, the checkpointer follows its PASSIVE checkpoint with a
+// RESTART one: that holds new writes while it copies the frames committed
+// meanwhile and syncs, and the next write starts the WAL again. (Doing so
+// sooner, every few CheckpointPages, costs more than the automatic
+// checkpoint it replaces: see BenchmarkGroupCommitLatency.)
+
 // A checkpoint that can't finish (a reader still uses the frames it would
 // copy) is retried; after stalledBeforeEscalation such passes in a row,
 // with the WAL file over its limit, the checkpointer escalates to TRUNCATE
@@ -71,6 +81,7 @@ func (r checkpointResult) pending() int64 { return max(r.log-r.done, 0) }
 type checkpointStats struct {
 	passes      atomic.Int64 // PASSIVE checkpoints run
 	incomplete  atomic.Int64 // of which could not copy every frame
+	restarts    atomic.Int64 // RESTART checkpoints run because the WAL reached its limit
 	escalations atomic.Int64 // TRUNCATE checkpoints run because PASSIVE stalled
 	overlapped  atomic.Int64 // checkpoints during which the writer committed
 	errors      atomic.Int64
@@ -80,7 +91,9 @@ type checkpointStats struct {
 // startCheckpointer until stop: a PASSIVE one once the WAL holds pages
 // frames not yet checkpointed (the writer nudges it after each commit), or
 // on each tick of interval when there are fewer, and a TRUNCATE one at
-// stop. PASSIVE never waits on a lock, so the writer is never held.
+// stop. PASSIVE never waits on a lock, so the writer is never held by
+// it; RESTART and TRUNCATE, when the WAL reaches WALLimit (see above and
+// shouldEscalate), hold new writes while they finish.
 type checkpointer struct {
 	db       *sql.DB
 	w        *writer
@@ -88,6 +101,7 @@ type checkpointer struct {
 	pages    int64
 	interval time.Duration
 	walLimit int64
+	pageSize int64
 	stats    checkpointStats
 
 	stalled     int    // PASSIVE checkpoints in a row that could not finish
@@ -95,16 +109,17 @@ type checkpointer struct {
 	escalatedAt uint64 // the writer's commit count at the last escalation
 	escalated   bool   // there was one
 
-	quit chan struct{}
-	done chan struct{}
-	once sync.Once
+	truncates chan chan error // Backend.Checkpoint's requests
+	quit      chan struct{}
+	done      chan struct{}
+	once      sync.Once
 }
 
 func startCheckpointer(db *sql.DB, w *writer, path string, opts Options) *checkpointer {
 	c := &checkpointer{db: db, w: w, walPath: path + "-wal",
 		pages:    int64(max(opts.CheckpointPages, 1)),
 		interval: opts.CheckpointInterval, walLimit: opts.WALLimit,
-		quit: make(chan struct{}), done: make(chan struct{})}
+		truncates: make(chan chan error), quit: make(chan struct{}), done: make(chan struct{})}
 	go c.loop()
 	return c
 }
@@ -120,6 +135,7 @@ func (c *checkpointer) loop() {
 	defer close(c.done)
 	tick := time.NewTicker(c.interval)
 	defer tick.Stop()
+	c.readPageSize()
 	c.onTick() // what the last run or the migrations left in the WAL
 	for {
 		select {
@@ -127,10 +143,32 @@ func (c *checkpointer) loop() {
 			c.onCommit()
 		case <-tick.C:
 			c.onTick()
+		case res := <-c.truncates:
+			_, err := c.run("TRUNCATE")
+			res <- err
 		case <-c.quit:
 			c.run("TRUNCATE")
 			return
 		}
+	}
+}
+
+// truncate runs a TRUNCATE checkpoint between the checkpointer's passes
+// (two checkpoints at once: one would give up at once, busy).
+func (c *checkpointer) truncate(ctx context.Context) error {
+	res := make(chan error, 1)
+	select {
+	case c.truncates <- res:
+	case <-c.done:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-res:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -167,6 +205,10 @@ func (c *checkpointer) pass(idle bool) {
 	}
 	if r.complete() {
 		c.stalled = 0
+		if r.log*c.pageSize >= c.walLimit {
+			c.stats.restarts.Add(1)
+			c.run("RESTART")
+		}
 		return
 	}
 	c.stats.incomplete.Add(1)
@@ -193,6 +235,17 @@ func (c *checkpointer) run(mode string) (checkpointResult, error) {
 		return r, fmt.Errorf("wal checkpoint %s: %w", mode, err)
 	}
 	return r, nil
+}
+
+// readPageSize reads the database's page size (a WAL frame holds one).
+func (c *checkpointer) readPageSize() {
+	c.pageSize = 4096
+	ctx, cancel := context.WithTimeout(context.Background(), checkpointPassTimeout)
+	defer cancel()
+	var n int64
+	if err := c.db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&n); err == nil && n > 0 {
+		c.pageSize = n
+	}
 }
 
 // walSize is the WAL file's size in bytes; 0 when it can't be read.

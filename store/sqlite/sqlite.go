@@ -44,10 +44,13 @@ type Options struct {
 	// fewer writes left in the WAL (1s). It checkpoints only when the WAL
 	// holds frames not checkpointed yet, or a checkpoint has stalled.
 	CheckpointInterval time.Duration
-	// WALLimit is the WAL file's size in bytes (64 MiB) beyond which,
-	// when PASSIVE checkpoints keep stalling on readers, the checkpointer
-	// runs a TRUNCATE one: it waits for the readers for at most a fifth of
-	// BusyTimeout, holding new writes meanwhile, and shrinks the file.
+	// WALLimit bounds the WAL (64 MiB). When its frames reach it, because
+	// writes never paused long enough for a PASSIVE checkpoint to catch up,
+	// the checkpointer runs a RESTART checkpoint after the PASSIVE one, and
+	// the WAL starts again from its first frame. When its file is over it
+	// and PASSIVE checkpoints keep stalling on readers, it runs a TRUNCATE
+	// one. Both wait for readers for at most a fifth of BusyTimeout and
+	// hold new writes while they finish.
 	WALLimit int64
 
 	// autoCheckpoint keeps SQLite's automatic checkpoint on the writer's
