@@ -15,7 +15,7 @@ import (
 	"runtime"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
+	sqlite3 "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
 
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/internal/migration"
@@ -31,6 +31,32 @@ type Options struct {
 	// Now is the clock for the migrations' bookkeeping and the recovery of
 	// leases at open; time.Now by default.
 	Now func() time.Time
+
+	// The writer's connection never checkpoints the WAL (that would stall
+	// the commit that does it and the callers in its group); a checkpointer
+	// goroutine does, on a connection of its own (checkpoint.go).
+
+	// CheckpointPages is how many frames (pages) the WAL may hold beyond the
+	// last checkpoint before the checkpointer runs a PASSIVE one (1000,
+	// SQLite's wal_autocheckpoint default: about 4 MiB).
+	CheckpointPages int
+	// CheckpointInterval is how often the checkpointer checkpoints what
+	// fewer writes left in the WAL (1s). It checkpoints only when the WAL
+	// holds frames not checkpointed yet, or a checkpoint has stalled.
+	CheckpointInterval time.Duration
+	// WALLimit bounds the WAL (64 MiB). When its frames reach it, because
+	// writes never paused long enough for a PASSIVE checkpoint to catch up,
+	// the checkpointer runs a RESTART checkpoint after the PASSIVE one, and
+	// the WAL starts again from its first frame. When its file is over it
+	// and PASSIVE checkpoints keep stalling on readers, it runs a TRUNCATE
+	// one. Both wait for readers for at most a fifth of BusyTimeout and
+	// hold new writes while they finish.
+	WALLimit int64
+
+	// autoCheckpoint keeps SQLite's automatic checkpoint on the writer's
+	// connection and starts no checkpointer: the behaviour before issue
+	// 14, for the benchmark that compares the two.
+	autoCheckpoint bool
 }
 
 // Backend is paysync's SQLite database.
@@ -38,7 +64,9 @@ type Backend struct {
 	path  string
 	write *sql.DB
 	read  *sql.DB
+	ckpt  *sql.DB // the checkpointer's connection
 	w     *writer
+	c     *checkpointer // nil with Options.autoCheckpoint
 	lock  *fileLock
 }
 
@@ -48,7 +76,7 @@ var _ store.Backend = (*Backend)(nil)
 // file's exclusive lock (failing if another process serves it), sets WAL,
 // synchronous=FULL, foreign keys and the busy timeout, applies the
 // embedded migrations, recovers the leases a previous process left behind
-// and starts the writer. Close releases it.
+// and starts the writer and the WAL's checkpointer. Close releases it.
 func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 	if path == "" {
 		return nil, errors.New("open sqlite: empty path")
@@ -76,10 +104,11 @@ func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) 
 		return "file:" + url.PathEscape(b.path) + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on" +
 			fmt.Sprintf("&_busy_timeout=%d&_stmt_cache_size=64", busy.Milliseconds()) + extra
 	}
-	var err error
-	if b.write, err = sql.Open("sqlite3", dsn("&_txlock=immediate")); err != nil {
-		return err
+	drv := &sqlite3.SQLiteDriver{ConnectHook: noAutoCheckpoint}
+	if opts.autoCheckpoint {
+		drv.ConnectHook = nil
 	}
+	b.write = sql.OpenDB(connector{dsn: dsn("&_txlock=immediate"), drv: drv})
 	b.write.SetMaxOpenConns(1)
 	b.write.SetMaxIdleConns(1)
 	b.write.SetConnMaxLifetime(0)
@@ -92,13 +121,33 @@ func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) 
 	if err := recoverLeases(ctx, b.write, now()); err != nil {
 		return err
 	}
+	var err error
 	if b.read, err = sql.Open("sqlite3", dsn("&_query_only=true")); err != nil {
 		return err
 	}
 	b.read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	b.read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
 	b.w = startWriter(b.write, cmp.Or(opts.MaxBatch, 128))
+	if !opts.autoCheckpoint {
+		b.startCheckpointer(opts, busy)
+	}
 	return nil
+}
+
+// startCheckpointer opens the checkpointer's one connection, whose busy
+// timeout (how long a TRUNCATE checkpoint waits for readers while it
+// holds new writes) is a fifth of the others', so that a write waiting
+// on it gives up well after the checkpoint does.
+func (b *Backend) startCheckpointer(opts Options, busy time.Duration) {
+	b.ckpt = sql.OpenDB(connector{drv: &sqlite3.SQLiteDriver{},
+		dsn: "file:" + url.PathEscape(b.path) + fmt.Sprintf("?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=%d", (busy/5).Milliseconds())})
+	b.ckpt.SetMaxOpenConns(1)
+	b.ckpt.SetMaxIdleConns(1)
+	b.ckpt.SetConnMaxLifetime(0)
+	opts.CheckpointPages = cmp.Or(opts.CheckpointPages, defaultCheckpointPages)
+	opts.CheckpointInterval = cmp.Or(opts.CheckpointInterval, defaultCheckpointInterval)
+	opts.WALLimit = cmp.Or(opts.WALLimit, defaultWALLimit)
+	b.c = startCheckpointer(b.ckpt, b.w, b.path, opts)
 }
 
 // recoverLeases makes every check and delivery still leased due at once.
@@ -127,13 +176,20 @@ func (b *Backend) closeConns() error {
 	if b.write != nil {
 		errs = append(errs, b.write.Close())
 	}
+	if b.ckpt != nil {
+		errs = append(errs, b.ckpt.Close())
+	}
 	return errors.Join(errs...)
 }
 
-// Close stops the writer after the writes already queued, closes the
-// connections and releases the file's lock.
+// Close stops the writer after the writes already queued, then the
+// checkpointer after a last TRUNCATE checkpoint, closes the connections
+// and releases the file's lock.
 func (b *Backend) Close() error {
 	b.w.stop()
+	if b.c != nil {
+		b.c.stop()
+	}
 	err := b.closeConns()
 	return errors.Join(err, b.lock.release())
 }

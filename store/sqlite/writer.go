@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // errClosed is returned for writes submitted after Close.
@@ -25,7 +26,16 @@ type writer struct {
 	quit     chan struct{}
 	done     chan struct{}
 	once     sync.Once
+
+	// commits counts the transactions committed; committed is signalled
+	// (without blocking) after each, for the WAL's checkpointer.
+	commits   atomic.Uint64
+	committed chan struct{}
+	inCommit  atomic.Bool // a batch is under way
 }
+
+// busy reports whether a write is under way or queued.
+func (w *writer) busy() bool { return w.inCommit.Load() || len(w.reqs) > 0 }
 
 type writeReq struct {
 	fn   func(*sql.Tx) error
@@ -40,7 +50,7 @@ type writeReq struct {
 
 func startWriter(db *sql.DB, maxBatch int) *writer {
 	w := &writer{db: db, reqs: make(chan writeReq, maxBatch), maxBatch: maxBatch,
-		quit: make(chan struct{}), done: make(chan struct{})}
+		quit: make(chan struct{}), done: make(chan struct{}), committed: make(chan struct{}, 1)}
 	go w.loop()
 	return w
 }
@@ -87,6 +97,8 @@ func (w *writer) gather(first writeReq) []writeReq {
 }
 
 func (w *writer) commit(batch []writeReq) {
+	w.inCommit.Store(true)
+	defer w.inCommit.Store(false)
 	errs := make([]error, len(batch))
 	tx, err := w.db.Begin()
 	if err != nil {
@@ -132,6 +144,13 @@ func (w *writer) commit(batch []writeReq) {
 	}
 	for i, r := range batch {
 		r.done <- errors.Join(errs[i], commitErr)
+	}
+	if commitErr == nil && (len(batch) > 1 || errs[0] == nil) {
+		w.commits.Add(1)
+		select {
+		case w.committed <- struct{}{}:
+		default: // the checkpointer has one to see already
+		}
 	}
 }
 
