@@ -26,8 +26,8 @@ func BenchmarkGroupCommitLatency(b *testing.B) {
 			name string
 			opts Options
 		}{
-			{"checkpointer", Options{}},
-			{"autocheckpoint", Options{autoCheckpoint: true}},
+			{"checkpointer", Options{BackgroundCheckpoint: true}},
+			{"autocheckpoint", Options{}},
 		} {
 			load := "saturated"
 			if pace > 0 {

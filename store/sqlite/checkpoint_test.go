@@ -75,8 +75,8 @@ func TestWriterAutoCheckpointOff(t *testing.T) {
 		opts Options
 		want int
 	}{
-		{"checkpointer", Options{}, 0},
-		{"autocheckpoint", Options{autoCheckpoint: true}, 1000},
+		{"checkpointer", Options{BackgroundCheckpoint: true}, 0},
+		{"autocheckpoint", Options{}, 1000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := openBackend(t, tc.opts)
@@ -98,7 +98,7 @@ func TestWriterAutoCheckpointOff(t *testing.T) {
 // timer here) brings the frames not checkpointed back under the threshold.
 func TestCheckpointerAfterPages(t *testing.T) {
 	const pages = 16
-	b := openBackend(t, Options{CheckpointPages: pages, CheckpointInterval: time.Hour})
+	b := openBackend(t, Options{BackgroundCheckpoint: true, CheckpointPages: pages, CheckpointInterval: time.Hour})
 	fill(t, b, 8*pages, 3000) // a page or more each
 	waitFor(t, "the WAL checkpointed", func() bool { return walCounts(t, b).pending() < pages })
 	if r := walCounts(t, b); r.log == 0 {
@@ -111,7 +111,7 @@ func TestCheckpointerAfterPages(t *testing.T) {
 
 // Fewer writes than CheckpointPages are checkpointed on the next tick.
 func TestCheckpointerOnTick(t *testing.T) {
-	b := openBackend(t, Options{CheckpointPages: 1 << 30, CheckpointInterval: time.Millisecond})
+	b := openBackend(t, Options{BackgroundCheckpoint: true, CheckpointPages: 1 << 30, CheckpointInterval: time.Millisecond})
 	fill(t, b, 10, 100)
 	waitFor(t, "the WAL checkpointed", func() bool {
 		r := walCounts(t, b)
@@ -122,7 +122,7 @@ func TestCheckpointerOnTick(t *testing.T) {
 // Close runs a last TRUNCATE checkpoint and waits for the checkpointer's
 // goroutine to end.
 func TestCloseJoinsCheckpointer(t *testing.T) {
-	b := openBackend(t, Options{CheckpointInterval: time.Hour})
+	b := openBackend(t, Options{BackgroundCheckpoint: true, CheckpointInterval: time.Hour})
 	fill(t, b, 50, 100)
 	c := b.c
 	if err := b.Close(); err != nil {
@@ -158,7 +158,7 @@ func TestCloseJoinsCheckpointer(t *testing.T) {
 // checkpoint after every page, concurrent writers see one of their
 // commits land during a checkpoint, and every write commits.
 func TestWritesCommitDuringCheckpoint(t *testing.T) {
-	b := openBackend(t, Options{CheckpointPages: 1, CheckpointInterval: time.Hour})
+	b := openBackend(t, Options{BackgroundCheckpoint: true, CheckpointPages: 1, CheckpointInterval: time.Hour})
 	var stop atomic.Bool
 	var wrote atomic.Int64
 	errs := make(chan error, 4)
@@ -192,7 +192,7 @@ func TestWritesCommitDuringCheckpoint(t *testing.T) {
 // gives up after its busy timeout), writes still commit, and once the
 // reader is gone the WAL is checkpointed.
 func TestCheckpointerEscalatesWhenReadersPin(t *testing.T) {
-	b := openBackend(t, Options{CheckpointPages: 1, CheckpointInterval: time.Millisecond, WALLimit: 1,
+	b := openBackend(t, Options{BackgroundCheckpoint: true, CheckpointPages: 1, CheckpointInterval: time.Millisecond, WALLimit: 1,
 		BusyTimeout: 250 * time.Millisecond})
 	fill(t, b, 1, 100)
 	pin, err := b.read.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})

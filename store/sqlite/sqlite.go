@@ -32,9 +32,15 @@ type Options struct {
 	// leases at open; time.Now by default.
 	Now func() time.Time
 
-	// The writer's connection never checkpoints the WAL (that would stall
-	// the commit that does it and the callers in its group); a checkpointer
-	// goroutine does, on a connection of its own (checkpoint.go).
+	// BackgroundCheckpoint takes WAL checkpoints off the commit path: the
+	// writer's connection never checkpoints (SQLite's automatic checkpoint
+	// runs inside the commit that crosses 1000 pages, stalling it and the
+	// callers in its group); a checkpointer goroutine does, on a connection
+	// of its own (checkpoint.go). Off by default: on the 2-vCPU VM with
+	// one virtual disk where it was measured (bench/RESULTS.md, issue 14)
+	// it made the p99 of acknowledgements worse, its checkpoints' fsyncs
+	// competing with the commits'. Measure it on your disk.
+	BackgroundCheckpoint bool
 
 	// CheckpointPages is how many frames (pages) the WAL may hold beyond the
 	// last checkpoint before the checkpointer runs a PASSIVE one (1000,
@@ -52,11 +58,6 @@ type Options struct {
 	// one. Both wait for readers for at most a fifth of BusyTimeout and
 	// hold new writes while they finish.
 	WALLimit int64
-
-	// autoCheckpoint keeps SQLite's automatic checkpoint on the writer's
-	// connection and starts no checkpointer: the behaviour before issue
-	// 14, for the benchmark that compares the two.
-	autoCheckpoint bool
 }
 
 // Backend is paysync's SQLite database.
@@ -105,7 +106,7 @@ func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) 
 			fmt.Sprintf("&_busy_timeout=%d&_stmt_cache_size=64", busy.Milliseconds()) + extra
 	}
 	drv := &sqlite3.SQLiteDriver{ConnectHook: noAutoCheckpoint}
-	if opts.autoCheckpoint {
+	if !opts.BackgroundCheckpoint {
 		drv.ConnectHook = nil
 	}
 	b.write = sql.OpenDB(connector{dsn: dsn("&_txlock=immediate"), drv: drv})
@@ -128,7 +129,7 @@ func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) 
 	b.read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	b.read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
 	b.w = startWriter(b.write, cmp.Or(opts.MaxBatch, 128))
-	if !opts.autoCheckpoint {
+	if !!opts.BackgroundCheckpoint {
 		b.startCheckpointer(opts, busy)
 	}
 	return nil
