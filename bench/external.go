@@ -300,7 +300,7 @@ func measureExternal(ctx context.Context, o options) (externalFigures, error) {
 func needed(o options, kind string) bool {
 	switch kind {
 	case "noop-post":
-		return o.drives("pending") || o.drives("settled") || o.drives("early")
+		return o.drives("noop") || o.drives("pending") || o.drives("settled") || o.drives("early")
 	case "noop-get":
 		return o.drives("read")
 	}
