@@ -181,8 +181,9 @@ type Tx interface {
 	// checkout received at since or later, and returns the oldest's time
 	// (zero when none): a range of an index, as short as the rate bound.
 	RecentUnmatched(ctx context.Context, merchantID string, since time.Time) (count int, oldest time.Time, err error)
-	// UnmatchedTotals counts the merchant's callbacks attached to no
-	// checkout and sums their bodies' bytes (from an index that covers it).
+	// UnmatchedTotals returns how many of the merchant's callbacks are
+	// attached to no checkout and their bodies' bytes, from one row that
+	// the database keeps as callbacks are inserted, attached and deleted.
 	UnmatchedTotals(ctx context.Context, merchantID string) (count int, bytes int64, err error)
 	// ProbeWrite rewrites the one row of the readiness probe with now: a
 	// write that must reach the disk like any other.

@@ -13,7 +13,7 @@ import (
 // send them, and they are kept (to be adopted at registration) until the
 // data lifecycle deletes them. Zero fields take the defaults shown. The
 // check costs an index range no longer than PerWindow, and, for a callback
-// within the rate, a scan of at most Count entries of a covering index.
+// within the rate, a read of the merchant's one row of totals.
 type UnmatchedLimits struct {
 	Count     int           // unmatched callbacks held at once (1000)
 	Bytes     int64         // their bodies' bytes (16 MiB)

@@ -20,13 +20,15 @@ func (t *tx) RecentUnmatched(ctx context.Context, merchantID string, since time.
 	return n, fromMS(*oldest), nil
 }
 
-// UnmatchedTotals implements store.Tx, from the partial index
-// notifications_unmatched_merchant (it covers the query).
+// UnmatchedTotals implements store.Tx: one row, kept by the trigger of
+// migration 0009.
 func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64, error) {
 	var n int
 	var bytes int64
-	err := t.tx.QueryRow(t.ctx, `SELECT count(*), coalesce(sum(body_size), 0) FROM notifications
-		WHERE checkout_id IS NULL AND merchant_id = $1`, merchantID).Scan(&n, &bytes)
+	err := t.tx.QueryRow(t.ctx, `SELECT count, bytes FROM unmatched_totals WHERE merchant_id = $1`, merchantID).Scan(&n, &bytes)
+	if isNoRows(err) {
+		return 0, 0, nil
+	}
 	return n, bytes, err
 }
 

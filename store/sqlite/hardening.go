@@ -11,9 +11,9 @@ import (
 const recentUnmatchedSQL = `SELECT count(*), min(received_at) FROM notifications
 	WHERE checkout_id IS NULL AND merchant_id = ?1 AND received_at >= ?2`
 
-// unmatchedTotalsSQL counts a merchant's unmatched callbacks and their bytes.
-const unmatchedTotalsSQL = `SELECT count(*), coalesce(sum(body_size), 0) FROM notifications
-	WHERE checkout_id IS NULL AND merchant_id = ?1`
+// unmatchedTotalsSQL reads a merchant's unmatched callbacks and their
+// bytes from the row the triggers of migration 0011 keep.
+const unmatchedTotalsSQL = `SELECT count, bytes FROM unmatched_totals WHERE merchant_id = ?1`
 
 // RecentUnmatched implements store.Tx, on a range of the partial index
 // notifications_unmatched_merchant.
@@ -29,12 +29,14 @@ func (t *tx) RecentUnmatched(ctx context.Context, merchantID string, since time.
 	return n, fromMS(oldest.Int64), nil
 }
 
-// UnmatchedTotals implements store.Tx, from the partial index
-// notifications_unmatched_merchant alone (it covers the query).
+// UnmatchedTotals implements store.Tx: one row, kept by triggers.
 func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64, error) {
 	var n int
 	var bytes int64
 	err := t.QueryRow(unmatchedTotalsSQL, merchantID).Scan(&n, &bytes)
+	if err == sql.ErrNoRows {
+		return 0, 0, nil
+	}
 	return n, bytes, err
 }
 

@@ -81,3 +81,56 @@ func testReadinessAndMasterKey(t *testing.T, r *rig) {
 		}
 	}
 }
+
+// testUnmatchedTotalsFollow: the totals the bound reads follow every way
+// a callback stops being unmatched or goes: stored unmatched, adopted by
+// a registration, deleted by the lifecycle; other merchants' are apart.
+func testUnmatchedTotalsFollow(t *testing.T, r *rig) {
+	ctx := context.Background()
+	totals := func(merchantID string) (int, int64) {
+		t.Helper()
+		var n int
+		var bytes int64
+		if err := r.backend.Write(ctx, func(tx store.Tx) (err error) {
+			n, bytes, err = tx.UnmatchedTotals(ctx, merchantID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n, bytes
+	}
+	other := r.newMerchant("other")
+	for _, ref := range []string{"early-1", "early-2", "early-3"} {
+		if _, err := r.db.RecordNotification(ctx, r.payunitCallback(ref)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.db.RecordNotification(ctx, store.Notification{MerchantID: other.ID, Provider: store.ProviderPayUnit,
+		TransactionID: "theirs", Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(r.payunitCallback("early-1").Body))
+	if n, b := totals(r.merchant.ID); n != 3 || b != 3*size {
+		t.Fatalf("after 3 unmatched callbacks: %d, %d bytes; want 3, %d", n, b, 3*size)
+	}
+	if n, _ := totals(other.ID); n != 1 {
+		t.Fatalf("the other merchant's totals: %d; want its 1", n)
+	}
+	r.register("early-2", r.clock.Now().Add(time.Hour)) // adopts its callback
+	if n, b := totals(r.merchant.ID); n != 2 || b != 2*size {
+		t.Fatalf("after an adoption: %d, %d bytes; want 2, %d", n, b, 2*size)
+	}
+	r.clock.Advance(2 * time.Hour)
+	if _, err := r.db.Sweep(ctx, store.Retention{Unmatched: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if n, b := totals(r.merchant.ID); n != 0 || b != 0 {
+		t.Fatalf("after the sweep: %d, %d bytes; want none", n, b)
+	}
+	if n, _ := totals(other.ID); n != 0 {
+		t.Fatalf("the other merchant's expired callback is still counted after the sweep: %d", n)
+	}
+	if n, _ := totals("nobody"); n != 0 {
+		t.Fatalf("a merchant without callbacks: %d", n)
+	}
+}

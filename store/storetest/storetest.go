@@ -52,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 		{"InboxSettledCheckoutNotWoken", testInboxSettledCheckoutNotWoken},
 		{"InboxSkipsPast", testInboxSkipsPast},
 		{"ConcurrentDrainsProcessEachOnce", testConcurrentDrainsProcessEachOnce},
+		{"UnmatchedTotalsFollow", testUnmatchedTotalsFollow},
 		{"RevFollowsEveryWrite", testRevFollowsEveryWrite},
 	}
 	for _, tt := range tests {
