@@ -2,8 +2,8 @@
 -- bound on them, store/unmatched.go): the totals were a walk of every
 -- unmatched callback of the merchant on each new one, O(held). A trigger
 -- keeps the row exact in the transaction that inserts, attaches or
--- deletes a callback; the row also serializes a merchant's unmatched
--- inserts, which makes the count bound exact across instances.
+-- deletes a callback. The bound's read of it takes no lock, so the bound
+-- stays soft across instances, as before.
 CREATE TABLE unmatched_totals (
     merchant_id TEXT PRIMARY KEY,
     count       BIGINT NOT NULL,
