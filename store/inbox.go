@@ -28,7 +28,7 @@ type Accepted struct {
 // commit) in the cheapest way that loses nothing:
 //
 //   - when it names a registered checkout (read from committed state,
-//     outside the writer), it is appended to the inbox: one insert, and
+//     outside the writer, unless the named cache knows it), it is appended to the inbox: one insert, and
 //     the matching, the event, the callback mark and the wake happen just
 //     after, in DrainInbox, in batches;
 //   - otherwise it is recorded at once by RecordNotification, so that the
@@ -38,9 +38,15 @@ type Accepted struct {
 // A checkout is never deleted, so a callback queued for a registered
 // checkout still finds it when drained.
 func (db *DB) AcceptNotification(ctx context.Context, n Notification) (Accepted, error) {
-	found, err := db.b.CheckoutNamed(ctx, n)
-	if err != nil {
-		return Accepted{}, fmt.Errorf("accept notification: %w", err)
+	found := db.named.knownNamed(n)
+	if !found {
+		var err error
+		if found, err = db.b.CheckoutNamed(ctx, n); err != nil {
+			return Accepted{}, fmt.Errorf("accept notification: %w", err)
+		}
+		if found {
+			db.named.learnNamed(n)
+		}
 	}
 	if !found {
 		rec, err := db.RecordNotification(ctx, n)

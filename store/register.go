@@ -85,6 +85,7 @@ func (db *DB) RegisterCheckout(ctx context.Context, in NewCheckout) (Checkout, b
 		return Checkout{}, false, fmt.Errorf("register checkout: %w", err)
 	}
 	db.changed(before, out) // a new checkout (version 1) or a learned provider_ref
+	db.named.learnCheckout(out)
 	return out, created, nil
 }
 

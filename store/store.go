@@ -51,6 +51,7 @@ type DB struct {
 	limits   UnmatchedLimits
 	refusals refusals
 	probe    probe
+	named    namedCache // identities known to name a registered checkout
 }
 
 // New returns the store over b, which it owns from now on (Close closes

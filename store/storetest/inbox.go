@@ -141,3 +141,33 @@ func testConcurrentDrainsProcessEachOnce(t *testing.T, r *rig) {
 		}
 	}
 }
+
+// testInboxNamedOnlyWhatWasFound: a callback naming a registered
+// reference beside a provider checkout id nobody holds is queued, but
+// doesn't teach the store that the id names a checkout: a later callback
+// naming only that id is recorded at once, unmatched, within the bounds.
+func testInboxNamedOnlyWhatWasFound(t *testing.T, r *rig) {
+	ctx := context.Background()
+	// Registered by another instance: this one learns of it by a read.
+	if _, created, err := r.instance().RegisterCheckout(ctx, r.registration("real-ref", r.clock.Now().Add(time.Hour))); err != nil || !created {
+		t.Fatalf("register: %v, %v", created, err)
+	}
+	both := r.payunitCallback("real-ref")
+	both.ProviderCheckoutID = "pay_bogus"
+	if acc, err := r.db.AcceptNotification(ctx, both); err != nil || !acc.Queued {
+		t.Fatalf("callback naming a registered reference = %+v, %v; want queued", acc, err)
+	}
+	for range 2 { // the second asks the cache, if the first taught it anything
+		acc, err := r.db.AcceptNotification(ctx, store.Notification{MerchantID: r.merchant.ID, Provider: store.ProviderPayUnit,
+			ProviderCheckoutID: "pay_bogus", Body: []byte(`{"checkout_id":"pay_bogus"}`)})
+		if err != nil || acc.Queued || acc.Recorded.CheckoutID != "" {
+			t.Fatalf("callback naming only an unknown id = %+v, %v; want recorded unmatched", acc, err)
+		}
+	}
+	ref := r.payunitCallback("real-ref")
+	for range 2 { // a read, then the cache
+		if acc, err := r.db.AcceptNotification(ctx, ref); err != nil || !acc.Queued {
+			t.Fatalf("callback naming only the registered reference = %+v, %v; want queued", acc, err)
+		}
+	}
+}

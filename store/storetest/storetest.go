@@ -53,6 +53,7 @@ func Run(t *testing.T, h Harness) {
 		{"InboxSkipsPast", testInboxSkipsPast},
 		{"ConcurrentDrainsProcessEachOnce", testConcurrentDrainsProcessEachOnce},
 		{"UnmatchedTotalsFollow", testUnmatchedTotalsFollow},
+		{"InboxNamedOnlyWhatWasFound", testInboxNamedOnlyWhatWasFound},
 		{"RevFollowsEveryWrite", testRevFollowsEveryWrite},
 	}
 	for _, tt := range tests {
