@@ -129,7 +129,7 @@ func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) 
 	b.read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	b.read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
 	b.w = startWriter(b.write, cmp.Or(opts.MaxBatch, 128))
-	if !!opts.BackgroundCheckpoint {
+	if opts.BackgroundCheckpoint {
 		b.startCheckpointer(opts, busy)
 	}
 	return nil
