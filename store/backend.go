@@ -169,7 +169,9 @@ type Tx interface {
 	// DeleteInbox deletes the inbox entries with these ids.
 	DeleteInbox(ctx context.Context, ids []int64) error
 	// InsertNotification stores a callback, attached to checkoutID unless
-	// it is "", and returns its id.
+	// it is "", and returns its id. It returns ErrDuplicate, with the
+	// transaction still usable, when a callback with n.InboxKey (if set)
+	// is stored already.
 	InsertNotification(ctx context.Context, n Notification, checkoutID string, at time.Time) (int64, error)
 	// UnmatchedNotifications returns the callbacks not attached to any
 	// checkout that name the merchant's (provider, reference) or

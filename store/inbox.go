@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // InboxEntry is a callback acknowledged and not yet processed.
@@ -55,6 +57,7 @@ func (db *DB) AcceptNotification(ctx context.Context, n Notification) (Accepted,
 	if n.Body == nil {
 		n.Body = []byte{}
 	}
+	n.InboxKey = uuid.NewString()
 	if err := db.b.AppendInbox(ctx, InboxEntry{Notification: n, ReceivedAt: db.Now()}); err != nil {
 		return Accepted{}, fmt.Errorf("accept notification: append to the inbox: %w", err)
 	}

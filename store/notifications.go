@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -16,6 +17,11 @@ type Notification struct {
 	ContentType        string
 	Query              string
 	Body               []byte
+	// InboxKey, set on a callback coming from the inbox, makes recording
+	// it idempotent: a second record of the same key is skipped (a
+	// backend whose inbox lives apart from its state may hand an entry
+	// over again after a crash between the two commits).
+	InboxKey string
 }
 
 // RecordedNotification says what became of a stored notification.
@@ -76,7 +82,9 @@ func (db *DB) recordNotification(ctx context.Context, tx Tx, n Notification, rec
 			return out, err
 		}
 	}
-	if out.ID, err = tx.InsertNotification(ctx, n, id, receivedAt); err != nil {
+	if out.ID, err = tx.InsertNotification(ctx, n, id, receivedAt); errors.Is(err, ErrDuplicate) && n.InboxKey != "" {
+		return RecordedNotification{}, nil // recorded before: its event, mark and wake were committed with it
+	} else if err != nil {
 		return out, fmt.Errorf("insert notification: %w", err)
 	}
 	if !found {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // to check the copy with SQLite itself
 )
@@ -89,7 +90,10 @@ func TestBackupDuringCallbackBurst(t *testing.T) {
 
 	restored := &app{t: t, admin: a.admin, dbPath: copyPath, apiKey: a.apiKey, notify: a.notify, puURL: a.puURL}
 	restored.boot("--poll-grace", "1h")
-	for _, i := range before {
+	for _, i := range before { // those still in the inbox copy are drained just after the start
+		waitFor(t, fmt.Sprintf("burst-%d's callback in the copy", i), 10*time.Second, func() bool {
+			return restored.events(ids[i])["callback_received"] == 1
+		})
 		if got := restored.events(ids[i])["callback_received"]; got != 1 {
 			t.Fatalf("the copy shows %d callbacks for burst-%d, acknowledged before the backup began", got, i)
 		}

@@ -10,9 +10,9 @@ import (
 
 // AppendInbox implements store.Backend: one insert, committed on its own.
 func (b *Backend) AppendInbox(ctx context.Context, e store.InboxEntry) error {
-	_, err := b.pool.Exec(ctx, `INSERT INTO inbox (merchant_id, provider, transaction_id, provider_checkout_id, status,
-		content_type, query, body, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-		e.MerchantID, e.Provider, e.TransactionID, e.ProviderCheckoutID, e.Status, e.ContentType, e.Query, e.Body, ms(e.ReceivedAt))
+	_, err := b.pool.Exec(ctx, `INSERT INTO inbox (key, merchant_id, provider, transaction_id, provider_checkout_id, status,
+		content_type, query, body, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+		e.InboxKey, e.MerchantID, e.Provider, e.TransactionID, e.ProviderCheckoutID, e.Status, e.ContentType, e.Query, e.Body, ms(e.ReceivedAt))
 	return err
 }
 

@@ -34,9 +34,13 @@ func (t *tx) MatchNotification(ctx context.Context, n store.Notification) (strin
 func (t *tx) InsertNotification(ctx context.Context, n store.Notification, checkoutID string, at time.Time) (int64, error) {
 	var id int64
 	err := t.tx.QueryRow(t.ctx, `INSERT INTO notifications (merchant_id, provider, checkout_id, transaction_id, provider_checkout_id,
-		status, content_type, query, body, body_size, received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
+		status, content_type, query, body, body_size, received_at, inbox_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+		ON CONFLICT (inbox_key) WHERE inbox_key IS NOT NULL DO NOTHING RETURNING id`,
 		n.MerchantID, n.Provider, nullString(checkoutID), n.TransactionID, n.ProviderCheckoutID, n.Status, n.ContentType, n.Query, n.Body,
-		len(n.Body), ms(at)).Scan(&id)
+		len(n.Body), ms(at), nullString(n.InboxKey)).Scan(&id)
+	if isNoRows(err) {
+		return 0, store.ErrDuplicate // this inbox entry is recorded already
+	}
 	return id, err
 }
 

@@ -17,7 +17,31 @@ import (
 // none half-done. The copy is compacted, then checked with PRAGMA
 // integrity_check. It fails when dst exists, and removes a partial copy
 // when it fails.
+//
+// The callback inbox beside src (InboxPath) is copied beside dst first:
+// a callback acknowledged before the backup began is either still in the
+// inbox copy or, drained since, in the database copy (in both, its key
+// makes the restored service skip the second); the restored service
+// drains the inbox copy when it starts.
 func Backup(ctx context.Context, src, dst string) (err error) {
+	if src == "" || dst == "" {
+		return errors.New("backup: a database and a destination are required")
+	}
+	if _, err := os.Stat(InboxPath(src)); err == nil {
+		if err := backupFile(ctx, InboxPath(src), InboxPath(dst)); err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				os.Remove(InboxPath(dst))
+			}
+		}()
+	}
+	return backupFile(ctx, src, dst)
+}
+
+// backupFile copies one SQLite file with VACUUM INTO (see Backup).
+func backupFile(ctx context.Context, src, dst string) (err error) {
 	if src == "" || dst == "" {
 		return errors.New("backup: a database and a destination are required")
 	}

@@ -3,21 +3,99 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"net/url"
+	"sync"
+	"time"
 
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/internal/rowscan"
 )
 
-// AppendInbox implements store.Backend: the insert joins the writer's
-// next commit without a savepoint (see writeReq.single).
+// inboxSchema is the inbox file's one table. The file holds entries for
+// milliseconds, or until the next start after a crash: its schema is
+// created when missing, with no migrations.
+const inboxSchema = `CREATE TABLE IF NOT EXISTS inbox (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    key                  TEXT NOT NULL,
+    merchant_id          TEXT NOT NULL,
+    provider             TEXT NOT NULL,
+    transaction_id       TEXT NOT NULL,
+    provider_checkout_id TEXT NOT NULL,
+    status               TEXT NOT NULL,
+    content_type         TEXT NOT NULL,
+    query                TEXT NOT NULL,
+    body                 BLOB NOT NULL,
+    received_at          INTEGER NOT NULL
+)`
+
+// InboxPath is the file of the callback inbox beside the database at path.
+func InboxPath(path string) string { return path + ".inbox" }
+
+// inbox is the callback inbox (store/inbox.go) in a SQLite file of its
+// own, InboxPath, in WAL mode with synchronous=FULL like the database, and
+// a writer of its own: an acknowledgement commits there, in a group of
+// appends, never queued behind the database's writes (status checks,
+// drains, claims), whose batches took milliseconds under load.
+//
+// The two files can't commit together, so an entry moves at most once by
+// its key instead: the drain records it in the database in one
+// transaction (notifications.inbox_key is unique), and only after that
+// commit is the entry deleted here. A crash between the two leaves it
+// here; the next drain takes it again and the key skips it. An entry taken
+// by a drain is held, out of other takes, until the drain's transaction
+// rolled back (released) or its delete here committed.
+type inbox struct {
+	write *sql.DB
+	read  *sql.DB
+	w     *writer
+
+	mu   sync.Mutex
+	held map[int64]struct{} // taken by a drain not ended, or recorded and not deleted here yet
+}
+
+func openInbox(ctx context.Context, path string, busy time.Duration) (*inbox, error) {
+	dsn := func(extra string) string {
+		return "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_synchronous=FULL" +
+			fmt.Sprintf("&_busy_timeout=%d&_stmt_cache_size=16", busy.Milliseconds()) + extra
+	}
+	in := &inbox{held: map[int64]struct{}{}}
+	var err error
+	if in.write, err = sql.Open("sqlite3", dsn("&_txlock=immediate")); err != nil {
+		return nil, err
+	}
+	in.write.SetMaxOpenConns(1)
+	in.write.SetMaxIdleConns(1)
+	in.write.SetConnMaxLifetime(0)
+	if _, err := in.write.ExecContext(ctx, inboxSchema); err != nil {
+		in.write.Close()
+		return nil, fmt.Errorf("inbox %s: %w", path, err)
+	}
+	if in.read, err = sql.Open("sqlite3", dsn("&_query_only=true")); err != nil {
+		in.write.Close()
+		return nil, err
+	}
+	in.read.SetMaxOpenConns(2)
+	in.w = startWriter(in.write, 256)
+	return in, nil
+}
+
+// close stops the inbox's writer after its queued writes, then closes it.
+func (in *inbox) close() error {
+	in.w.stop()
+	return errors.Join(in.read.Close(), in.write.Close())
+}
+
+// AppendInbox implements store.Backend: the insert commits on the inbox's
+// own writer, with other appends and without a savepoint.
 func (b *Backend) AppendInbox(ctx context.Context, e store.InboxEntry) error {
-	return b.execSingle(ctx, func(t *sql.Tx) error {
-		_, err := t.Exec(`INSERT INTO inbox (merchant_id, provider, transaction_id, provider_checkout_id, status,
-			content_type, query, body, received_at) VALUES (?,?,?,?,?,?,?,?,?)`,
-			e.MerchantID, e.Provider, e.TransactionID, e.ProviderCheckoutID, e.Status, e.ContentType, e.Query, e.Body, ms(e.ReceivedAt))
+	return b.inbox.w.submit(ctx, writeReq{done: make(chan error, 1), single: true, fn: func(t *sql.Tx) error {
+		_, err := t.Exec(`INSERT INTO inbox (key, merchant_id, provider, transaction_id, provider_checkout_id, status,
+			content_type, query, body, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+			e.InboxKey, e.MerchantID, e.Provider, e.TransactionID, e.ProviderCheckoutID, e.Status, e.ContentType, e.Query, e.Body, ms(e.ReceivedAt))
 		return err
-	})
+	}})
 }
 
 // CheckoutNamed implements store.Reader, with the callback match's
@@ -34,22 +112,69 @@ func (b *Backend) CheckoutNamed(ctx context.Context, n store.Notification) (bool
 	return true, nil
 }
 
-// TakeInbox implements store.Tx (the single writer holds every row).
+// TakeInbox implements store.Tx: it reads the inbox file, leaving out the
+// entries held by another drain, and holds those it returns.
 func (t *tx) TakeInbox(ctx context.Context, afterID int64, limit int) ([]store.InboxEntry, error) {
-	rows, err := t.Query(`SELECT `+rowscan.InboxColumns+` FROM inbox WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	in := t.b.inbox
+	// Held across the read: an entry whose delete commits meanwhile is
+	// released only after this take saw it held, never in between.
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	skip := len(in.held)
+	rows, err := in.read.QueryContext(ctx, `SELECT `+rowscan.InboxColumns+` FROM inbox WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit+skip)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	return rowscan.Collect(rows, rowscan.ScanInbox)
-}
-
-// DeleteInbox implements store.Tx.
-func (t *tx) DeleteInbox(ctx context.Context, ids []int64) error {
-	for _, id := range ids {
-		if _, err := t.Exec(`DELETE FROM inbox WHERE id = ?`, id); err != nil {
-			return err
+	all, err := rowscan.Collect(rows, rowscan.ScanInbox)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, e := range all {
+		if _, held := in.held[e.ID]; !held && len(out) < limit {
+			in.held[e.ID] = struct{}{}
+			t.inboxTaken = append(t.inboxTaken, e.ID)
+			out = append(out, e)
 		}
 	}
+	return out, nil
+}
+
+// DeleteInbox implements store.Tx: the entries are deleted from the inbox
+// file once this transaction has committed (see inbox).
+func (t *tx) DeleteInbox(ctx context.Context, ids []int64) error {
+	t.inboxDone = append(t.inboxDone, ids...)
 	return nil
+}
+
+// release gives back entries a drain took and did not record (its
+// transaction rolled back).
+func (in *inbox) release(ids []int64) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, id := range ids {
+		delete(in.held, id)
+	}
+}
+
+// forget deletes recorded entries from the inbox file, without waiting;
+// they stay held until that committed.
+func (in *inbox) forget(ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	err := in.w.enqueue(writeReq{done: make(chan error, 1), fn: func(t *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := t.Exec(`DELETE FROM inbox WHERE id = ?`, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, after: func(error) {
+		in.release(ids) // deleted, or not: then taken again and skipped by key
+	}})
+	if err != nil {
+		in.release(ids)
+	}
 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"time"
@@ -36,11 +37,15 @@ func (t *tx) MatchNotification(ctx context.Context, n store.Notification) (strin
 // InsertNotification implements store.Tx.
 func (t *tx) InsertNotification(ctx context.Context, n store.Notification, checkoutID string, at time.Time) (int64, error) {
 	res, err := t.Exec(`INSERT INTO notifications (merchant_id, provider, checkout_id, transaction_id, provider_checkout_id,
-		status, content_type, query, body, body_size, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		status, content_type, query, body, body_size, received_at, inbox_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT (inbox_key) WHERE inbox_key IS NOT NULL DO NOTHING`,
 		n.MerchantID, n.Provider, nullString(checkoutID), n.TransactionID, n.ProviderCheckoutID, n.Status, n.ContentType, n.Query, n.Body,
-		len(n.Body), ms(at))
+		len(n.Body), ms(at), nullString(n.InboxKey))
 	if err != nil {
 		return 0, err
+	}
+	if added, err := res.RowsAffected(); err != nil || added == 0 {
+		return 0, cmp.Or(err, store.ErrDuplicate) // this inbox entry is recorded already
 	}
 	return res.LastInsertId()
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"slices"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
@@ -67,6 +68,7 @@ type Backend struct {
 	read  *sql.DB
 	ckpt  *sql.DB // the checkpointer's connection
 	w     *writer
+	inbox *inbox        // the callback inbox, a file of its own (inbox.go)
 	c     *checkpointer // nil with Options.autoCheckpoint
 	lock  *fileLock
 }
@@ -128,6 +130,9 @@ func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) 
 	}
 	b.read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	b.read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
+	if b.inbox, err = openInbox(ctx, InboxPath(b.path), busy); err != nil {
+		return err
+	}
 	b.w = startWriter(b.write, cmp.Or(opts.MaxBatch, 128))
 	if opts.BackgroundCheckpoint {
 		b.startCheckpointer(opts, busy)
@@ -192,6 +197,9 @@ func (b *Backend) Close() error {
 		b.c.stop()
 	}
 	err := b.closeConns()
+	if b.inbox != nil {
+		err = errors.Join(err, b.inbox.close())
+	}
 	return errors.Join(err, b.lock.release())
 }
 
@@ -209,7 +217,31 @@ func (b *Backend) Ping(ctx context.Context) error {
 
 // Write runs fn in the writer's next transaction (see writer).
 func (b *Backend) Write(ctx context.Context, fn func(store.Tx) error) error {
-	return b.exec(ctx, func(t *sql.Tx) error { return fn(&tx{t}) })
+	var w *tx
+	err := b.exec(ctx, func(t *sql.Tx) error {
+		w = &tx{Tx: t, b: b}
+		return fn(w)
+	})
+	if w != nil && len(w.inboxTaken) > 0 {
+		if err != nil {
+			b.inbox.release(w.inboxTaken)
+		} else {
+			b.inbox.release(notIn(w.inboxTaken, w.inboxDone))
+			b.inbox.forget(w.inboxDone)
+		}
+	}
+	return err
+}
+
+// notIn returns the ids of all that aren't in some.
+func notIn(all, some []int64) []int64 {
+	var out []int64
+	for _, id := range all {
+		if !slices.Contains(some, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // OpenStore opens the SQLite backend at path with default options and

@@ -13,7 +13,12 @@ import (
 // store.Tx. SQLite serializes write transactions (one writer, BEGIN
 // IMMEDIATE), so the ForUpdate reads need no row locks and LockIdentity
 // has nothing to do: every write transaction already runs alone.
-type tx struct{ *sql.Tx }
+type tx struct {
+	*sql.Tx
+	b          *Backend
+	inboxTaken []int64 // inbox entries this transaction took (TakeInbox), held until it ends
+	inboxDone  []int64 // inbox entries to delete once this transaction committed (DeleteInbox)
+}
 
 var _ store.Tx = (*tx)(nil)
 

@@ -46,6 +46,9 @@ type writeReq struct {
 	// if it fails, the whole batch is rolled back and every write in it
 	// fails, none half-applied.
 	single bool
+	// after, when set, is called on the writer's goroutine with the
+	// write's outcome once its transaction ended (a write nobody waits for).
+	after func(error)
 }
 
 func startWriter(db *sql.DB, maxBatch int) *writer {
@@ -143,7 +146,11 @@ func (w *writer) commit(batch []writeReq) {
 		commitErr = fmt.Errorf("commit: %w", commitErr)
 	}
 	for i, r := range batch {
-		r.done <- errors.Join(errs[i], commitErr)
+		err := errors.Join(errs[i], commitErr)
+		r.done <- err
+		if r.after != nil {
+			r.after(err)
+		}
 	}
 	if commitErr == nil && (len(batch) > 1 || errs[0] == nil) {
 		w.commits.Add(1)
@@ -192,20 +199,21 @@ func runSafely(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
 
 // execSingle is exec for a single-statement write (see writeReq.single).
 func (b *Backend) execSingle(ctx context.Context, fn func(*sql.Tx) error) error {
-	return b.submit(ctx, writeReq{fn: fn, done: make(chan error, 1), single: true})
+	return b.w.submit(ctx, writeReq{fn: fn, done: make(chan error, 1), single: true})
 }
 
 // exec runs fn in the writer's next transaction and returns once that
 // transaction has committed (or fn failed). The context bounds only the wait
 // for a place in the queue: once queued, the write runs to completion.
 func (b *Backend) exec(ctx context.Context, fn func(*sql.Tx) error) error {
-	return b.submit(ctx, writeReq{fn: fn, done: make(chan error, 1)})
+	return b.w.submit(ctx, writeReq{fn: fn, done: make(chan error, 1)})
 }
 
-func (b *Backend) submit(ctx context.Context, req writeReq) error {
+// submit queues req and waits for its outcome (see Backend.exec).
+func (w *writer) submit(ctx context.Context, req writeReq) error {
 	select {
-	case b.w.reqs <- req:
-	case <-b.w.quit:
+	case w.reqs <- req:
+	case <-w.quit:
 		return errClosed
 	case <-ctx.Done():
 		return ctx.Err()
@@ -213,12 +221,23 @@ func (b *Backend) submit(ctx context.Context, req writeReq) error {
 	select {
 	case err := <-req.done:
 		return err
-	case <-b.w.done:
+	case <-w.done:
 		select {
 		case err := <-req.done:
 			return err
 		default:
 			return errClosed
 		}
+	}
+}
+
+// enqueue queues req without waiting for it (req.after learns the
+// outcome); it returns errClosed, and req is not run, once the writer stops.
+func (w *writer) enqueue(req writeReq) error {
+	select {
+	case w.reqs <- req:
+		return nil
+	case <-w.quit:
+		return errClosed
 	}
 }

@@ -262,13 +262,13 @@ func ScanSettled(row Scanner) (store.SettledCount, error) {
 }
 
 // InboxColumns are the columns ScanInbox reads, in order.
-const InboxColumns = `id, merchant_id, provider, transaction_id, provider_checkout_id, status, content_type, query, body, received_at`
+const InboxColumns = `id, key, merchant_id, provider, transaction_id, provider_checkout_id, status, content_type, query, body, received_at`
 
 // ScanInbox reads a row of InboxColumns.
 func ScanInbox(row Scanner) (store.InboxEntry, error) {
 	var e store.InboxEntry
 	var at int64
-	if err := row.Scan(&e.ID, &e.MerchantID, &e.Provider, &e.TransactionID, &e.ProviderCheckoutID, &e.Status,
+	if err := row.Scan(&e.ID, &e.InboxKey, &e.MerchantID, &e.Provider, &e.TransactionID, &e.ProviderCheckoutID, &e.Status,
 		&e.ContentType, &e.Query, &e.Body, &at); err != nil {
 		return store.InboxEntry{}, err
 	}

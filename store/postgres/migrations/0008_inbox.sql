@@ -6,6 +6,7 @@
 -- back after a crash.
 CREATE TABLE inbox (
     id                   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key                  TEXT NOT NULL,
     merchant_id          TEXT NOT NULL,
     provider             TEXT NOT NULL,
     transaction_id       TEXT NOT NULL,
@@ -16,3 +17,8 @@ CREATE TABLE inbox (
     body                 BYTEA NOT NULL,
     received_at          BIGINT NOT NULL
 );
+-- An entry reaches notifications at most once, by its key (the same
+-- rule as SQLite's, whose inbox is a file apart; here the delete commits
+-- with the drain, so the key never has to skip one).
+ALTER TABLE notifications ADD COLUMN inbox_key TEXT;
+CREATE UNIQUE INDEX notifications_inbox_key ON notifications(inbox_key) WHERE inbox_key IS NOT NULL;
