@@ -51,9 +51,20 @@ type inbox struct {
 	read  *sql.DB
 	w     *writer
 
-	mu   sync.Mutex
-	held map[int64]struct{} // taken by a drain not ended, or recorded and not deleted here yet
+	mu       sync.Mutex
+	held     map[int64]struct{} // taken by a drain not ended, or recorded and not deleted here yet
+	toDelete []int64            // recorded, their delete not queued yet (see forget)
+	flush    *time.Timer        // queues toDelete; nil when none is due
+	closed   bool
 }
+
+// Deletes of recorded entries are gathered: each commit here is an fsync
+// on the disk the database's commits use too, and a delete need not be
+// prompt (the entry is held meanwhile, and a crash only hands it over again).
+const (
+	inboxDeleteBatch = 256
+	inboxDeleteDelay = 100 * time.Millisecond
+)
 
 func openInbox(ctx context.Context, path string, busy time.Duration) (*inbox, error) {
 	dsn := func(extra string) string {
@@ -81,8 +92,18 @@ func openInbox(ctx context.Context, path string, busy time.Duration) (*inbox, er
 	return in, nil
 }
 
-// close stops the inbox's writer after its queued writes, then closes it.
+// close queues the gathered deletes, stops the inbox's writer after its
+// queued writes, then closes it.
 func (in *inbox) close() error {
+	in.mu.Lock()
+	in.closed = true
+	if in.flush != nil {
+		in.flush.Stop()
+	}
+	ids := in.toDelete
+	in.toDelete = nil
+	in.mu.Unlock()
+	in.queueDeletes(ids)
 	in.w.stop()
 	return errors.Join(in.read.Close(), in.write.Close())
 }
@@ -158,9 +179,45 @@ func (in *inbox) release(ids []int64) {
 	}
 }
 
-// forget deletes recorded entries from the inbox file, without waiting;
-// they stay held until that committed.
+// forget deletes recorded entries from the inbox file, without waiting:
+// they are gathered (inboxDeleteBatch, inboxDeleteDelay) and stay held
+// until their delete committed.
 func (in *inbox) forget(ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	in.queueDeletes(in.gather(ids))
+}
+
+// gather adds ids to the deletes gathered and returns a full batch to
+// queue now, if there is one; otherwise it makes sure a flush is due.
+func (in *inbox) gather(ids []int64) []int64 {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.closed {
+		return nil // held no more: a later start takes them again, skipped by key
+	}
+	in.toDelete = append(in.toDelete, ids...)
+	if len(in.toDelete) >= inboxDeleteBatch {
+		batch := in.toDelete
+		in.toDelete = nil
+		return batch
+	}
+	if in.flush == nil { // close stops it
+		in.flush = time.AfterFunc(inboxDeleteDelay, func() {
+			in.mu.Lock()
+			batch := in.toDelete
+			in.toDelete, in.flush = nil, nil
+			in.mu.Unlock()
+			in.queueDeletes(batch)
+		})
+	}
+	return nil
+}
+
+// queueDeletes queues one transaction deleting ids; they are released once
+// it ended (deleted, or not: then taken again and skipped by key).
+func (in *inbox) queueDeletes(ids []int64) {
 	if len(ids) == 0 {
 		return
 	}
@@ -171,9 +228,7 @@ func (in *inbox) forget(ids []int64) {
 			}
 		}
 		return nil
-	}, after: func(error) {
-		in.release(ids) // deleted, or not: then taken again and skipped by key
-	}})
+	}, after: func(error) { in.release(ids) }})
 	if err != nil {
 		in.release(ids)
 	}
