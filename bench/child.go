@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -50,23 +49,17 @@ func runChild(args []string) error {
 	if err != nil || len(key) != 32 {
 		return fmt.Errorf("%s must hold 32 bytes in hex", childKeyEnv)
 	}
-	if path := os.Getenv(childProfileEnv); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
+	return profiled(os.Getenv(childProfileEnv), "", func() error { return serveChild(*db, key, *conc, *grace, *minIv, *maxIv) })
+}
+
+// serveChild runs the service until its standard input closes.
+func serveChild(db string, key []byte, conc int, grace, minIv, maxIv time.Duration) error {
 	ctx := context.Background()
-	app, err := paysync.Start(ctx, paysync.Config{Addr: "127.0.0.1:0", DB: *db, PublicURL: "http://bench.test",
-		MasterKey: key, PollGrace: *grace, PollMinInterval: *minIv, PollMaxInterval: *maxIv, AllowPrivateURLs: true,
+	app, err := paysync.Start(ctx, paysync.Config{Addr: "127.0.0.1:0", DB: db, PublicURL: "http://bench.test",
+		MasterKey: key, PollGrace: grace, PollMinInterval: minIv, PollMaxInterval: maxIv, AllowPrivateURLs: true,
 		Logger:            slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Routes:            noopRoutes,
-		PollerConcurrency: *conc, MerchantRate: rate.Inf, MerchantBurst: 1,
+		PollerConcurrency: conc, MerchantRate: rate.Inf, MerchantBurst: 1,
 		// Early callbacks are measured, not refused (one merchant sends them
 		// all): the held bounds are lifted (their check reads one row
 		// whatever they are), and the rate bound keeps production's 300
