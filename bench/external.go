@@ -4,11 +4,14 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -241,6 +244,7 @@ func measureExternal(ctx context.Context, o options) (externalFigures, error) {
 	hook := "/hooks/payunit/" + s.merchant.HookToken
 	per := o.duration / time.Duration(o.rounds)
 	pendingBase, earlyBase := 0, 0
+	queued := 0 // callbacks acknowledged for registered checkouts so far: an inbox may drain them after the answer
 	for range o.rounds {
 		loads := []struct {
 			into *wrkResult
@@ -257,7 +261,21 @@ func measureExternal(ctx context.Context, o options) (externalFigures, error) {
 			if !needed(o, l.load.kind) {
 				continue
 			}
-			r, err := w.run(ctx, per, l.load)
+			var settle func(wrkResult) error
+			switch l.load.kind {
+			case "pending":
+				settle = func(r wrkResult) error {
+					queued += r.requests
+					return errors.Join(waitChecked(s.checks, f.pending.requests+r.requests, 2*time.Minute),
+						s.waitDrained(ctx, queued, 2*time.Minute))
+				}
+			case "settled":
+				settle = func(r wrkResult) error {
+					queued += r.requests
+					return s.waitDrained(ctx, queued, 2*time.Minute)
+				}
+			}
+			r, err := w.run(ctx, per, l.load, settle)
 			if err != nil {
 				return f, err
 			}
@@ -271,9 +289,6 @@ func measureExternal(ctx context.Context, o options) (externalFigures, error) {
 				pendingBase += r.maxK * w.threads
 				if pendingBase > f.pool {
 					return f, fmt.Errorf("the pending loads named %d checkouts, more than the %d seeded (poolSize)", pendingBase, f.pool)
-				}
-				if err := waitChecked(s.checks, f.pending.requests, 2*time.Minute); err != nil {
-					return f, err
 				}
 			case "early":
 				earlyBase += r.maxK * w.threads
@@ -305,6 +320,40 @@ func needed(o options, kind string) bool {
 		return o.drives("read")
 	}
 	return o.drives(kind)
+}
+
+// waitDrained waits until the service's inbox drained n callbacks in all
+// (paysync_inbox_drained_total in /metrics); a service without that
+// counter processes every callback before its answer.
+func (s *extSetup) waitDrained(ctx context.Context, n int, d time.Duration) error {
+	return waitUntil(d, fmt.Sprintf("the inbox to drain %d callbacks", n), func() (bool, error) {
+		v, ok, err := metricValue(ctx, s.child.base, "paysync_inbox_drained_total")
+		return !ok || v >= float64(n), err
+	})
+}
+
+// metricValue reads one unlabelled sample of the service's /metrics.
+func metricValue(ctx context.Context, base, name string) (float64, bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return 0, false, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, false, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, false, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f, err == nil, err
+		}
+	}
+	return 0, false, nil
 }
 
 // waitChecked waits until the sandbox was asked about n distinct pending

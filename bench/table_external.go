@@ -10,8 +10,12 @@ import (
 // no-op route of its method, and the targets of issue 14.
 func printExternal(row func(name, result string, p50, p99 time.Duration, ratio, target string, met *bool), ptr func(bool) *bool, f externalFigures) {
 	rate := func(r wrkResult) string {
-		return fmt.Sprintf("%.0f req/s, service CPU %v/req (wrk %v/req)", r.rate(), r.cpuPerReq(),
+		text := fmt.Sprintf("%.0f req/s, service CPU %v/req (wrk %v/req)", r.rate(), r.cpuPerReq(),
 			(r.genCPU / time.Duration(max(r.requests, 1))).Round(time.Microsecond))
+		if r.settled > 0 {
+			text += fmt.Sprintf("; rate and CPU include %v waiting for the checks and drains it left", r.settled.Round(10*time.Millisecond))
+		}
+		return text
 	}
 	ratio := func(noop, r wrkResult) (string, float64) {
 		v := r.rate() / noop.rate()

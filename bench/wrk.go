@@ -32,6 +32,7 @@ type wrkResult struct {
 	elapsed                              time.Duration
 	p50, p99                             time.Duration
 	maxK                                 int           // requests of the busiest thread (see wrk_load.lua)
+	settled                              time.Duration // waited after the load for the work it left (in elapsed)
 	serverCPU, genCPU                    time.Duration // the service's and wrk's CPU time
 }
 
@@ -40,7 +41,7 @@ type wrkResult struct {
 func (r wrkResult) add(o wrkResult) wrkResult {
 	return wrkResult{requests: r.requests + o.requests, statusErrors: r.statusErrors + o.statusErrors,
 		socketErrors: r.socketErrors + o.socketErrors, elapsed: r.elapsed + o.elapsed,
-		p50: max(r.p50, o.p50), p99: max(r.p99, o.p99), maxK: r.maxK + o.maxK,
+		p50: max(r.p50, o.p50), p99: max(r.p99, o.p99), maxK: r.maxK + o.maxK, settled: r.settled + o.settled,
 		serverCPU: r.serverCPU + o.serverCPU, genCPU: r.genCPU + o.genCPU}
 }
 
@@ -79,8 +80,11 @@ func newWrkRunner(dir, base string, threads, connections, serverPID int) (*wrkRu
 	return &wrkRunner{base: base, script: script, threads: threads, connections: connections, serverPID: serverPID}, nil
 }
 
-// run drives load l for d and returns what wrk measured.
-func (w *wrkRunner) run(ctx context.Context, d time.Duration, l wrkLoad) (wrkResult, error) {
+// run drives load l for d and returns what wrk measured. settle, when
+// set, waits after the load for the work it left behind (checks, inbox
+// drains): its time counts in the load's elapsed time and the service's
+// CPU, so that a rate is one the service sustains, not only acknowledges.
+func (w *wrkRunner) run(ctx context.Context, d time.Duration, l wrkLoad, settle func(wrkResult) error) (wrkResult, error) {
 	args := []string{"-t", strconv.Itoa(w.threads), "-c", strconv.Itoa(w.connections),
 		"-d", fmt.Sprintf("%ds", max(1, int(d.Round(time.Second).Seconds()))), // wrk takes whole seconds
 		"--timeout", "10s", "-s", w.script, w.base,
@@ -98,15 +102,25 @@ func (w *wrkRunner) run(ctx context.Context, d time.Duration, l wrkLoad) (wrkRes
 	if err := cmd.Run(); err != nil {
 		return wrkResult{}, fmt.Errorf("wrk %s: %w: %s %s", l.kind, err, out.String(), errOut.String())
 	}
-	cpu1, err := processCPUOf(w.serverPID)
-	if err != nil {
-		return wrkResult{}, err
-	}
 	r, err := parseWrk(out.String())
 	if err != nil {
 		return r, fmt.Errorf("wrk %s: %w", l.kind, err)
 	}
+	var waited time.Duration
+	if settle != nil {
+		start := time.Now()
+		if err := settle(r); err != nil {
+			return wrkResult{}, fmt.Errorf("after wrk %s: %w", l.kind, err)
+		}
+		waited = time.Since(start)
+	}
+	cpu1, err := processCPUOf(w.serverPID)
+	if err != nil {
+		return wrkResult{}, err
+	}
 	r.serverCPU = cpu1 - cpu0
+	r.elapsed += waited
+	r.settled = waited
 	r.genCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return r, nil
 }
