@@ -71,13 +71,17 @@ type Drained struct {
 	// Woke reports that at least one checkout was made due for a check:
 	// the poller should look.
 	Woke bool
+	// Refused counts entries that matched no checkout when drained and
+	// were beyond the merchant's bounds on unmatched callbacks: dropped.
+	Refused int
 }
 
 // DrainInbox processes, in one write transaction, up to limit inbox
 // entries with an id above afterID, oldest first: each as
 // RecordNotification would have at its arrival (stored, attached, logged
-// at its arrival time, its checkout marked and made due), then deletes
-// them. Either all of them are processed or none: on an error, Drained
+// at its arrival time, its checkout marked and made due; one that matches
+// nothing within the merchant's bounds on unmatched callbacks, or dropped
+// beyond them), then deletes them. Either all of them are processed or none: on an error, Drained
 // still carries LastID, the highest id taken, so the caller may retry them
 // one at a time (limit 1) and step past one that fails.
 //
@@ -104,12 +108,19 @@ func (db *DB) DrainInbox(ctx context.Context, afterID int64, limit int) (Drained
 		now := db.Now()
 		ids := make([]int64, len(entries))
 		for i, e := range entries {
-			rec, err := db.recordNotification(ctx, tx, e.Notification, e.ReceivedAt, now, false)
+			ids[i] = e.ID
+			rec, err := db.recordNotification(ctx, tx, e.Notification, e.ReceivedAt, now, true)
+			if ErrorCode(err) == ELIMIT {
+				// It named a registered checkout when accepted and names none
+				// now, which can't be (a checkout never gives up a reference):
+				// beyond the merchant's bound it is dropped, not stored.
+				out.Refused++
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("inbox entry %d: %w", e.ID, err)
 			}
 			out.Woke = out.Woke || rec.Woke
-			ids[i] = e.ID
 			if rec.CheckoutID != "" {
 				touched = append(touched, rec.CheckoutID)
 			}

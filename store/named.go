@@ -15,21 +15,37 @@ const namedCacheSize = 1 << 16
 // concurrent use.
 type namedCache struct {
 	mu  sync.Mutex
-	ids map[identity]struct{}
+	ids map[namedKey]struct{}
 }
 
-func (c *namedCache) has(id identity) bool {
+// namedKey is an identity with its kind: a callback's transaction_id is
+// matched against references only, its checkout id against provider_refs
+// only (MatchNotification), so the cache keeps them apart.
+type namedKey struct {
+	identity
+	providerRef bool
+}
+
+func refKey(merchant, provider, ref string) namedKey {
+	return namedKey{identity{merchant, provider, ref}, false}
+}
+
+func providerRefKey(merchant, provider, ref string) namedKey {
+	return namedKey{identity{merchant, provider, ref}, true}
+}
+
+func (c *namedCache) has(id namedKey) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.ids[id]
 	return ok
 }
 
-func (c *namedCache) add(ids ...identity) {
+func (c *namedCache) add(ids ...namedKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ids == nil {
-		c.ids = make(map[identity]struct{})
+		c.ids = make(map[namedKey]struct{})
 	}
 	for _, id := range ids {
 		if id.ref == "" || id.merchant == "" {
@@ -48,8 +64,8 @@ func (c *namedCache) add(ids ...identity) {
 // knownNamed reports whether the cache knows one of the identities n
 // names to be registered.
 func (c *namedCache) knownNamed(n Notification) bool {
-	return c.has(identity{n.MerchantID, n.Provider, n.TransactionID}) ||
-		c.has(identity{n.MerchantID, n.Provider, n.ProviderCheckoutID})
+	return c.has(refKey(n.MerchantID, n.Provider, n.TransactionID)) ||
+		c.has(providerRefKey(n.MerchantID, n.Provider, n.ProviderCheckoutID))
 }
 
 // learnNamed remembers what a read found registered for n: only when n
@@ -57,13 +73,13 @@ func (c *namedCache) knownNamed(n Notification) bool {
 func (c *namedCache) learnNamed(n Notification) {
 	switch {
 	case n.ProviderCheckoutID == "":
-		c.add(identity{n.MerchantID, n.Provider, n.TransactionID})
+		c.add(refKey(n.MerchantID, n.Provider, n.TransactionID))
 	case n.TransactionID == "":
-		c.add(identity{n.MerchantID, n.Provider, n.ProviderCheckoutID})
+		c.add(providerRefKey(n.MerchantID, n.Provider, n.ProviderCheckoutID))
 	}
 }
 
 // learnCheckout remembers a registered checkout's identities.
 func (c *namedCache) learnCheckout(ck Checkout) {
-	c.add(identity{ck.MerchantID, ck.Provider, ck.Reference}, identity{ck.MerchantID, ck.Provider, ck.ProviderRef})
+	c.add(refKey(ck.MerchantID, ck.Provider, ck.Reference), providerRefKey(ck.MerchantID, ck.Provider, ck.ProviderRef))
 }

@@ -75,11 +75,14 @@ func (d *inboxDrainer) loop(ctx context.Context) {
 	tick := time.NewTicker(inboxPeriod)
 	defer tick.Stop()
 	for {
-		d.drainAll(ctx)
+		kicks := d.kick
+		if !d.drainAll(ctx) {
+			kicks = nil // the database is failing: try again at the next tick, not at every callback
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-d.kick:
+		case <-kicks:
 		case <-tick.C:
 		}
 	}
@@ -100,23 +103,28 @@ func (d *inboxDrainer) stop() {
 	})
 }
 
-// drainAll drains batches until the inbox is empty. When a batch fails it
-// goes on one entry at a time, stepping past an entry that fails alone
-// (logged; it stays and is retried at the next drain); two failures in a
-// row end the drain, since the database itself is then likely failing.
-func (d *inboxDrainer) drainAll(ctx context.Context) {
+// drainAll drains batches until the inbox is empty, and reports whether
+// it got there. When a batch fails it goes on one entry at a time,
+// stepping past an entry that fails alone (logged; it stays and is
+// retried at the next drain); a failure that took no entry, or two in a
+// row, ends the drain, since the database itself is then likely failing.
+func (d *inboxDrainer) drainAll(ctx context.Context) bool {
 	var after int64
 	for ctx.Err() == nil {
 		r, err := d.db.DrainInbox(ctx, after, inboxBatch)
 		if err == nil {
 			d.processed(r)
 			if r.N < inboxBatch {
-				return
+				return true
 			}
 			after = r.LastID
 			continue
 		}
 		d.failures.Inc()
+		if r.LastID == 0 {
+			d.log.Error("inbox drain failed; retrying at the next tick", "err", err)
+			return false
+		}
 		d.log.Error("inbox drain failed; retrying its entries one at a time", "err", err)
 		end := r.LastID // the failed batch's last entry
 		for failed := 0; after < end && ctx.Err() == nil; {
@@ -125,24 +133,28 @@ func (d *inboxDrainer) drainAll(ctx context.Context) {
 				failed = 0
 				d.processed(one)
 				if one.N == 0 {
-					return
+					return true
 				}
 				after = one.LastID
 				continue
 			}
 			d.failures.Inc()
 			if failed++; failed == 2 || one.LastID == 0 {
-				d.log.Error("inbox drain failed twice in a row; retrying later", "err", err)
-				return
+				d.log.Error("inbox drain failed twice in a row; retrying at the next tick", "err", err)
+				return false
 			}
 			d.log.Error("inbox entry can't be processed; it stays in the inbox", "entry", one.LastID, "err", err)
 			after = one.LastID
 		}
 	}
+	return true
 }
 
 func (d *inboxDrainer) processed(r store.Drained) {
 	d.drained.Add(float64(r.N))
+	if r.Refused > 0 {
+		d.log.Warn("inbox entries matched no checkout and were beyond the merchant's unmatched bounds: dropped", "entries", r.Refused)
+	}
 	if r.Woke {
 		d.wake()
 	}

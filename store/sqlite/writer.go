@@ -42,9 +42,11 @@ type writeReq struct {
 	done chan error
 	// single marks a write of one statement that can fail only with the
 	// database (I/O, disk full: an append without constraints). It runs
-	// without a savepoint, which in a batch cost two statements per write;
-	// if it fails, the whole batch is rolled back and every write in it
-	// fails, none half-applied.
+	// without a savepoint, which in a batch cost two statements per write.
+	// If it fails, the writes after it in the batch aren't run and fail,
+	// and the batch is rolled back with every write in it failing, none
+	// half-applied; when it is the last of its batch, the writes before it
+	// (whose savepoints were released) still commit.
 	single bool
 	// after, when set, is called on the writer's goroutine with the
 	// write's outcome once its transaction ended (a write nobody waits for).
@@ -106,7 +108,11 @@ func (w *writer) commit(batch []writeReq) {
 	tx, err := w.db.Begin()
 	if err != nil {
 		for _, r := range batch {
-			r.done <- fmt.Errorf("begin: %w", err)
+			err := fmt.Errorf("begin: %w", err)
+			r.done <- err
+			if r.after != nil {
+				r.after(err)
+			}
 		}
 		return
 	}

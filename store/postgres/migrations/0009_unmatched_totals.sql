@@ -4,6 +4,9 @@
 -- keeps the row exact in the transaction that inserts, attaches or
 -- deletes a callback. The bound's read of it takes no lock, so the bound
 -- stays soft across instances, as before.
+-- No callback may be stored between the backfill and the trigger (an
+-- older instance still running): the table is locked for both.
+LOCK TABLE notifications IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE unmatched_totals (
     merchant_id TEXT PRIMARY KEY,
     count       BIGINT NOT NULL,
