@@ -31,7 +31,7 @@ type App struct {
 	poller   *poller.Poller
 	notifier *notify.Dispatcher
 	sweeper  *sweeper // the retention sweep
-	inbox    *inboxDrainer
+	inbox    *inboxDrainer // drains the callback inbox just after the acknowledgements
 	ln       net.Listener
 	srv      *http.Server
 	served   chan struct{} // closed when Serve returns
