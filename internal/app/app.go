@@ -30,7 +30,7 @@ type App struct {
 	feed     *store.Feed // committed checkout changes, to long-polls and event streams
 	poller   *poller.Poller
 	notifier *notify.Dispatcher
-	sweeper  *sweeper // the retention sweep
+	sweeper  *sweeper      // the retention sweep
 	inbox    *inboxDrainer // drains the callback inbox just after the acknowledgements
 	ln       net.Listener
 	srv      *http.Server
