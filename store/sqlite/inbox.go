@@ -55,6 +55,7 @@ type inbox struct {
 	held     map[int64]struct{} // taken by a drain not ended, or recorded and not deleted here yet
 	toDelete []int64            // recorded, their delete not queued yet (see forget)
 	flush    *time.Timer        // queues toDelete; nil when none is due
+	flushing sync.WaitGroup     // a flush scheduled or running: close waits for it
 	closed   bool
 }
 
@@ -97,12 +98,13 @@ func openInbox(ctx context.Context, path string, busy time.Duration) (*inbox, er
 func (in *inbox) close() error {
 	in.mu.Lock()
 	in.closed = true
-	if in.flush != nil {
-		in.flush.Stop()
+	if in.flush != nil && in.flush.Stop() {
+		in.flushing.Done() // stopped before it ran
 	}
 	ids := in.toDelete
 	in.toDelete = nil
 	in.mu.Unlock()
+	in.flushing.Wait() // one that fired has queued its deletes
 	in.queueDeletes(ids)
 	in.w.stop()
 	return errors.Join(in.read.Close(), in.write.Close())
@@ -203,8 +205,10 @@ func (in *inbox) gather(ids []int64) []int64 {
 		in.toDelete = nil
 		return batch
 	}
-	if in.flush == nil { // close stops it
+	if in.flush == nil { // close stops it, or waits for it
+		in.flushing.Add(1)
 		in.flush = time.AfterFunc(inboxDeleteDelay, func() {
+			defer in.flushing.Done()
 			in.mu.Lock()
 			batch := in.toDelete
 			in.toDelete, in.flush = nil, nil
