@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"sync"
 	"time"
 
@@ -68,10 +67,7 @@ const (
 )
 
 func openInbox(ctx context.Context, path string, busy time.Duration) (*inbox, error) {
-	dsn := func(extra string) string {
-		return "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_synchronous=FULL" +
-			fmt.Sprintf("&_busy_timeout=%d&_stmt_cache_size=16", busy.Milliseconds()) + extra
-	}
+	dsn := func(extra string) string { return fileDSN(path, busy, extra) }
 	in := &inbox{held: map[int64]struct{}{}}
 	var err error
 	if in.write, err = sql.Open("sqlite3", dsn("&_txlock=immediate")); err != nil {

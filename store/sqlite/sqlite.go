@@ -103,10 +103,7 @@ func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 
 func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) error {
 	busy := cmp.Or(opts.BusyTimeout, 5*time.Second)
-	dsn := func(extra string) string {
-		return "file:" + url.PathEscape(b.path) + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on" +
-			fmt.Sprintf("&_busy_timeout=%d&_stmt_cache_size=64", busy.Milliseconds()) + extra
-	}
+	dsn := func(extra string) string { return fileDSN(b.path, busy, extra) }
 	drv := &sqlite3.SQLiteDriver{ConnectHook: noAutoCheckpoint}
 	if !opts.BackgroundCheckpoint {
 		drv.ConnectHook = nil
@@ -154,6 +151,13 @@ func (b *Backend) startCheckpointer(opts Options, busy time.Duration) {
 	opts.CheckpointInterval = cmp.Or(opts.CheckpointInterval, defaultCheckpointInterval)
 	opts.WALLimit = cmp.Or(opts.WALLimit, defaultWALLimit)
 	b.c = startCheckpointer(b.ckpt, b.w, b.path, opts)
+}
+
+// fileDSN is the DSN of a paysync SQLite file: WAL, synchronous=FULL,
+// foreign keys, the busy timeout and the statement cache, then extra.
+func fileDSN(path string, busy time.Duration, extra string) string {
+	return "file:" + url.PathEscape(path) + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on" +
+		fmt.Sprintf("&_busy_timeout=%d&_stmt_cache_size=64", busy.Milliseconds()) + extra
 }
 
 // recoverLeases makes every check and delivery still leased due at once.

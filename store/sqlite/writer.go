@@ -53,6 +53,14 @@ type writeReq struct {
 	after func(error)
 }
 
+// finish hands the write's outcome to its caller and its after hook.
+func (r writeReq) finish(err error) {
+	r.done <- err
+	if r.after != nil {
+		r.after(err)
+	}
+}
+
 func startWriter(db *sql.DB, maxBatch int) *writer {
 	w := &writer{db: db, reqs: make(chan writeReq, maxBatch), maxBatch: maxBatch,
 		quit: make(chan struct{}), done: make(chan struct{}), committed: make(chan struct{}, 1)}
@@ -108,11 +116,7 @@ func (w *writer) commit(batch []writeReq) {
 	tx, err := w.db.Begin()
 	if err != nil {
 		for _, r := range batch {
-			err := fmt.Errorf("begin: %w", err)
-			r.done <- err
-			if r.after != nil {
-				r.after(err)
-			}
+			r.finish(fmt.Errorf("begin: %w", err))
 		}
 		return
 	}
@@ -152,11 +156,7 @@ func (w *writer) commit(batch []writeReq) {
 		commitErr = fmt.Errorf("commit: %w", commitErr)
 	}
 	for i, r := range batch {
-		err := errors.Join(errs[i], commitErr)
-		r.done <- err
-		if r.after != nil {
-			r.after(err)
-		}
+		r.finish(errors.Join(errs[i], commitErr))
 	}
 	if commitErr == nil && (len(batch) > 1 || errs[0] == nil) {
 		w.commits.Add(1)
@@ -201,11 +201,6 @@ func runSafely(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
 		}
 	}()
 	return fn(tx)
-}
-
-// execSingle is exec for a single-statement write (see writeReq.single).
-func (b *Backend) execSingle(ctx context.Context, fn func(*sql.Tx) error) error {
-	return b.w.submit(ctx, writeReq{fn: fn, done: make(chan error, 1), single: true})
 }
 
 // exec runs fn in the writer's next transaction and returns once that
