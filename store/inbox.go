@@ -1,10 +1,8 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -138,25 +136,11 @@ func (db *DB) DrainInbox(ctx context.Context, afterID int64, limit int) (Drained
 	return out, nil
 }
 
-// identity is one (merchant, provider, reference) LockIdentity serializes.
-type identity struct{ merchant, provider, ref string }
-
+// lockInboxIdentities locks every identity the entries name (lockAll).
 func lockInboxIdentities(ctx context.Context, tx Tx, entries []InboxEntry) error {
-	var all []identity
+	var ids []identity
 	for _, e := range entries {
-		for _, ref := range []string{e.TransactionID, e.ProviderCheckoutID} {
-			if ref != "" {
-				all = append(all, identity{e.MerchantID, e.Provider, ref})
-			}
-		}
+		ids = append(ids, identity{e.MerchantID, e.Provider, e.TransactionID}, identity{e.MerchantID, e.Provider, e.ProviderCheckoutID})
 	}
-	slices.SortFunc(all, func(a, b identity) int {
-		return cmp.Or(cmp.Compare(a.merchant, b.merchant), cmp.Compare(a.provider, b.provider), cmp.Compare(a.ref, b.ref))
-	})
-	for _, id := range slices.Compact(all) {
-		if err := tx.LockIdentity(ctx, id.merchant, id.provider, id.ref); err != nil {
-			return fmt.Errorf("lock identity: %w", err)
-		}
-	}
-	return nil
+	return lockAll(ctx, tx, ids)
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,13 +93,29 @@ func (db *DB) RegisterCheckout(ctx context.Context, in NewCheckout) (Checkout, b
 // lockIdentities takes LockIdentity on each non-empty ref, in one order
 // (sorted) so that two transactions naming the same pair can't deadlock.
 func lockIdentities(ctx context.Context, tx Tx, merchantID, provider string, refs ...string) error {
-	refs = slices.Clone(refs)
-	slices.Sort(refs)
-	for i, ref := range refs {
-		if ref == "" || (i > 0 && refs[i-1] == ref) {
+	ids := make([]identity, 0, len(refs))
+	for _, ref := range refs {
+		ids = append(ids, identity{merchantID, provider, ref})
+	}
+	return lockAll(ctx, tx, ids)
+}
+
+// identity is one (merchant, provider, reference) LockIdentity serializes.
+type identity struct{ merchant, provider, ref string }
+
+// lockAll takes LockIdentity on each identity with a ref, once, in one
+// order (sorted by merchant, provider, ref) whoever takes them, so that
+// two transactions locking some of the same can't deadlock on them.
+func lockAll(ctx context.Context, tx Tx, ids []identity) error {
+	ids = slices.Clone(ids)
+	slices.SortFunc(ids, func(a, b identity) int {
+		return cmp.Or(cmp.Compare(a.merchant, b.merchant), cmp.Compare(a.provider, b.provider), cmp.Compare(a.ref, b.ref))
+	})
+	for i, id := range ids {
+		if id.ref == "" || (i > 0 && ids[i-1] == id) {
 			continue
 		}
-		if err := tx.LockIdentity(ctx, merchantID, provider, ref); err != nil {
+		if err := tx.LockIdentity(ctx, id.merchant, id.provider, id.ref); err != nil {
 			return fmt.Errorf("lock identity: %w", err)
 		}
 	}
