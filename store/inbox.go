@@ -27,10 +27,10 @@ type Accepted struct {
 // AcceptNotification stores a callback durably (it returns after the
 // commit) in the cheapest way that loses nothing:
 //
-//   - when it names a registered checkout (read from committed state,
-//     outside the writer, unless the named cache knows it), it is appended to the inbox: one insert, and
-//     the matching, the event, the callback mark and the wake happen just
-//     after, in DrainInbox, in batches;
+//   - when it names a registered checkout (namesRegistered), it is
+//     appended to the inbox: one insert, and the matching, the event, the
+//     callback mark and the wake happen just after, in DrainInbox, in
+//     batches;
 //   - otherwise it is recorded at once by RecordNotification, so that the
 //     bounds on callbacks for checkouts not registered yet (429 with a
 //     Retry-After) are decided before the answer.
@@ -38,15 +38,9 @@ type Accepted struct {
 // A checkout is never deleted, so a callback queued for a registered
 // checkout still finds it when drained.
 func (db *DB) AcceptNotification(ctx context.Context, n Notification) (Accepted, error) {
-	found := db.named.knownNamed(n)
-	if !found {
-		var err error
-		if found, err = db.b.CheckoutNamed(ctx, n); err != nil {
-			return Accepted{}, fmt.Errorf("accept notification: %w", err)
-		}
-		if found {
-			db.named.learnNamed(n)
-		}
+	found, err := db.namesRegistered(ctx, n)
+	if err != nil {
+		return Accepted{}, fmt.Errorf("accept notification: %w", err)
 	}
 	if !found {
 		rec, err := db.RecordNotification(ctx, n)
@@ -60,6 +54,20 @@ func (db *DB) AcceptNotification(ctx context.Context, n Notification) (Accepted,
 		return Accepted{}, fmt.Errorf("accept notification: append to the inbox: %w", err)
 	}
 	return Accepted{Queued: true}, nil
+}
+
+// namesRegistered reports whether n names a registered checkout: from
+// the named cache, else from one read of committed state, outside the
+// writer, which the cache then remembers.
+func (db *DB) namesRegistered(ctx context.Context, n Notification) (bool, error) {
+	if db.named.knownNamed(n) {
+		return true, nil
+	}
+	found, err := db.b.CheckoutNamed(ctx, n)
+	if found {
+		db.named.learnNamed(n)
+	}
+	return found, err
 }
 
 // Drained says what one DrainInbox call did.
