@@ -129,36 +129,37 @@ func (s *server) getCheckout(c echo.Context) error {
 // ReadsValidated), else from the store, filling the cache. Another
 // merchant's checkout is ENOTFOUND, as in the store.
 func (s *server) readCheckout(ctx context.Context, merchantID, id string) (*cachedCheckout, error) {
-	if s.reads == nil {
-		ck, err := s.cfg.Store.Checkout(ctx, merchantID, id)
-		if err != nil {
-			return nil, err
+	var gen uint64
+	if s.reads != nil {
+		if e, ok, err := s.cachedCheckout(ctx, merchantID, id); ok || err != nil {
+			return e, err
 		}
-		return s.encodeCached(ck)
+		gen = s.reads.gen(id)
 	}
-	if e, ok := s.reads.get(merchantID, id); ok {
-		if s.cfg.Reads != ReadsValidated {
-			return e, nil
-		}
-		rev, err := s.cfg.Store.CheckoutRev(ctx, merchantID, id)
-		if err != nil {
-			return nil, err
-		}
-		if rev == e.rev {
-			return e, nil
-		}
-	}
-	gen := s.reads.gen(id)
 	ck, err := s.cfg.Store.Checkout(ctx, merchantID, id)
 	if err != nil {
 		return nil, err
 	}
 	e, err := s.encodeCached(ck)
-	if err != nil {
-		return nil, err
+	if err == nil && s.reads != nil {
+		s.reads.put(id, gen, e)
 	}
-	s.reads.put(id, gen, e)
-	return e, nil
+	return e, err
+}
+
+// cachedCheckout returns the cache's entry for the merchant's checkout
+// when it may be served: always with ReadsFromFeed, after a read of its
+// revision found it current with ReadsValidated.
+func (s *server) cachedCheckout(ctx context.Context, merchantID, id string) (*cachedCheckout, bool, error) {
+	e, ok := s.reads.get(merchantID, id)
+	if !ok || s.cfg.Reads != ReadsValidated {
+		return e, ok, nil
+	}
+	rev, err := s.cfg.Store.CheckoutRev(ctx, merchantID, id)
+	if err != nil {
+		return nil, false, err
+	}
+	return e, rev == e.rev, nil
 }
 
 // listCheckouts handles GET /v1/checkouts: newest first, paginated.
