@@ -30,7 +30,6 @@ type externalFigures struct {
 	open                                              openFigures
 	acked, stored                                     int // acknowledged callbacks, and rows found committed after shutdown
 	pool, known                                       int
-	setupTook                                         time.Duration
 }
 
 // checkLog records, in the sandbox, when each transaction was first asked
@@ -226,13 +225,11 @@ func (s *extSetup) close() {
 // every acknowledged callback was committed.
 func measureExternal(ctx context.Context, o options) (externalFigures, error) {
 	f := externalFigures{pool: poolSize(o), known: o.known}
-	start := time.Now()
 	s, err := setUpExternal(ctx, o, f.pool)
 	if err != nil {
 		return f, err
 	}
 	defer s.close()
-	f.setupTook = time.Since(start)
 	w, err := newWrkRunner(s.dir, s.child.base, 2, o.concurrency, s.child.cmd.Process.Pid)
 	if err != nil {
 		return f, err

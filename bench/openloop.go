@@ -17,12 +17,11 @@ import (
 // whatever the answers' pace (vegeta, as a library, in this process: the
 // service is in another), in the realistic mix.
 type openFigures struct {
-	rate          float64 // planned callbacks per second
-	sent, acked   int
-	ack50, ack99  time.Duration
-	toCheck       []time.Duration // callback sent → first status check, per pending callback, sorted
-	pendingNamed  int
-	genCPUPerCall time.Duration
+	rate         float64 // planned callbacks per second
+	sent, acked  int
+	ack50, ack99 time.Duration
+	toCheck      []time.Duration // callback sent → first status check, per pending callback, sorted
+	pendingNamed int
 }
 
 // mixKind is the kind of the i-th callback of the realistic mix: of every
@@ -81,7 +80,6 @@ func runOpenLoop(ctx context.Context, s *extSetup, o options, rate float64, pend
 	atk := vegeta.NewAttacker(vegeta.Workers(64), vegeta.MaxWorkers(4096), vegeta.KeepAlive(true),
 		vegeta.Timeout(10*time.Second), vegeta.Connections(4096))
 	var lat []time.Duration
-	cpu0 := processCPU()
 	var firstErr error
 	for res := range atk.Attack(targeter, vegeta.Rate{Freq: int(rate), Per: time.Second}, o.duration, "mix") {
 		f.sent++
@@ -95,7 +93,6 @@ func runOpenLoop(ctx context.Context, s *extSetup, o options, rate float64, pend
 	if firstErr != nil {
 		return f, fmt.Errorf("open loop: %d of %d callbacks not acknowledged, first: %w", f.sent-f.acked, f.sent, firstErr)
 	}
-	f.genCPUPerCall = (processCPU() - cpu0) / time.Duration(max(f.sent, 1))
 	slices.Sort(lat)
 	f.ack50, f.ack99 = percentile(lat, 50), percentile(lat, 99)
 	f.pendingNamed = len(sent)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -201,4 +202,15 @@ func drainShared(ctx context.Context, o options, pu *sandbox.PayUnit, providerUR
 	}
 	_, last := c.get()
 	return float64(o.pending) / last.Sub(at).Seconds(), nil
+}
+
+// callbackBody is a PayUnit-shaped callback. Half the bodies name one of
+// the known references, half a transaction paysync has not seen registered.
+func callbackBody(known []string, i int) string {
+	txn := fmt.Sprintf("unknown-%d", i)
+	if i%2 == 0 && len(known) > 0 {
+		txn = known[mrand.IntN(len(known))]
+	}
+	return fmt.Sprintf(`{"transaction_id":%q,"checkout_id":"PU_payment_8da2310b-a9d5-4c9c-836e-9cc13b718939",`+
+		`"status":"SUCCESS","amount":10,"currency":"XAF","transaction_amount":10}`, txn)
 }
