@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 func TestAdminAuth(t *testing.T) {
@@ -112,7 +112,7 @@ func TestPrivateURLsRefusedUnlessAllowed(t *testing.T) {
 }
 
 func TestCreateMerchantWithoutMasterKey(t *testing.T) {
-	db, err := sqlite.OpenStore(context.Background(), filepath.Join(t.TempDir(), "t.db"), store.Options{})
+	db, err := sqlitetest.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // TestUnmatchedCallbacksBounded: anyone holding a notify URL can post
@@ -21,7 +21,7 @@ import (
 func TestUnmatchedCallbacksBounded(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	db, err := sqlite.OpenStore(context.Background(), filepath.Join(t.TempDir(), "t.db"), store.Options{
+	db, err := sqlitetest.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), store.Options{
 		MasterKey: bytes.Repeat([]byte{7}, 32), Now: clock.Now,
 		Unmatched: store.UnmatchedLimits{Count: 100, Bytes: 1 << 20, PerWindow: 10, Window: time.Minute}})
 	if err != nil {

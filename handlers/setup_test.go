@@ -18,7 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 var _ Store = (*store.DB)(nil)
@@ -85,7 +85,7 @@ func setup(t testing.TB, edit ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, waker: &fakeWaker{}, logs: &syncBuffer{},
 		clock: &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}, changes: store.NewFeed()}
-	db, err := sqlite.OpenStore(context.Background(), filepath.Join(t.TempDir(), "t.db"),
+	db, err := sqlitetest.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"),
 		store.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Now: h.clock.Now, OnChange: h.changes.Publish, OnTouch: h.changes.Touch})
 	if err != nil {
 		t.Fatal(err)

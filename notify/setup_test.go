@@ -15,7 +15,7 @@ import (
 	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 var testMasterKey = []byte("0123456789abcdef0123456789abcdef")
@@ -87,7 +87,7 @@ func newRig(t *testing.T, webhookURL string) *rig {
 // open opens (or reopens) the database file.
 func (r *rig) open() {
 	r.t.Helper()
-	db, err := sqlite.OpenStore(context.Background(), r.path, store.Options{MasterKey: testMasterKey, Now: r.clock.Now})
+	db, err := sqlitetest.Open(context.Background(), r.path, store.Options{MasterKey: testMasterKey, Now: r.clock.Now})
 	if err != nil {
 		r.t.Fatal(err)
 	}

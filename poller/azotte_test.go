@@ -15,7 +15,7 @@ import (
 	"github.com/paysync/paysync/provider/azotte"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // azBundle is what an Azotte poller test works with: a sandbox Azotte
@@ -35,7 +35,7 @@ func azSetup(t *testing.T) *azBundle {
 	t.Helper()
 	ctx := t.Context()
 	clock := sandbox.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	db, err := sqlite.OpenStore(ctx, filepath.Join(t.TempDir(), "paysync.db"), store.Options{MasterKey: masterKey, Now: clock.Now})
+	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"), store.Options{MasterKey: masterKey, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

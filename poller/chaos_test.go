@@ -17,7 +17,7 @@ import (
 	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // rig is a poller over real SQLite and a sandbox PayUnit behind httptest.
@@ -59,7 +59,7 @@ func (g *gate) pass(ctx context.Context) {
 func newRig(t *testing.T, now func() time.Time, cfg Config) *rig {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.OpenStore(ctx, filepath.Join(t.TempDir(), "paysync.db"),
+	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"),
 		store.Options{MasterKey: []byte("0123456789abcdef0123456789abcdef"), Now: now})
 	if err != nil {
 		t.Fatal(err)

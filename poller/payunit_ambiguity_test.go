@@ -11,7 +11,7 @@ import (
 	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // TestAmbiguousPayUnitAnswersNeverSettle runs hostile or ambiguous
@@ -95,7 +95,7 @@ func checkOnce(t *testing.T, mode, providerRef, body string) (store.Checkout, *s
 	t.Helper()
 	ctx := t.Context()
 	clock := sandbox.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	db, err := sqlite.OpenStore(ctx, filepath.Join(t.TempDir(), "paysync.db"),
+	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"),
 		store.Options{MasterKey: []byte("0123456789abcdef0123456789abcdef"), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // bundle is what a poller test works with.
@@ -31,7 +31,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ctx := t.Context()
 	clock := sandbox.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	db, err := sqlite.OpenStore(ctx, filepath.Join(t.TempDir(), "paysync.db"), store.Options{MasterKey: masterKey, Now: clock.Now})
+	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"), store.Options{MasterKey: masterKey, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 var _ Store = (*store.DB)(nil)
@@ -38,7 +38,7 @@ type env struct {
 func setup(t *testing.T) *env {
 	t.Helper()
 	clock := sandbox.NewClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
-	db, err := sqlite.OpenStore(context.Background(), filepath.Join(t.TempDir(), "t.db"),
+	db, err := sqlitetest.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"),
 		store.Options{MasterKey: []byte("0123456789abcdef0123456789abcdef"), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

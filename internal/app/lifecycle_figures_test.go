@@ -13,6 +13,7 @@ import (
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // TestNeverPaidCheckoutEventsOver72h drives the real poller (default
@@ -23,7 +24,7 @@ import (
 func TestNeverPaidCheckoutEventsOver72h(t *testing.T) {
 	ctx := context.Background()
 	clock := sandbox.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	db, err := sqlite.OpenStore(ctx, filepath.Join(t.TempDir(), "p.db"), store.Options{MasterKey: testKey, Now: clock.Now})
+	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "p.db"), store.Options{MasterKey: testKey, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

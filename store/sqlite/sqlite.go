@@ -248,21 +248,6 @@ func notIn(all, some []int64) []int64 {
 	return out
 }
 
-// OpenStore opens the SQLite backend at path with default options and
-// returns the store over it (which closes it).
-func OpenStore(ctx context.Context, path string, opts store.Options) (*store.DB, error) {
-	b, err := Open(ctx, path, Options{Now: opts.Now})
-	if err != nil {
-		return nil, err
-	}
-	db, err := store.New(b, opts)
-	if err != nil {
-		b.Close()
-		return nil, err
-	}
-	return db, nil
-}
-
 // The time and NULL encodings are rowscan's, shared with PostgreSQL.
 func ms(t time.Time) int64 { return rowscan.MS(t) }
 

@@ -133,9 +133,13 @@ func TestOpenRejectsBadInput(t *testing.T) {
 	if _, err := Open(ctx, "", Options{}); err == nil {
 		t.Error("Open(\"\") = nil error")
 	}
-	if db, err := OpenStore(ctx, filepath.Join(t.TempDir(), "x.db"), store.Options{MasterKey: []byte("short")}); err == nil {
-		db.Close()
-		t.Error("OpenStore with a 5-byte master key = nil error")
+	b, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := store.New(b, store.Options{MasterKey: []byte("short")}); err == nil {
+		t.Error("store.New over SQLite with a 5-byte master key = nil error")
 	}
 }
 
