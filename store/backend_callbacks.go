@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// The seam's part for the callbacks: the inbox, stored callbacks and early (unmatched) ones.
+
+// CallbackReader reads callbacks outside any transaction.
+type CallbackReader interface {
+	// CheckoutNamed reports whether a checkout of n's merchant and
+	// provider is registered under n's TransactionID (its reference) or
+	// n's ProviderCheckoutID (its provider_ref).
+	CheckoutNamed(ctx context.Context, n Notification) (bool, error)
+	// CheckoutNotifications returns the raw callbacks attached to the
+	// checkout, oldest first.
+	CheckoutNotifications(ctx context.Context, checkoutID string) ([]StoredNotification, error)
+}
+
+// CallbackTx is what a write transaction does to callbacks: the inbox,
+// matching a callback to its checkout, storing it, and the bounds on
+// callbacks that match nothing.
+type CallbackTx interface {
+	// MatchNotification returns the oldest checkout of the merchant and
+	// provider whose reference is transactionID or whose provider_ref is
+	// providerCheckoutID; found is false when there is none.
+	MatchNotification(ctx context.Context, n Notification) (id string, state State, found bool, err error)
+	// TakeInbox returns up to limit inbox entries with an id above afterID,
+	// oldest first, locked, skipping entries other transactions hold.
+	TakeInbox(ctx context.Context, afterID int64, limit int) ([]InboxEntry, error)
+	// DeleteInbox deletes the inbox entries with these ids.
+	DeleteInbox(ctx context.Context, ids []int64) error
+	// InsertNotification stores a callback, attached to checkoutID unless
+	// it is "", and returns its id. It returns ErrDuplicate, with the
+	// transaction still usable, when a callback with n.InboxKey (if set)
+	// is stored already.
+	InsertNotification(ctx context.Context, n Notification, checkoutID string, at time.Time) (int64, error)
+	// UnmatchedNotifications returns the callbacks not attached to any
+	// checkout that name the merchant's (provider, reference) or
+	// (provider, provider_ref), oldest first.
+	UnmatchedNotifications(ctx context.Context, merchantID, provider, reference, providerRef string) ([]EarlyNotification, error)
+	// AttachNotification attaches a stored callback to a checkout.
+	AttachNotification(ctx context.Context, notificationID int64, checkoutID string) error
+	// RecentUnmatched counts the merchant's callbacks attached to no
+	// checkout received at since or later, and returns the oldest's time
+	// (zero when none): a range of an index, as short as the rate bound.
+	RecentUnmatched(ctx context.Context, merchantID string, since time.Time) (count int, oldest time.Time, err error)
+	// UnmatchedTotals returns how many of the merchant's callbacks are
+	// attached to no checkout and their bodies' bytes, from one row that
+	// the database keeps as callbacks are inserted, attached and deleted.
+	UnmatchedTotals(ctx context.Context, merchantID string) (count int, bytes int64, err error)
+}
+
+// EarlyNotification is a callback stored before its checkout was registered.
+type EarlyNotification struct {
+	ID         int64
+	Status     string
+	ReceivedAt time.Time
+}
