@@ -17,8 +17,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/paysync/paysync/internal/worker"
 	"github.com/paysync/paysync/netguard"
+	"github.com/paysync/paysync/service"
 	"github.com/paysync/paysync/store"
 )
 
@@ -84,7 +84,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	return cfg, nil
 }
 
-// Dispatcher delivers the outbox, on a worker.Loop that claims due
+var _ service.Service = (*Dispatcher)(nil)
+
+// Dispatcher delivers the outbox, on a service.Loop that claims due
 // deliveries with a lease. Start runs it in the background until Stop;
 // RunOnce does one pass, for tests and tools.
 type Dispatcher struct {
@@ -92,7 +94,7 @@ type Dispatcher struct {
 	store   Store
 	metrics *metrics
 	slots   *endpointSlots
-	loop    *worker.Loop[store.Delivery]
+	loop    *service.Loop[store.Delivery]
 }
 
 // New returns a dispatcher over st, or an error when cfg is inconsistent.
@@ -106,7 +108,7 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 		return nil, fmt.Errorf("notify metrics: %w", err)
 	}
 	d := &Dispatcher{cfg: cfg, store: st, metrics: met, slots: newEndpointSlots(cfg.PerEndpoint)}
-	d.loop, err = worker.New(dueDeliveries{st}, d.attempt, worker.Config{
+	d.loop, err = service.NewLoop(dueDeliveries{st}, d.attempt, service.LoopConfig{
 		Name: "dispatcher", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
 		Now: cfg.Now, Logger: cfg.Logger,
 	})
@@ -116,7 +118,7 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 	return d, nil
 }
 
-// dueDeliveries is the dispatcher's worker.Source: the outbox's due deliveries.
+// dueDeliveries is the dispatcher's service.Source: the outbox's due deliveries.
 type dueDeliveries struct{ st Store }
 
 // Claim leases up to limit due deliveries (store.ClaimDeliveries).
@@ -139,11 +141,8 @@ func (d *Dispatcher) Wake() { d.loop.Wake() }
 
 // Start runs the loop in the background until Stop or ctx ends. It does
 // not touch leases: a delivery claimed by a process that died comes back
-// when its lease expires. The error is always nil (kept for callers).
-func (d *Dispatcher) Start(ctx context.Context) error {
-	d.loop.Start(ctx)
-	return nil
-}
+// when its lease expires.
+func (d *Dispatcher) Start(ctx context.Context) { d.loop.Start(ctx) }
 
 // Stop ends the loop and waits for the attempts in flight (cut short: an
 // interrupted attempt is not recorded and its lease brings it back).

@@ -116,13 +116,8 @@ func (a *App) start(ctx context.Context) (err error) {
 	if a.cfg.Routes != nil {
 		a.cfg.Routes(e)
 	}
-	if err := p.Start(context.WithoutCancel(ctx)); err != nil {
-		return err
-	}
-	if err := n.Start(context.WithoutCancel(ctx)); err != nil {
-		p.Stop()
-		return err
-	}
+	p.Start(context.WithoutCancel(ctx))
+	n.Start(context.WithoutCancel(ctx))
 	a.poller = p
 	a.inbox.start(context.WithoutCancel(ctx), p.Wake)
 	a.startRelay(ctx)

@@ -1,4 +1,4 @@
-package worker
+package service
 
 import (
 	"context"
@@ -7,28 +7,29 @@ import (
 	"time"
 )
 
-// Loop claims due items from its Source and runs them, at most
-// Config.Concurrency at once. Start runs it in the background until Stop;
-// RunOnce does one pass in the caller's goroutine, for tests and tools.
+// Loop is a leased work loop: it claims due items from its Source with a
+// lease, runs each in one of a bounded number of slots
+// (LoopConfig.Concurrency), then sleeps until the next due time, a wake, a
+// freed slot or MaxWait. The poller (due checkouts) and the webhook
+// dispatcher (due deliveries) run on it; what an item means stays with
+// them. Start runs it in the background until Stop (Base); RunOnce does one
+// pass in the caller's goroutine, for tests and tools.
 type Loop[T any] struct {
-	cfg Config
+	Base
+	cfg LoopConfig
 	src Source[T]
 	run func(ctx context.Context, item T)
 
-	wake  chan struct{}
-	slots chan struct{} // one token per item in flight
-	freed chan struct{} // a slot came free
-
-	mu      sync.Mutex // guards cancel and done across Start and Stop
-	cancel  context.CancelFunc
-	done    chan struct{} // closed when the background loop has ended
+	wake    chan struct{}
+	slots   chan struct{} // one token per item in flight
+	freed   chan struct{} // a slot came free
 	running sync.WaitGroup
 }
 
-// New returns a loop that runs run on every item src hands out. run gets a
-// context that ends at Stop; an item it leaves unrecorded comes back after
-// its lease. New fails when cfg is inconsistent.
-func New[T any](src Source[T], run func(ctx context.Context, item T), cfg Config) (*Loop[T], error) {
+// NewLoop returns a loop that runs run on every item src hands out. run
+// gets a context that ends at Stop; an item it leaves unrecorded comes back
+// after its lease. NewLoop fails when cfg is inconsistent.
+func NewLoop[T any](src Source[T], run func(ctx context.Context, item T), cfg LoopConfig) (*Loop[T], error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -52,40 +53,14 @@ func signal(ch chan struct{}) {
 }
 
 // Start runs the loop in the background until Stop or ctx ends. It does
-// nothing when the loop is already running.
-func (l *Loop[T]) Start(ctx context.Context) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.done != nil {
-		select {
-		case <-l.done:
-		default:
-			return // still running
-		}
-	}
-	ctx, l.cancel = context.WithCancel(ctx)
-	l.done = make(chan struct{})
-	go l.loop(ctx, l.done)
-}
-
-// Stop ends the loop and waits for the items in flight, whose context it
-// cancels. It may be called more than once, and before Start.
-func (l *Loop[T]) Stop() {
-	l.mu.Lock()
-	cancel, done := l.cancel, l.done
-	l.mu.Unlock()
-	if cancel == nil {
-		return
-	}
-	cancel()
-	<-done
-}
+// nothing when the loop is already running. Stop (Base) cancels the items'
+// context and waits for the items in flight.
+func (l *Loop[T]) Start(ctx context.Context) { l.Go(ctx, l.loop) }
 
 // loop is the background loop: pass, then sleep unless the pass filled
-// every free slot, until ctx ends. It closes done when it and every item
-// it started have returned.
-func (l *Loop[T]) loop(ctx context.Context, done chan struct{}) {
-	defer close(done)
+// every free slot, until ctx ends. It returns when every item it started
+// has returned.
+func (l *Loop[T]) loop(ctx context.Context) {
 	defer l.running.Wait()
 	for {
 		if l.cfg.BeforePass != nil {
