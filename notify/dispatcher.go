@@ -49,6 +49,10 @@ type Config struct {
 	PerEndpoint int
 	Lease       time.Duration // how long a claim holds a delivery (2m)
 	MaxWait     time.Duration // longest idle sleep between store looks (30s)
+	// Wake, when set, is the signal that wakes the dispatcher (Wake
+	// notifies it), for a store that commits before the dispatcher exists;
+	// the dispatcher makes its own by default.
+	Wake service.Signal
 
 	Now     func() time.Time // clock; time.Now
 	Jitter  func() float64   // in [0,1); math/rand/v2 by default
@@ -110,7 +114,7 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 	d := &Dispatcher{cfg: cfg, store: st, metrics: met, slots: newEndpointSlots(cfg.PerEndpoint)}
 	d.loop, err = service.NewLoop(dueDeliveries{st}, d.attempt, service.LoopConfig{
 		Name: "dispatcher", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
-		Now: cfg.Now, Logger: cfg.Logger,
+		Now: cfg.Now, Logger: cfg.Logger, Wake: cfg.Wake,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("notify loop: %w", err)

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -20,9 +21,9 @@ type Loop[T any] struct {
 	src Source[T]
 	run func(ctx context.Context, item T)
 
-	wake    chan struct{}
+	wake    Signal
 	slots   chan struct{} // one token per item in flight
-	freed   chan struct{} // a slot came free
+	freed   Signal        // a slot came free
 	running sync.WaitGroup
 }
 
@@ -35,22 +36,14 @@ func NewLoop[T any](src Source[T], run func(ctx context.Context, item T), cfg Lo
 		return nil, err
 	}
 	return &Loop[T]{cfg: cfg, src: src, run: run,
-		wake:  make(chan struct{}, 1),
+		wake:  cmp.Or(cfg.Wake, NewSignal()),
 		slots: make(chan struct{}, cfg.Concurrency),
-		freed: make(chan struct{}, 1),
+		freed: NewSignal(),
 	}, nil
 }
 
 // Wake makes the loop look for due items now. It never blocks.
-func (l *Loop[T]) Wake() { signal(l.wake) }
-
-// signal sends on ch unless a signal is already waiting there.
-func signal(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
+func (l *Loop[T]) Wake() { l.wake.Notify() }
 
 // Start runs the loop in the background until Stop or ctx ends. It does
 // nothing when the loop is already running. Stop (Base) cancels the items'
@@ -116,7 +109,7 @@ func (l *Loop[T]) dispatch(ctx context.Context) (full bool, err error) {
 		l.running.Add(1)
 		go func() {
 			defer l.running.Done()
-			defer func() { <-l.slots; signal(l.freed) }()
+			defer func() { <-l.slots; l.freed.Notify() }()
 			l.run(ctx, item)
 		}()
 	}

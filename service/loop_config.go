@@ -30,6 +30,11 @@ type LoopConfig struct {
 	Now    func() time.Time // clock, for the sleep until NextDue; time.Now
 	Logger *slog.Logger     // receives failed passes; discarded by default
 
+	// Wake, when set, is the signal that wakes the loop (Loop.Wake
+	// notifies it): made before the loop, it can be notified before the
+	// loop exists. Default: a signal of the loop's own.
+	Wake Signal
+
 	// BeforePass, when set, runs at the start of every pass of the
 	// background loop (not RunOnce), before the claim: the poller samples
 	// its backlog there. It runs on the loop's goroutine.
