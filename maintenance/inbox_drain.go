@@ -49,7 +49,7 @@ type InboxDrain struct {
 	service.Base
 	db       InboxStore
 	cfg      InboxDrainConfig
-	kick     chan struct{}
+	kick     service.Signal
 	drained  prometheus.Counter
 	failures prometheus.Counter
 }
@@ -66,7 +66,7 @@ func NewInboxDrain(db InboxStore, cfg InboxDrainConfig) (*InboxDrain, error) {
 	if cfg.Wake == nil {
 		cfg.Wake = func() {}
 	}
-	d := &InboxDrain{db: db, cfg: cfg, kick: make(chan struct{}, 1),
+	d := &InboxDrain{db: db, cfg: cfg, kick: service.NewSignal(),
 		drained: prometheus.NewCounter(prometheus.CounterOpts{Name: "paysync_inbox_drained_total",
 			Help: "Acknowledged callbacks taken from the inbox and processed (stored, logged, their checkout woken)."}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "paysync_inbox_drain_errors_total",
@@ -83,12 +83,8 @@ func NewInboxDrain(db InboxStore, cfg InboxDrainConfig) (*InboxDrain, error) {
 }
 
 // Wake asks for a drain now; it never blocks (handlers.Waker).
-func (d *InboxDrain) Wake() {
-	select {
-	case d.kick <- struct{}{}:
-	default: // a drain is already asked for: it will take this entry too
-	}
-}
+// A drain already asked for takes the new entry too.
+func (d *InboxDrain) Wake() { d.kick.Notify() }
 
 // Start drains at once, then on every kick and every period, until Stop
 // or ctx ends; then it drains once more, within FinalDrain, before it
