@@ -264,3 +264,21 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// A wake sent on LoopConfig.Wake before the loop exists is kept, and the
+// loop's own Wake notifies that signal.
+func TestWakeThroughASignalMadeBefore(t *testing.T) {
+	t.Parallel()
+	wake := service.NewSignal()
+	wake.Notify() // before the loop exists: kept
+	src := newSource()
+	ran := make(chan int, 2)
+	l := start(t, src, func(_ context.Context, item int) { ran <- item }, service.LoopConfig{MaxWait: time.Hour, Wake: wake})
+	src.awaitClaim(t) // the first pass
+	src.awaitClaim(t) // the kept wake-up's pass
+	src.add(8)
+	l.Wake()
+	if got := testwait.Signal(t, "the loop woken through the signal to run the item", ran); got != 8 {
+		t.Fatalf("ran %d, want 8", got)
+	}
+}
