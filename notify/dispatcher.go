@@ -17,8 +17,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/paysync/paysync/internal/worker"
 	"github.com/paysync/paysync/netguard"
+	"github.com/paysync/paysync/service"
 	"github.com/paysync/paysync/store"
 )
 
@@ -49,6 +49,10 @@ type Config struct {
 	PerEndpoint int
 	Lease       time.Duration // how long a claim holds a delivery (2m)
 	MaxWait     time.Duration // longest idle sleep between store looks (30s)
+	// Wake, when set, is the signal that wakes the dispatcher (Wake
+	// notifies it), for a store that commits before the dispatcher exists;
+	// the dispatcher makes its own by default.
+	Wake service.Signal
 
 	Now     func() time.Time // clock; time.Now
 	Jitter  func() float64   // in [0,1); math/rand/v2 by default
@@ -84,7 +88,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	return cfg, nil
 }
 
-// Dispatcher delivers the outbox, on a worker.Loop that claims due
+var _ service.Service = (*Dispatcher)(nil)
+
+// Dispatcher delivers the outbox, on a service.Loop that claims due
 // deliveries with a lease. Start runs it in the background until Stop;
 // RunOnce does one pass, for tests and tools.
 type Dispatcher struct {
@@ -92,7 +98,7 @@ type Dispatcher struct {
 	store   Store
 	metrics *metrics
 	slots   *endpointSlots
-	loop    *worker.Loop[store.Delivery]
+	loop    *service.Loop[store.Delivery]
 }
 
 // New returns a dispatcher over st, or an error when cfg is inconsistent.
@@ -106,9 +112,9 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 		return nil, fmt.Errorf("notify metrics: %w", err)
 	}
 	d := &Dispatcher{cfg: cfg, store: st, metrics: met, slots: newEndpointSlots(cfg.PerEndpoint)}
-	d.loop, err = worker.New(dueDeliveries{st}, d.attempt, worker.Config{
+	d.loop, err = service.NewLoop(dueDeliveries{st}, d.attempt, service.LoopConfig{
 		Name: "dispatcher", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
-		Now: cfg.Now, Logger: cfg.Logger,
+		Now: cfg.Now, Logger: cfg.Logger, Wake: cfg.Wake,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("notify loop: %w", err)
@@ -116,7 +122,7 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 	return d, nil
 }
 
-// dueDeliveries is the dispatcher's worker.Source: the outbox's due deliveries.
+// dueDeliveries is the dispatcher's service.Source: the outbox's due deliveries.
 type dueDeliveries struct{ st Store }
 
 // Claim leases up to limit due deliveries (store.ClaimDeliveries).
@@ -139,11 +145,8 @@ func (d *Dispatcher) Wake() { d.loop.Wake() }
 
 // Start runs the loop in the background until Stop or ctx ends. It does
 // not touch leases: a delivery claimed by a process that died comes back
-// when its lease expires. The error is always nil (kept for callers).
-func (d *Dispatcher) Start(ctx context.Context) error {
-	d.loop.Start(ctx)
-	return nil
-}
+// when its lease expires.
+func (d *Dispatcher) Start(ctx context.Context) { d.loop.Start(ctx) }
 
 // Stop ends the loop and waits for the attempts in flight (cut short: an
 // interrupted attempt is not recorded and its lease brings it back).

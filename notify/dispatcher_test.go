@@ -287,9 +287,7 @@ func TestDispatcherLoop(t *testing.T) {
 	ep := newEndpoint(t, status(http.StatusOK))
 	r := newRig(t, ep.srv.URL)
 	d := r.dispatcher()
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	d.Start(context.Background())
 	defer d.Stop()
 	r.settle("order-1", store.StateSucceeded)
 	d.Wake()

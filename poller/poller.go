@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/paysync/paysync/internal/worker"
+	"github.com/paysync/paysync/service"
 	"github.com/paysync/paysync/store"
 )
 
@@ -20,7 +20,9 @@ type Store interface {
 
 var _ Store = (*store.DB)(nil)
 
-// Poller checks due checkouts with their provider, on a worker.Loop that
+var _ service.Service = (*Poller)(nil)
+
+// Poller checks due checkouts with their provider, on a service.Loop that
 // claims them with a lease. Start runs it in the background until Stop;
 // RunOnce does one pass, for tests and tools.
 type Poller struct {
@@ -31,7 +33,7 @@ type Poller struct {
 	accounts *accountCache
 	metrics  *metrics
 	breaker  *breaker
-	loop     *worker.Loop[store.Checkout]
+	loop     *service.Loop[store.Checkout]
 }
 
 // New returns a poller over st using checkers keyed by provider name
@@ -53,7 +55,7 @@ func New(st Store, checkers map[string]Checker, cfg Config) (*Poller, error) {
 		accounts: newAccountCache(st, cfg.Now, time.Minute),
 	}
 	var sampled time.Time // the last backlog sample; the loop's goroutine only
-	p.loop, err = worker.New(dueCheckouts{p}, p.check, worker.Config{
+	p.loop, err = service.NewLoop(dueCheckouts{p}, p.check, service.LoopConfig{
 		Name: "poller", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
 		Now: cfg.Now, Logger: cfg.Logger,
 		BeforePass: func(ctx context.Context) { sampled = p.sampleBacklog(ctx, sampled) },
@@ -64,7 +66,7 @@ func New(st Store, checkers map[string]Checker, cfg Config) (*Poller, error) {
 	return p, nil
 }
 
-// dueCheckouts is the poller's worker.Source: the store's due checkouts,
+// dueCheckouts is the poller's service.Source: the store's due checkouts,
 // with the lateness of each claimed check observed.
 type dueCheckouts struct{ p *Poller }
 
@@ -88,11 +90,8 @@ func (p *Poller) Wake() { p.loop.Wake() }
 
 // Start runs the loop in the background until Stop or ctx ends. It does
 // not touch leases: a checkout claimed by a process that died comes back
-// when its lease expires. The error is always nil (kept for callers).
-func (p *Poller) Start(ctx context.Context) error {
-	p.loop.Start(ctx)
-	return nil
-}
+// when its lease expires.
+func (p *Poller) Start(ctx context.Context) { p.loop.Start(ctx) }
 
 // Stop ends the loop and waits for the checks in flight; their checkouts
 // come back after the lease.

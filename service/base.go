@@ -1,7 +1,8 @@
 // Package service is how paysync's background services run: one start and
 // stop contract (Base, embedded by each), a Group that starts a list of
-// services in order and stops them in reverse, and the leased Loop the
-// poller and the webhook dispatcher are built on.
+// services in order and stops them in reverse, the leased Loop the poller
+// and the webhook dispatcher are built on, the Signal that wakes a loop,
+// and the HTTP server as a service (HTTPServer).
 package service
 
 import (

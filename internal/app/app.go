@@ -5,64 +5,68 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/paysync/paysync/cluster"
 	"github.com/paysync/paysync/handlers"
+	"github.com/paysync/paysync/maintenance"
 	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/notify"
 	"github.com/paysync/paysync/poller"
+	"github.com/paysync/paysync/service"
 	"github.com/paysync/paysync/store"
 )
 
-// App is a running paysync: the database and its change feed, the poller,
-// the webhook dispatcher and the HTTP server. Stop it with Shutdown.
+// App is a running paysync: the database and its change feed, and the
+// services over them (retention sweep, webhook dispatcher, poller, inbox
+// drainer, HTTP server, relay between instances), started in order as one
+// service.Group. Stop it with Shutdown.
 type App struct {
-	cfg      Config // PublicURL resolved
-	log      *slog.Logger
-	db       *store.DB
-	backend  store.Backend
-	feed     *store.Feed // committed checkout changes, to long-polls and event streams
-	poller   *poller.Poller
-	notifier *notify.Dispatcher
-	sweeper  *sweeper      // the retention sweep
-	inbox    *inboxDrainer // drains the callback inbox just after the acknowledgements
-	ln       net.Listener
-	srv      *http.Server
-	served   chan struct{} // closed when Serve returns
-	// stopRelay ends the relay of other instances' changes (a shared
-	// database only); relayed is closed when it has.
-	stopRelay context.CancelFunc
-	relayed   chan struct{}
+	cfg     Config // PublicURL resolved
+	log     *slog.Logger
+	db      *store.DB
+	backend store.Backend
+	feed    *store.Feed // committed checkout changes, to long-polls and event streams
+	// deliveries wakes the webhook dispatcher; made before the store
+	// opens, since every commit may queue a delivery.
+	deliveries service.Signal
+	poller     *poller.Poller
+	http       *service.HTTPServer
+	services   *service.Group
 }
 
-// Start opens the database, starts the poller and the webhook dispatcher
-// and serves HTTP on cfg.Addr. It fails when the database doesn't open,
-// when it holds merchants and cfg.MasterKey is nil, when the address can't
-// be listened on, and when a component rejects its configuration.
+// Start opens the database, builds every service over it, then starts
+// them in order: the poller, the webhook dispatcher, the HTTP server on
+// cfg.Addr and the rest. It fails when the database doesn't open, when it
+// holds merchants and cfg.MasterKey is nil, when the address can't be
+// listened on, and when a component rejects its configuration; nothing is
+// started then.
 func Start(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, feed: store.NewFeed()}
+	a := &App{cfg: cfg, log: cfg.Logger, feed: store.NewFeed(), deliveries: service.NewSignal()}
 	db, backend, err := openStore(ctx, cfg, a.changed, a.feed.Touch)
 	if err != nil {
 		return nil, err
 	}
 	a.db, a.backend = db, backend
-	if err := a.start(ctx); err != nil {
+	if err := a.build(ctx); err != nil {
 		a.feed.Close()
 		return nil, errors.Join(err, db.Close())
 	}
+	a.services.Start(context.WithoutCancel(ctx))
+	a.log.Info("paysync listening", "addr", a.Addr(), "public_url", a.cfg.PublicURL, "db", redactedDB(a.cfg.DB))
 	return a, nil
 }
 
-func (a *App) start(ctx context.Context) (err error) {
+// build checks the settings against the database and builds every
+// service into a.services, in start order; it starts nothing.
+func (a *App) build(ctx context.Context) (err error) {
 	if err := errors.Join(CheckToken("--admin-token", a.cfg.AdminToken), CheckToken("--metrics-token", a.cfg.MetricsToken)); err != nil {
 		return err
 	}
@@ -71,6 +75,69 @@ func (a *App) start(ctx context.Context) (err error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.poller, err = a.newPoller(reg); err != nil {
+		return err
+	}
+	sweeper, err := maintenance.NewRetention(a.db, maintenance.RetentionConfig{Settled: a.cfg.Retention,
+		Unmatched: a.cfg.UnmatchedRetention, Period: a.cfg.SweepPeriod, OnSweep: a.cfg.OnSweep,
+		Logger: a.log.With("component", "retention"), Metrics: reg})
+	if err != nil {
+		return fmt.Errorf("new retention sweep: %w", err)
+	}
+	inbox, err := maintenance.NewInboxDrain(a.db, maintenance.InboxDrainConfig{Wake: a.poller.Wake,
+		Logger: a.log.With("component", "inbox"), Metrics: reg})
+	if err != nil {
+		return fmt.Errorf("new inbox drainer: %w", err)
+	}
+	hs, srv, err := a.listenHTTP()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			hs.Stop() // closes the listener
+		}
+	}()
+	n, err := notify.New(a.db, notify.Config{PublicURL: a.cfg.PublicURL, Now: a.cfg.Now, Lease: a.cfg.Lease,
+		Client: netguard.HTTPClient(a.cfg.AllowPrivateURLs, 15*time.Second), Wake: a.deliveries,
+		Logger: a.log.With("component", "notify"), Metrics: reg})
+	if err != nil {
+		return fmt.Errorf("new dispatcher: %w", err)
+	}
+	e, err := handlers.New(handlers.Config{Store: a.db, Waker: a.poller, Inbox: inbox, Webhooks: n, Logger: a.log.With("component", "http"),
+		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, MetricsToken: a.cfg.MetricsToken, PollGrace: a.cfg.PollGrace,
+		PollMinInterval: a.cfg.PollMinInterval, AllowPrivateURLs: a.cfg.AllowPrivateURLs, Now: a.cfg.Now,
+		Metrics: reg, Changes: a.feed, Reads: readsFor(a.db)})
+	if err != nil {
+		return err
+	}
+	if err := a.mountConsole(e, a.poller, n); err != nil {
+		return err
+	}
+	if a.cfg.Routes != nil {
+		a.cfg.Routes(e)
+	}
+	srv.Handler = e
+	a.http = hs
+	// Stopped in reverse: the feed closes first (long-polls and streams
+	// end at once with what they know), then the relay, the HTTP server
+	// (requests in flight finish), the inbox drainer (its final drain
+	// processes what the server acknowledged), the poller (checks in
+	// flight end; their leases bring them back), the dispatcher (after
+	// the poller: its last transitions are in the outbox for the next
+	// start) and the sweep (its current batch commits or rolls back);
+	// Shutdown closes the database after them.
+	a.services = service.NewGroup(sweeper, n, a.poller, inbox, hs)
+	if a.db.Shared() {
+		a.services.Add(cluster.NewRelay(a.db, cluster.RelayConfig{Feed: a.feed, Wake: a.poller.Wake, Send: n.Wake,
+			Logger: a.log.With("component", "relay")}))
+	}
+	a.services.Add(service.Func{OnStop: a.feed.Close})
+	return nil
+}
+
+// newPoller builds the poller of a.cfg, its metrics on reg.
+func (a *App) newPoller(reg prometheus.Registerer) (*poller.Poller, error) {
 	pcfg := poller.Config{MinInterval: a.cfg.PollMinInterval,
 		MaxInterval: a.cfg.PollMaxInterval, MaxAge: a.cfg.CheckoutMaxAge, Concurrency: a.cfg.PollerConcurrency,
 		MerchantRate: a.cfg.MerchantRate, MerchantBurst: a.cfg.MerchantBurst, Now: a.cfg.Now, Lease: a.cfg.Lease,
@@ -80,75 +147,9 @@ func (a *App) start(ctx context.Context) (err error) {
 	}
 	p, err := poller.New(a.db, checkers(a.cfg), pcfg)
 	if err != nil {
-		return fmt.Errorf("new poller: %w", err)
+		return nil, fmt.Errorf("new poller: %w", err)
 	}
-	if a.sweeper, err = newSweeper(a.db, a.cfg, a.log.With("component", "retention"), reg); err != nil {
-		return fmt.Errorf("new sweeper: %w", err)
-	}
-	if a.inbox, err = newInboxDrainer(a.db, a.log.With("component", "inbox"), reg); err != nil {
-		return fmt.Errorf("new inbox drainer: %w", err)
-	}
-	if err := a.listen(); err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			a.ln.Close()
-		}
-	}()
-	n, err := notify.New(a.db, notify.Config{PublicURL: a.cfg.PublicURL, Now: a.cfg.Now, Lease: a.cfg.Lease,
-		Client: netguard.HTTPClient(a.cfg.AllowPrivateURLs, 15*time.Second),
-		Logger: a.log.With("component", "notify"), Metrics: reg})
-	if err != nil {
-		return fmt.Errorf("new dispatcher: %w", err)
-	}
-	a.notifier = n // before anything commits: changed wakes it
-	e, err := handlers.New(handlers.Config{Store: a.db, Waker: p, Inbox: a.inbox, Webhooks: n, Logger: a.log.With("component", "http"),
-		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, MetricsToken: a.cfg.MetricsToken, PollGrace: a.cfg.PollGrace,
-		PollMinInterval: a.cfg.PollMinInterval, AllowPrivateURLs: a.cfg.AllowPrivateURLs, Now: a.cfg.Now,
-		Metrics: reg, Changes: a.feed, Reads: readsFor(a.db)})
-	if err != nil {
-		return err
-	}
-	if err := a.mountConsole(e, p, n); err != nil {
-		return err
-	}
-	if a.cfg.Routes != nil {
-		a.cfg.Routes(e)
-	}
-	if err := p.Start(context.WithoutCancel(ctx)); err != nil {
-		return err
-	}
-	if err := n.Start(context.WithoutCancel(ctx)); err != nil {
-		p.Stop()
-		return err
-	}
-	a.poller = p
-	a.inbox.start(context.WithoutCancel(ctx), p.Wake)
-	a.startRelay(ctx)
-	a.sweeper.Start(context.WithoutCancel(ctx))
-	a.serveHTTP(e)
-	a.log.Info("paysync listening", "addr", a.Addr(), "public_url", a.cfg.PublicURL, "db", redactedDB(a.cfg.DB))
-	return nil
-}
-
-// startRelay, on a database several instances share, starts relaying
-// their changes to this instance's feed and workers.
-func (a *App) startRelay(ctx context.Context) {
-	a.relayed = make(chan struct{})
-	if !a.db.Shared() {
-		close(a.relayed)
-		a.stopRelay = func() {}
-		return
-	}
-	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a.stopRelay = cancel
-	r := &relay{db: a.db, feed: a.feed, wake: a.poller.Wake, send: a.notifier.Wake,
-		log: a.log.With("component", "relay").Error}
-	go func() {
-		defer close(a.relayed)
-		r.run(rctx)
-	}()
+	return p, nil
 }
 
 // readsFor says how far the handlers may trust their cache of checkouts
@@ -171,31 +172,12 @@ func (a *App) checkMasterKey(ctx context.Context) error {
 	return a.db.CheckMasterKey(ctx)
 }
 
-// listen opens the listener on cfg.Addr and resolves an empty PublicURL
-// to its address.
-func (a *App) listen() error {
-	ln, err := net.Listen("tcp", a.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	if a.cfg.PublicURL == "" {
-		if a.cfg.PublicURL, err = publicURLFor(ln.Addr()); err != nil {
-			ln.Close()
-			return err
-		}
-	}
-	a.ln = ln
-	return nil
-}
-
 // changed is the store's OnChange: it hands each committed checkout
 // version to the change feed, wakes the webhook dispatcher (the commit may
 // have queued a delivery) and tells cfg.OnChange. None of them blocks.
 func (a *App) changed(c store.Checkout) {
 	a.feed.Publish(c)
-	if a.notifier != nil {
-		a.notifier.Wake()
-	}
+	a.deliveries.Notify()
 	if a.cfg.OnChange != nil {
 		a.cfg.OnChange(c)
 	}
@@ -210,7 +192,7 @@ func redactedDB(db string) string {
 }
 
 // Addr returns the address the service listens on.
-func (a *App) Addr() string { return a.ln.Addr().String() }
+func (a *App) Addr() string { return a.http.Addr().String() }
 
 // PublicURL returns the base of the URLs the service hands out: the
 // configured one, or the listener's address when none was.
@@ -230,26 +212,13 @@ func (a *App) Feed() *store.Feed { return a.feed }
 // Shutdown stopping it again is harmless).
 func (a *App) Poller() *poller.Poller { return a.poller }
 
-// Shutdown stops taking requests and finishes those in flight (long-polls
-// and event streams end at once with what they know: the feed closes
-// first), then stops the poller (checks in flight end; their leases bring
-// them back) and the webhook dispatcher (likewise), and closes the
-// database after the last queued write. It returns the HTTP server's and
-// the database's errors.
+// Shutdown stops the services in the reverse of their start order (see
+// build: the feed first, so that long-polls and event streams end at once;
+// the HTTP server finishes the requests in flight, within 20s; the inbox
+// is drained once more; checks and deliveries in flight end and their
+// leases bring them back), then closes the database after the last queued
+// write. It returns the HTTP server's and the database's errors.
 func (a *App) Shutdown() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	a.feed.Close() // Shutdown waits for handlers but doesn't cancel them
-	a.stopRelay()
-	<-a.relayed
-	err := a.srv.Shutdown(ctx)
-	<-a.served
-	if err != nil {
-		err = fmt.Errorf("shut down http: %w", err)
-	}
-	a.inbox.stop() // after the server: what it acknowledged is processed now
-	a.poller.Stop()
-	a.notifier.Stop() // after the poller: its last transitions are in the outbox for the next start
-	a.sweeper.Stop()  // its current batch commits or rolls back before the database closes
-	return errors.Join(err, a.db.Close())
+	a.services.Stop()
+	return errors.Join(a.http.Err(), a.db.Close())
 }

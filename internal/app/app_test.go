@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/store"
 )
 
@@ -65,13 +66,8 @@ func TestStartRunsTheWholeService(t *testing.T) {
 	}
 	sub := a.Feed().Subscribe(c.ID)
 	defer sub.Close()
-	select {
-	case got := <-changes:
-		if got.ID != c.ID {
-			t.Errorf("OnChange learnt %s, want %s", got.ID, c.ID)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("OnChange never learnt the registration")
+	if got := testwait.Signal(t, "OnChange to learn the registration", changes); got.ID != c.ID {
+		t.Errorf("OnChange learnt %s, want %s", got.ID, c.ID)
 	}
 	if err := a.Shutdown(); err != nil {
 		t.Fatalf("Shutdown: %v", err)

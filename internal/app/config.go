@@ -1,8 +1,10 @@
 // Package app is paysync's one wiring: from a Config it builds the whole
 // running service — the store and its change feed, the provider status
-// clients, the poller, the webhook dispatcher, the handlers and the HTTP
-// server — and shuts it down in order. The commands (internal/cli) and the
-// benchmark (bench) start paysync through it; no other package imports it.
+// clients, the handlers, and the services (retention sweep, webhook
+// dispatcher, poller, inbox drainer, HTTP server, relay) — then starts the
+// services as one service.Group and shuts them down in reverse. It starts
+// no goroutine of its own. The commands (internal/cli) and the benchmark
+// (bench) start paysync through it; no other package imports it.
 package app
 
 import (

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/paysync/paysync/maintenance"
 	"github.com/paysync/paysync/poller"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
@@ -111,9 +112,9 @@ func TestSettledCheckoutsSizeBeforeAfterSweep(t *testing.T) {
 	if err := b.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
-	clock.Advance(defaultRetention + time.Hour)
+	clock.Advance(maintenance.DefaultRetention + time.Hour)
 	start := time.Now()
-	swept, err := db.Sweep(ctx, store.Retention{Settled: defaultRetention, Unmatched: defaultUnmatchedRetention})
+	swept, err := db.Sweep(ctx, store.Retention{Settled: maintenance.DefaultRetention, Unmatched: maintenance.DefaultUnmatchedRetention})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )
@@ -94,6 +95,8 @@ func TestMetricsLintCleanAndCountersInitialised(t *testing.T) {
 		{"paysync_callbacks_verified_total", map[string]string{"provider": "payunit"}},
 		{"paysync_callbacks_received_total", map[string]string{"provider": "payunit", "early": "true"}},
 		{"paysync_webhook_deliveries_total", map[string]string{"outcome": "failed"}},
+		{"paysync_inbox_drained_total", map[string]string{}}, // maintenance.InboxDrain
+		{"paysync_database_size_bytes", map[string]string{}}, // maintenance.Retention
 	} {
 		f := families[want.family]
 		if f == nil || !series(f, want.labels) {
@@ -119,17 +122,11 @@ func TestMetricsLintCleanAndCountersInitialised(t *testing.T) {
 		t.Fatalf("refresh: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testwait.For(t, "the circuit transition series after the endpoint's first check", func() bool {
 		families, _ = scrape(t, a.PublicURL())
-		if f := families["paysync_circuit_transitions_total"]; f != nil && len(f.GetMetric()) == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no circuit transition series after the endpoint's first check: %v", families["paysync_circuit_transitions_total"])
-		}
-		<-time.After(10 * time.Millisecond)
-	}
+		f := families["paysync_circuit_transitions_total"]
+		return f != nil && len(f.GetMetric()) == 3
+	})
 	for _, to := range []string{"open", "half_open", "closed"} {
 		endpoint := strings.TrimPrefix(srv.URL, "http://")
 		if f := families["paysync_circuit_transitions_total"]; !series(f, map[string]string{"provider": "payunit", "endpoint": endpoint, "to": to}) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/postgres/pgtest"
@@ -81,7 +82,7 @@ func TestSharedChangeReachesOtherInstanceFeed(t *testing.T) {
 		err = json.NewDecoder(resp.Body).Decode(&body)
 		done <- answer{version: body.Version, err: err}
 	}()
-	waitFor(t, "B's long-poll to subscribe", func() bool { return b.Feed().Watching(c.ID) })
+	testwait.For(t, "B's long-poll to subscribe", func() bool { return b.Feed().Watching(c.ID) })
 	changedAt := time.Now()
 	if _, err := a.Store().RequestCheck(ctx, m.ID, c.ID); err != nil { // no version change: must not end the wait
 		t.Fatal(err)
@@ -96,7 +97,7 @@ func TestSharedChangeReachesOtherInstanceFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := <-done
+	got := testwait.Signal(t, "B's long-poll to answer", done)
 	if got.err != nil || got.version != after.Version {
 		t.Fatalf("B's long-poll answered version %d (%v), want %d", got.version, got.err, after.Version)
 	}
@@ -128,24 +129,11 @@ func TestSharedCallbackWakesOtherInstancePoller(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("callback through A: %d", resp.StatusCode)
 	}
-	waitFor(t, "B's poller to settle the checkout", func() bool {
+	testwait.For(t, "B's poller to settle the checkout", func() bool {
 		got, err := b.Store().Checkout(ctx, m.ID, c.ID)
 		return err == nil && got.State == store.StateSucceeded
 	})
 	if pu.Checks("order-2") == 0 {
 		t.Fatal("settled without a status check")
-	}
-}
-
-// waitFor polls cond until it holds, failing after 20s (well below the
-// workers' 30s idle look, so a missed wake-up fails the test).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -2,8 +2,12 @@ package layout
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,7 +17,9 @@ const module = "github.com/paysync/paysync"
 // pkg is what go list says of one package of the module.
 type pkg struct {
 	ImportPath string
-	Imports    []string
+	Dir        string
+	GoFiles    []string // non-test files
+	Imports    []string // of the non-test files
 	Deps       []string
 }
 
@@ -21,7 +27,7 @@ type pkg struct {
 // the module prefix; "" is the root).
 func listModule(t *testing.T) map[string]pkg {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", module+"/...")
+	cmd := exec.Command("go", "list", "-json=ImportPath,Dir,GoFiles,Imports,Deps", module+"/...")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
@@ -104,10 +110,71 @@ func TestImportRules(t *testing.T) {
 		}
 	}
 	if app, ok := pkgs["internal/app"]; ok {
-		for _, room := range local("handlers", "web", "poller", "notify", "provider/payunit", "provider/azotte", "store", "store/sqlite") {
+		for _, room := range local("handlers", "web", "poller", "notify", "provider/payunit", "provider/azotte", "store", "store/sqlite",
+			"service", "maintenance", "cluster") {
 			if hasPrefix(app.Deps, room) == "" {
 				t.Errorf("internal/app does not import %s: the one wiring builds every room", room)
 			}
 		}
+	}
+}
+
+// internalRooms is all internal/ holds: the wiring and the project's own
+// test tooling.
+var internalRooms = map[string]bool{"internal/app": true, "internal/cli": true, "internal/layout": true, "internal/testwait": true}
+
+// TestInternalIsWiringAndTestTooling pins what internal/ means: the wiring
+// (app, cli) and the test tooling (layout, testwait), nothing a room
+// needs. No package outside the wiring imports internal/ in its non-test
+// code, and testwait is imported by tests only.
+func TestInternalIsWiringAndTestTooling(t *testing.T) {
+	pkgs := listModule(t)
+	for name, p := range pkgs {
+		if strings.HasPrefix(name, "internal/") && !internalRooms[name] {
+			t.Errorf("%s is under internal/, which holds only the wiring and the test tooling: give it a room of its own", name)
+		}
+		if d := hasPrefix(p.Imports, local("internal/testwait")...); d != "" {
+			t.Errorf("%s imports %s in non-test code; only tests wait with it", name, d)
+		}
+		if wiring[name] {
+			continue
+		}
+		if d := hasPrefix(p.Imports, module+"/internal"); d != "" {
+			t.Errorf("%s imports %s in non-test code; only the wiring imports internal/", name, d)
+		}
+	}
+}
+
+// TestOneLifecycle pins the rooms of the background services: every one
+// runs on package service (its Base, its Loop), and the wiring builds and
+// orders them but starts no goroutine of its own.
+func TestOneLifecycle(t *testing.T) {
+	pkgs := listModule(t)
+	for _, name := range []string{"service", "maintenance", "cluster"} {
+		if _, ok := pkgs[name]; !ok {
+			t.Errorf("no package %s: the background services' room is missing", name)
+		}
+	}
+	for _, name := range []string{"poller", "notify", "maintenance", "cluster"} {
+		if hasPrefix(pkgs[name].Imports, local("service")...) == "" {
+			t.Errorf("%s does not import service: every background service has the one lifecycle", name)
+		}
+	}
+	app, ok := pkgs["internal/app"]
+	if !ok {
+		t.Fatal("go list found no internal/app")
+	}
+	fset := token.NewFileSet()
+	for _, file := range app.GoFiles {
+		f, err := parser.ParseFile(fset, filepath.Join(app.Dir, file), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if g, ok := n.(*ast.GoStmt); ok {
+				t.Errorf("%s: internal/app starts a goroutine; a background service belongs in a room of its own (maintenance, cluster …), started by the service.Group", fset.Position(g.Pos()))
+			}
+			return true
+		})
 	}
 }

@@ -1,9 +1,4 @@
-// Package worker runs leased work loops: claim due items from a Source with
-// a lease, run each in one of a bounded number of slots, then sleep until
-// the next due time, a wake, a freed slot or MaxWait. The poller (due
-// checkouts) and the notify dispatcher (due webhook deliveries) both run on
-// it; what an item means stays with them.
-package worker
+package service
 
 import (
 	"cmp"
@@ -24,8 +19,8 @@ type Source[T any] interface {
 	NextDue(ctx context.Context) (due time.Time, ok bool, err error)
 }
 
-// Config configures New. Zero values take the defaults shown.
-type Config struct {
+// LoopConfig configures NewLoop. Zero values take the defaults shown.
+type LoopConfig struct {
 	// Name prefixes the loop's log messages ("poller" logs "poller pass").
 	Name        string
 	Concurrency int           // items in flight at once (1)
@@ -35,6 +30,11 @@ type Config struct {
 	Now    func() time.Time // clock, for the sleep until NextDue; time.Now
 	Logger *slog.Logger     // receives failed passes; discarded by default
 
+	// Wake, when set, is the signal that wakes the loop (Loop.Wake
+	// notifies it): made before the loop, it can be notified before the
+	// loop exists. Default: a signal of the loop's own.
+	Wake Signal
+
 	// BeforePass, when set, runs at the start of every pass of the
 	// background loop (not RunOnce), before the claim: the poller samples
 	// its backlog there. It runs on the loop's goroutine.
@@ -42,8 +42,8 @@ type Config struct {
 }
 
 // withDefaults fills the zero fields of cfg and checks the rest.
-func (cfg Config) withDefaults() (Config, error) {
-	cfg.Name = cmp.Or(cfg.Name, "worker")
+func (cfg LoopConfig) withDefaults() (LoopConfig, error) {
+	cfg.Name = cmp.Or(cfg.Name, "loop")
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, 1)
 	cfg.Lease = cmp.Or(cfg.Lease, time.Minute)
 	cfg.MaxWait = cmp.Or(cfg.MaxWait, 30*time.Second)
@@ -55,9 +55,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	switch {
 	case cfg.Concurrency < 1:
-		return cfg, errors.New("worker: concurrency must be positive")
+		return cfg, errors.New("loop: concurrency must be positive")
 	case cfg.Lease < 0 || cfg.MaxWait < 0:
-		return cfg, errors.New("worker: lease and max wait must not be negative")
+		return cfg, errors.New("loop: lease and max wait must not be negative")
 	}
 	return cfg, nil
 }

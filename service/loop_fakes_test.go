@@ -1,4 +1,4 @@
-package worker
+package service_test
 
 import (
 	"context"
@@ -6,11 +6,10 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-// waitFor is how long a test waits for the loop to do something before it
-// fails; nothing waits this long when the loop works.
-const waitFor = 5 * time.Second
+	"github.com/paysync/paysync/internal/testwait"
+	"github.com/paysync/paysync/service"
+)
 
 // fakeSource hands out queued ints. Each Claim is reported on claims
 // (buffered; a test reads what it needs). failNext makes the next Claims
@@ -25,7 +24,7 @@ type fakeSource struct {
 	claims chan time.Time // when each Claim happened, on the real clock
 }
 
-var _ Source[int] = (*fakeSource)(nil)
+var _ service.Source[int] = (*fakeSource)(nil)
 
 type claimError struct{}
 
@@ -85,32 +84,19 @@ func (s *fakeSource) claimLimits() []int {
 // awaitClaim waits for the next Claim and returns when it happened.
 func (s *fakeSource) awaitClaim(t *testing.T) time.Time {
 	t.Helper()
-	return receive(t, s.claims, "a claim")
+	return testwait.Signal(t, "a claim", s.claims)
 }
 
 // start builds a loop over src and starts it; the test's cleanup stops it.
-func start(t *testing.T, src Source[int], run func(context.Context, int), cfg Config) *Loop[int] {
+func start(t *testing.T, src service.Source[int], run func(context.Context, int), cfg service.LoopConfig) *service.Loop[int] {
 	t.Helper()
-	l, err := New(src, run, cfg)
+	l, err := service.NewLoop(src, run, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	l.Start(t.Context())
 	t.Cleanup(l.Stop)
 	return l
-}
-
-// receive waits for a value on ch.
-func receive[V any](t *testing.T, ch <-chan V, what string) V {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(waitFor):
-		t.Fatalf("timed out waiting for %s", what)
-		var zero V
-		return zero
-	}
 }
 
 // recordHandler is a slog.Handler that passes every record to records.

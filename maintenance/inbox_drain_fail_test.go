@@ -1,12 +1,14 @@
-package app
+package maintenance
 
 import (
 	"context"
-	"log/slog"
+	"path/filepath"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // A drain that fails before it takes anything (the database is failing)
@@ -14,16 +16,15 @@ import (
 // instead of retrying at full speed. (Found by review: it spun.)
 func TestDrainAllGivesUpOnAFailingDatabase(t *testing.T) {
 	ctx := context.Background()
-	db, _, err := openStore(ctx, testConfig(t), nil, nil)
+	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Close() // every write now fails, before anything is taken
-	d, err := newInboxDrainer(db, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	d, err := NewInboxDrain(db, InboxDrainConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.wake = func() {}
 	if d.drainAll(ctx) {
 		t.Fatal("drainAll reported the inbox drained over a closed database")
 	}

@@ -1,4 +1,4 @@
-package worker
+package service_test
 
 import (
 	"context"
@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/internal/testwait"
+	"github.com/paysync/paysync/service"
 )
 
 // Never more than Concurrency items run at once, and each claim asks for
@@ -32,14 +35,14 @@ func TestConcurrencyIsBounded(t *testing.T) {
 		}
 		inFlight.Add(-1)
 		finished <- item
-	}, Config{Name: "test", Concurrency: limit, MaxWait: time.Hour})
+	}, service.LoopConfig{Name: "test", Concurrency: limit, MaxWait: time.Hour})
 
 	for range limit {
-		receive(t, started, "an item to start")
+		testwait.Signal(t, "an item to start", started)
 	}
 	for range n - limit {
 		release <- struct{}{} // one slot frees: exactly one more item may start
-		receive(t, started, "an item to start in the freed slot")
+		testwait.Signal(t, "an item to start in the freed slot", started)
 	}
 	for range limit {
 		release <- struct{}{}
@@ -54,7 +57,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 	}
 	seen := map[int]bool{}
 	for range n {
-		seen[receive(t, finished, "an item to finish")] = true
+		seen[testwait.Signal(t, "an item to finish", finished)] = true
 	}
 	if len(seen) != n {
 		t.Fatalf("%d distinct items ran, want %d", len(seen), n)
@@ -67,12 +70,12 @@ func TestWakeClaimsAtOnce(t *testing.T) {
 	t.Parallel()
 	src := newSource()
 	ran := make(chan int, 1)
-	l := start(t, src, func(_ context.Context, item int) { ran <- item }, Config{MaxWait: time.Hour})
+	l := start(t, src, func(_ context.Context, item int) { ran <- item }, service.LoopConfig{MaxWait: time.Hour})
 	src.awaitClaim(t) // the first pass finds nothing and goes to sleep
 	src.add(7)
 	l.Wake()
 	l.Wake() // never blocks, even with a wake pending
-	if got := receive(t, ran, "the woken loop to run the item"); got != 7 {
+	if got := testwait.Signal(t, "the woken loop to run the item", ran); got != 7 {
 		t.Fatalf("ran %d, want 7", got)
 	}
 }
@@ -89,22 +92,18 @@ func TestStopWaitsForItemsInFlight(t *testing.T) {
 		<-ctx.Done()
 		close(cancelled)
 		<-release
-	}, Config{MaxWait: time.Hour})
-	receive(t, entered, "the item to start")
+	}, service.LoopConfig{MaxWait: time.Hour})
+	testwait.Signal(t, "the item to start", entered)
 
 	stopped := make(chan struct{})
 	go func() { l.Stop(); close(stopped) }()
-	receive(t, cancelled, "Stop to cancel the item")
-	select {
-	case <-stopped:
+	testwait.Signal(t, "Stop to cancel the item", cancelled)
+	if testwait.Never(stopped) {
 		t.Fatal("Stop returned with an item in flight")
-	default:
 	}
 	close(release)
-	receive(t, stopped, "Stop to return")
-	select {
-	case <-l.done:
-	default:
+	testwait.Signal(t, "Stop to return", stopped)
+	if !testwait.Never(l.Stopped()) {
 		t.Fatal("the loop is still running after Stop")
 	}
 	l.Stop()
@@ -113,7 +112,7 @@ func TestStopWaitsForItemsInFlight(t *testing.T) {
 // The loop ends when Start's context does; Stop then returns at once.
 func TestLoopEndsWithContext(t *testing.T) {
 	t.Parallel()
-	l, err := New[int](newSource(), func(context.Context, int) {}, Config{MaxWait: time.Hour})
+	l, err := service.NewLoop[int](newSource(), func(context.Context, int) {}, service.LoopConfig{MaxWait: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +121,7 @@ func TestLoopEndsWithContext(t *testing.T) {
 	l.Start(ctx)
 	l.Start(ctx) // already running: nothing to do
 	cancel()
-	receive(t, l.done, "the loop to end with its context")
+	testwait.Signal(t, "the loop to end with its context", l.Stopped())
 	l.Stop()
 }
 
@@ -147,11 +146,11 @@ func TestRunOnceDrains(t *testing.T) {
 			}
 			var mu sync.Mutex
 			var ran []int
-			l, err := New(src, func(_ context.Context, item int) {
+			l, err := service.NewLoop(src, func(_ context.Context, item int) {
 				mu.Lock()
 				defer mu.Unlock()
 				ran = append(ran, item)
-			}, Config{Concurrency: 3})
+			}, service.LoopConfig{Concurrency: 3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +170,7 @@ func TestRunOnceReturnsClaimError(t *testing.T) {
 	t.Parallel()
 	src := newSource(1)
 	src.failNext = 1
-	l, err := New(src, func(context.Context, int) {}, Config{Name: "test"})
+	l, err := service.NewLoop(src, func(context.Context, int) {}, service.LoopConfig{Name: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +202,7 @@ func TestIdleSleepsUntilNextDue(t *testing.T) {
 				src.nextDue = func() (time.Time, bool) { return t0.Add(tc.due), true }
 			}
 			start(t, src, func(context.Context, int) {},
-				Config{MaxWait: tc.maxWait, Now: func() time.Time { return t0 }})
+				service.LoopConfig{MaxWait: tc.maxWait, Now: func() time.Time { return t0 }})
 			first := src.awaitClaim(t)
 			second := src.awaitClaim(t)
 			if slept := second.Sub(first); slept < tc.wantSleep {
@@ -221,9 +220,9 @@ func TestFailingClaimIsLoggedAndLoopGoesOn(t *testing.T) {
 	log, records := newRecorder()
 	ran := make(chan int, 1)
 	start(t, src, func(_ context.Context, item int) { ran <- item },
-		Config{Name: "test", MaxWait: time.Millisecond, Logger: log})
+		service.LoopConfig{Name: "test", MaxWait: time.Millisecond, Logger: log})
 	for range 2 {
-		r := receive(t, records, "the failed pass to be logged")
+		r := testwait.Signal(t, "the failed pass to be logged", records)
 		var logged error
 		r.Attrs(func(a slog.Attr) bool {
 			if a.Key == "err" {
@@ -235,7 +234,7 @@ func TestFailingClaimIsLoggedAndLoopGoesOn(t *testing.T) {
 			t.Fatalf("logged %s %q err=%v, want an error \"test pass\" with the claim's error", r.Level, r.Message, logged)
 		}
 	}
-	if got := receive(t, ran, "the loop to go on after failed claims"); got != 5 {
+	if got := testwait.Signal(t, "the loop to go on after failed claims", ran); got != 5 {
 		t.Fatalf("ran %d, want 5", got)
 	}
 }
@@ -244,7 +243,7 @@ func TestFailingClaimIsLoggedAndLoopGoesOn(t *testing.T) {
 func TestBeforePassRunsEachPass(t *testing.T) {
 	t.Parallel()
 	passes := make(chan struct{}, 100)
-	start(t, newSource(), func(context.Context, int) {}, Config{MaxWait: time.Millisecond,
+	start(t, newSource(), func(context.Context, int) {}, service.LoopConfig{MaxWait: time.Millisecond,
 		BeforePass: func(context.Context) {
 			select {
 			case passes <- struct{}{}:
@@ -252,16 +251,34 @@ func TestBeforePassRunsEachPass(t *testing.T) {
 			}
 		}})
 	for range 3 {
-		receive(t, passes, "a pass")
+		testwait.Signal(t, "a pass", passes)
 	}
 }
 
 // New rejects a configuration it cannot run.
 func TestNewRejectsBadConfig(t *testing.T) {
 	t.Parallel()
-	for _, cfg := range []Config{{Concurrency: -1}, {Lease: -time.Second}, {MaxWait: -time.Second}} {
-		if _, err := New[int](newSource(), func(context.Context, int) {}, cfg); err == nil {
+	for _, cfg := range []service.LoopConfig{{Concurrency: -1}, {Lease: -time.Second}, {MaxWait: -time.Second}} {
+		if _, err := service.NewLoop[int](newSource(), func(context.Context, int) {}, cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
 		}
+	}
+}
+
+// A wake sent on LoopConfig.Wake before the loop exists is kept, and the
+// loop's own Wake notifies that signal.
+func TestWakeThroughASignalMadeBefore(t *testing.T) {
+	t.Parallel()
+	wake := service.NewSignal()
+	wake.Notify() // before the loop exists: kept
+	src := newSource()
+	ran := make(chan int, 2)
+	l := start(t, src, func(_ context.Context, item int) { ran <- item }, service.LoopConfig{MaxWait: time.Hour, Wake: wake})
+	src.awaitClaim(t) // the first pass
+	src.awaitClaim(t) // the kept wake-up's pass
+	src.add(8)
+	l.Wake()
+	if got := testwait.Signal(t, "the loop woken through the signal to run the item", ran); got != 8 {
+		t.Fatalf("ran %d, want 8", got)
 	}
 }

@@ -1,91 +1,59 @@
-package worker
+package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
 	"time"
 )
 
-// Loop claims due items from its Source and runs them, at most
-// Config.Concurrency at once. Start runs it in the background until Stop;
-// RunOnce does one pass in the caller's goroutine, for tests and tools.
+// Loop is a leased work loop: it claims due items from its Source with a
+// lease, runs each in one of a bounded number of slots
+// (LoopConfig.Concurrency), then sleeps until the next due time, a wake, a
+// freed slot or MaxWait. The poller (due checkouts) and the webhook
+// dispatcher (due deliveries) run on it; what an item means stays with
+// them. Start runs it in the background until Stop (Base); RunOnce does one
+// pass in the caller's goroutine, for tests and tools.
 type Loop[T any] struct {
-	cfg Config
+	Base
+	cfg LoopConfig
 	src Source[T]
 	run func(ctx context.Context, item T)
 
-	wake  chan struct{}
-	slots chan struct{} // one token per item in flight
-	freed chan struct{} // a slot came free
-
-	mu      sync.Mutex // guards cancel and done across Start and Stop
-	cancel  context.CancelFunc
-	done    chan struct{} // closed when the background loop has ended
+	wake    Signal
+	slots   chan struct{} // one token per item in flight
+	freed   Signal        // a slot came free
 	running sync.WaitGroup
 }
 
-// New returns a loop that runs run on every item src hands out. run gets a
-// context that ends at Stop; an item it leaves unrecorded comes back after
-// its lease. New fails when cfg is inconsistent.
-func New[T any](src Source[T], run func(ctx context.Context, item T), cfg Config) (*Loop[T], error) {
+// NewLoop returns a loop that runs run on every item src hands out. run
+// gets a context that ends at Stop; an item it leaves unrecorded comes back
+// after its lease. NewLoop fails when cfg is inconsistent.
+func NewLoop[T any](src Source[T], run func(ctx context.Context, item T), cfg LoopConfig) (*Loop[T], error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	return &Loop[T]{cfg: cfg, src: src, run: run,
-		wake:  make(chan struct{}, 1),
+		wake:  cmp.Or(cfg.Wake, NewSignal()),
 		slots: make(chan struct{}, cfg.Concurrency),
-		freed: make(chan struct{}, 1),
+		freed: NewSignal(),
 	}, nil
 }
 
 // Wake makes the loop look for due items now. It never blocks.
-func (l *Loop[T]) Wake() { signal(l.wake) }
-
-// signal sends on ch unless a signal is already waiting there.
-func signal(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
+func (l *Loop[T]) Wake() { l.wake.Notify() }
 
 // Start runs the loop in the background until Stop or ctx ends. It does
-// nothing when the loop is already running.
-func (l *Loop[T]) Start(ctx context.Context) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.done != nil {
-		select {
-		case <-l.done:
-		default:
-			return // still running
-		}
-	}
-	ctx, l.cancel = context.WithCancel(ctx)
-	l.done = make(chan struct{})
-	go l.loop(ctx, l.done)
-}
-
-// Stop ends the loop and waits for the items in flight, whose context it
-// cancels. It may be called more than once, and before Start.
-func (l *Loop[T]) Stop() {
-	l.mu.Lock()
-	cancel, done := l.cancel, l.done
-	l.mu.Unlock()
-	if cancel == nil {
-		return
-	}
-	cancel()
-	<-done
-}
+// nothing when the loop is already running. Stop (Base) cancels the items'
+// context and waits for the items in flight.
+func (l *Loop[T]) Start(ctx context.Context) { l.Go(ctx, l.loop) }
 
 // loop is the background loop: pass, then sleep unless the pass filled
-// every free slot, until ctx ends. It closes done when it and every item
-// it started have returned.
-func (l *Loop[T]) loop(ctx context.Context, done chan struct{}) {
-	defer close(done)
+// every free slot, until ctx ends. It returns when every item it started
+// has returned.
+func (l *Loop[T]) loop(ctx context.Context) {
 	defer l.running.Wait()
 	for {
 		if l.cfg.BeforePass != nil {
@@ -141,7 +109,7 @@ func (l *Loop[T]) dispatch(ctx context.Context) (full bool, err error) {
 		l.running.Add(1)
 		go func() {
 			defer l.running.Done()
-			defer func() { <-l.slots; signal(l.freed) }()
+			defer func() { <-l.slots; l.freed.Notify() }()
 			l.run(ctx, item)
 		}()
 	}
