@@ -158,6 +158,9 @@ func TestSeveralInstancesOnePostgres(t *testing.T) {
 	if len(all) == 0 {
 		t.Fatal("nothing was acknowledged; the test proves nothing")
 	}
+	// What the victim had claimed when it died (a check, a delivery) is
+	// taken over when its lease (20s) runs out; these waits begin after the
+	// phases above, so that moment falls well within each wait's bound.
 	for _, a := range all {
 		p := procs[rand.IntN(len(procs))]
 		testwait.For(t, "checkout "+a.ref+" to settle", func() bool { return p.state(a.key, a.id) == a.state })
