@@ -45,10 +45,11 @@ type acked struct {
 
 // TestKillAndRestart runs the built binary, registers checkouts and sends
 // callbacks concurrently, kills it with SIGKILL at a random moment (after a
-// random number of acknowledged requests, other requests in flight),
-// restarts it, over -crash.rounds rounds. Then it checks in the database that every
-// acknowledged registration and callback is there, that every checkout
-// settled on the provider's verdict with exactly one terminal transition.
+// random number of acknowledged requests, with others in flight) and
+// restarts it, over -crash.rounds rounds. Then it checks in the database
+// that every acknowledged registration and callback is there, that every
+// checkout settled on the provider's verdict with exactly one terminal
+// transition.
 //
 //	go test -run KillAndRestart -crash.rounds=50 -crash.acks=400 -v ./internal/cli/
 func TestKillAndRestart(t *testing.T) {
