@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/store"
 )
 
@@ -198,7 +199,7 @@ func TestLongPollWithGzip(t *testing.T) {
 	h := setup(t)
 	key, id := h.registered()
 	lp := h.startLongPoll(h.served().URL+"/v1/checkouts/"+id+"?wait=30s&version=1", key)
-	waitUntil(t, "the long-poll to wait", func() bool { return h.changes.Subscribers() == 1 })
+	testwait.For(t, "the long-poll to wait", func() bool { return h.changes.Subscribers() == 1 })
 	h.observe(id, store.StateSucceeded, "SUCCESS")
 	resp, body := lp.result(t)
 	if resp.StatusCode != http.StatusOK || body["state"] != "succeeded" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/store"
 )
 
@@ -51,18 +52,6 @@ func (h *harness) registered() (string, string) {
 	rec := h.checkout(key, "order-rt", "2500")
 	wantStatus(h.t, rec, http.StatusCreated)
 	return key, decode(h.t, rec)["id"].(string)
-}
-
-// waitUntil polls cond until it holds, failing the test after 10 s.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-time.After(2 * time.Millisecond)
-	}
 }
 
 // served runs the router on real HTTP on 127.0.0.1 with the service's
@@ -112,14 +101,10 @@ func (h *harness) startLongPoll(url, key string, headers ...string) *longPoll {
 	return lp
 }
 
-// result waits (at most 30 s, a liveness bound) for the answer.
+// result waits for the answer.
 func (lp *longPoll) result(t *testing.T) (*http.Response, map[string]any) {
 	t.Helper()
-	select {
-	case <-lp.done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the long-poll did not return")
-	}
+	testwait.Signal(t, "the long-poll to return", lp.done)
 	if lp.err != nil {
 		t.Fatalf("long-poll: %v", lp.err)
 	}
@@ -131,7 +116,7 @@ func TestLongPollReturnsOnChange(t *testing.T) {
 	key, id := h.registered()
 	srv := h.served()
 	lp := h.startLongPoll(srv.URL+"/v1/checkouts/"+id+"?wait=60s", key)
-	waitUntil(t, "the long-poll to subscribe", func() bool { return h.changes.Subscribers() == 1 })
+	testwait.For(t, "the long-poll to subscribe", func() bool { return h.changes.Subscribers() == 1 })
 	if m := h.request(http.MethodGet, "/metrics", "", nil).Body.String(); !strings.Contains(m, "\npaysync_checkout_waiters 1\n") {
 		t.Fatalf("/metrics does not count the waiter:\n%s", m)
 	}
@@ -143,7 +128,7 @@ func TestLongPollReturnsOnChange(t *testing.T) {
 	if resp.Header.Get("ETag") == "" || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("long-poll answer lacks ETag or Retry-After: %v", resp.Header)
 	}
-	waitUntil(t, "the subscription to end", func() bool { return h.changes.Subscribers() == 0 })
+	testwait.For(t, "the subscription to end", func() bool { return h.changes.Subscribers() == 0 })
 }
 
 func TestLongPollTimesOutUnchanged(t *testing.T) {
@@ -186,7 +171,7 @@ func TestLongPollVersionParamWaitsPastIt(t *testing.T) {
 	h := setup(t)
 	key, id := h.registered()
 	lp := h.startLongPoll(h.served().URL+"/v1/checkouts/"+id+"?wait=60s&version=2", key)
-	waitUntil(t, "the long-poll to subscribe", func() bool { return h.changes.Subscribers() == 1 })
+	testwait.For(t, "the long-poll to subscribe", func() bool { return h.changes.Subscribers() == 1 })
 	h.observe(id, store.StatePending, "PENDING") // version 2: not past 2
 	h.observe(id, store.StateFailed, "FAILED")   // version 3
 	resp, body := lp.result(t)
@@ -235,12 +220,12 @@ func TestLongPollEndsOnDisconnectAndShutdown(t *testing.T) {
 	key, id := h.registered()
 	srv := h.served()
 	gone := h.startLongPoll(srv.URL+"/v1/checkouts/"+id+"?wait=60s", key)
-	waitUntil(t, "the long-poll to subscribe", func() bool { return h.changes.Subscribers() == 1 })
+	testwait.For(t, "the long-poll to subscribe", func() bool { return h.changes.Subscribers() == 1 })
 	gone.cancel()
-	waitUntil(t, "the disconnected long-poll to unsubscribe", func() bool { return h.changes.Subscribers() == 0 })
+	testwait.For(t, "the disconnected long-poll to unsubscribe", func() bool { return h.changes.Subscribers() == 0 })
 
 	held := h.startLongPoll(srv.URL+"/v1/checkouts/"+id+"?wait=60s", key)
-	waitUntil(t, "the long-poll to subscribe", func() bool { return h.changes.Subscribers() == 1 })
+	testwait.For(t, "the long-poll to subscribe", func() bool { return h.changes.Subscribers() == 1 })
 	h.changes.Close()
 	resp, body := held.result(t)
 	if resp.StatusCode != http.StatusOK || body["version"] != float64(1) || !resp.Close {
@@ -362,7 +347,7 @@ func TestStreamSendsCurrentThenChangesAndEndsOnTerminal(t *testing.T) {
 	if f, err := stream.next(); err != io.EOF {
 		t.Fatalf("after the terminal event: %+v, %v; want the end of the stream", f, err)
 	}
-	waitUntil(t, "the stream to unsubscribe", func() bool { return h.changes.Subscribers() == 0 })
+	testwait.For(t, "the stream to unsubscribe", func() bool { return h.changes.Subscribers() == 0 })
 
 	// EventSource reconnects with the last id it saw: nothing more will come.
 	resp, _ = h.openStream(h.served().URL+"/v1/checkouts/"+id+"/stream", key, "Last-Event-ID", "3")
@@ -403,7 +388,7 @@ func TestStreamEndsOnDisconnectAndShutdown(t *testing.T) {
 	resp, stream := h.openStream(srv.URL+"/v1/checkouts/"+id+"/stream", key)
 	stream.nextEvent(t)
 	resp.Body.Close()
-	waitUntil(t, "the abandoned stream to unsubscribe", func() bool { return h.changes.Subscribers() == 0 })
+	testwait.For(t, "the abandoned stream to unsubscribe", func() bool { return h.changes.Subscribers() == 0 })
 
 	_, stream = h.openStream(srv.URL+"/v1/checkouts/"+id+"/stream", key)
 	stream.nextEvent(t)
@@ -415,5 +400,5 @@ func TestStreamEndsOnDisconnectAndShutdown(t *testing.T) {
 			t.Fatalf("stream at shutdown: %v, want a clean end", err)
 		}
 	}
-	waitUntil(t, "the stream to unsubscribe", func() bool { return h.changes.Subscribers() == 0 })
+	testwait.For(t, "the stream to unsubscribe", func() bool { return h.changes.Subscribers() == 0 })
 }

@@ -43,20 +43,17 @@ type Store interface {
 	WebhookStore
 }
 
-// Waker makes the poller look at due checkouts now; Wake never blocks.
-type Waker interface{ Wake() }
-
 // Config configures New. Store and PublicURL are required; the rest have defaults.
 type Config struct {
 	Store Store
-	Waker Waker // default: does nothing
+	Waker store.Waker // the poller (default: store.NopWaker)
 	// Inbox, when set, drains the callback inbox: a callback naming a
 	// registered checkout is then acknowledged once appended there
 	// (store.DB.AcceptNotification) and Inbox is woken; unset, each
 	// callback is recorded whole before its answer (RecordNotification).
-	Inbox Waker
+	Inbox store.Waker
 	// Webhooks wakes the webhook dispatcher after a redelivery (default: does nothing).
-	Webhooks Waker
+	Webhooks store.Waker
 	Logger   *slog.Logger // default: discards
 	// PublicURL is the base of the URLs handed out (notify, return, 3DS),
 	// e.g. "http://127.0.0.1:8080"; a trailing slash is removed.
@@ -109,10 +106,6 @@ type server struct {
 	auth    *merchantCache
 	reads   *checkoutCache // nil when Config.Reads is ReadsUncached
 }
-
-type nopWaker struct{}
-
-func (nopWaker) Wake() {}
 
 // Body limits.
 const (
@@ -171,10 +164,10 @@ func withDefaults(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("public URL %q is not an absolute http(s) URL", cfg.PublicURL)
 	}
 	if cfg.Waker == nil {
-		cfg.Waker = nopWaker{}
+		cfg.Waker = store.NopWaker{}
 	}
 	if cfg.Webhooks == nil {
-		cfg.Webhooks = nopWaker{}
+		cfg.Webhooks = store.NopWaker{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -1,15 +1,14 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/web/sse"
 )
 
 // streamCheckout handles GET /v1/checkouts/:id/stream, Server-Sent Events:
@@ -32,47 +31,28 @@ func (s *server) streamCheckout(c echo.Context) error {
 	if ck.State.Terminal() && ck.Version <= seen {
 		return c.NoContent(http.StatusNoContent)
 	}
-	w := c.Response()
-	h := w.Header()
-	h.Set(echo.HeaderContentType, "text/event-stream")
-	h.Set(echo.HeaderCacheControl, "private, no-cache")
-	h.Set("X-Accel-Buffering", "no") // nginx: don't buffer the stream
-	w.WriteHeader(http.StatusOK)
+	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
+	es := sse.Open(c.Response(), deadlineGrace)
 	if isHead(c) {
 		return nil // the headers a GET would get, and no events
 	}
-	es := &eventStream{s: s, w: w}
+	send := func(ck store.Checkout) (last bool, err error) {
+		body, _, err := s.encodeCheckout(ck)
+		if err != nil {
+			return true, err
+		}
+		return ck.State.Terminal(), es.Event(strconv.FormatInt(ck.Version, 10), "checkout", string(body))
+	}
 	if ck.Version > seen {
-		if err := es.send(ck); err != nil || ck.State.Terminal() {
+		if last, err := send(ck); err != nil || last {
 			return nil
 		}
 		seen = ck.Version
-	} else if es.comment("resumed") != nil {
+	} else if es.Comment("resumed") != nil {
 		return nil
 	}
-	beat := time.NewTicker(s.cfg.Heartbeat)
-	defer beat.Stop()
-	for {
-		select {
-		case <-sub.Changed():
-			next, ok := sub.Latest()
-			if !ok || next.Version <= seen {
-				continue
-			}
-			if err := es.send(next); err != nil || next.State.Terminal() {
-				return nil
-			}
-			seen = next.Version
-		case <-beat.C:
-			if es.comment("heartbeat") != nil {
-				return nil
-			}
-		case <-ctx.Done():
-			return nil
-		case <-sub.Done():
-			return nil // shutting down; the client reconnects with Last-Event-ID
-		}
-	}
+	es.Follow(ctx, sub, seen, s.cfg.Heartbeat, send)
+	return nil
 }
 
 // lastEventID parses a Last-Event-ID header as a version; -1 when absent
@@ -83,35 +63,4 @@ func lastEventID(v string) int64 {
 		return -1
 	}
 	return n
-}
-
-// eventStream writes Server-Sent Events, each flushed at once and given
-// deadlineGrace to reach the client: a write deadline per write lets the
-// stream outlive the server's WriteTimeout.
-type eventStream struct {
-	s *server
-	w *echo.Response
-}
-
-// send writes one "checkout" event.
-func (es *eventStream) send(ck store.Checkout) error {
-	body, _, err := es.s.encodeCheckout(ck)
-	if err != nil {
-		return err
-	}
-	return es.write(fmt.Sprintf("id: %d\nevent: checkout\ndata: %s\n\n", ck.Version, body))
-}
-
-// comment writes a comment line, which EventSource ignores.
-func (es *eventStream) comment(text string) error {
-	return es.write(": " + text + "\n\n")
-}
-
-func (es *eventStream) write(frame string) error {
-	rc := http.NewResponseController(es.w)
-	_ = rc.SetWriteDeadline(time.Now().Add(deadlineGrace)) // http.ErrNotSupported: no deadline to move
-	if _, err := es.w.Write([]byte(frame)); err != nil {
-		return err
-	}
-	return rc.Flush()
 }

@@ -82,7 +82,7 @@ func NewInboxDrain(db InboxStore, cfg InboxDrainConfig) (*InboxDrain, error) {
 	return d, nil
 }
 
-// Wake asks for a drain now; it never blocks (handlers.Waker).
+// Wake asks for a drain now; it never blocks (store.Waker).
 // A drain already asked for takes the new entry too.
 func (d *InboxDrain) Wake() { d.kick.Notify() }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/store"
 )
@@ -291,13 +292,7 @@ func TestDispatcherLoop(t *testing.T) {
 	defer d.Stop()
 	r.settle("order-1", store.StateSucceeded)
 	d.Wake()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(ep.requests()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the loop did not deliver")
-		}
-		<-time.After(5 * time.Millisecond)
-	}
+	testwait.For(t, "the loop to deliver", func() bool { return len(ep.requests()) > 0 })
 	d.Stop()
 	d.Stop() // idempotent
 }

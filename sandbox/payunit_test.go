@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paysync/paysync/internal/testwait"
 )
 
 // testCreds are the credentials the test gateway accepts.
@@ -75,16 +77,10 @@ func newReceiver(t *testing.T, code int) (*httptest.Server, <-chan receivedCallb
 	return srv, ch
 }
 
-// waitCallback returns the next callback or fails after a deadline.
+// waitCallback returns the next callback.
 func waitCallback(t *testing.T, ch <-chan receivedCallback) receivedCallback {
 	t.Helper()
-	select {
-	case cb := <-ch:
-		return cb
-	case <-time.After(5 * time.Second):
-		t.Fatal("no callback received")
-		return receivedCallback{}
-	}
+	return testwait.Signal(t, "a callback", ch)
 }
 
 func TestStatusByCheckoutAndTransactionID(t *testing.T) {
@@ -362,11 +358,7 @@ func TestDelayRespectsCancellation(t *testing.T) {
 		pu.ServeHTTP(rec, req)
 		close(done)
 	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("delayed request ignored cancellation")
-	}
+	testwait.Signal(t, "the delayed request to end on its cancellation", done)
 	if rec.Body.Len() != 0 {
 		t.Errorf("cancelled request got body %s", rec.Body)
 	}

@@ -33,13 +33,10 @@ type Store interface {
 	BrowserReturned(ctx context.Context, token string, minGap time.Duration) (store.Checkout, bool, error)
 }
 
-// Waker makes the poller look at due checkouts now; Wake never blocks.
-type Waker interface{ Wake() }
-
 // Config configures New. Store is required; the rest have defaults.
 type Config struct {
 	Store  Store
-	Waker  Waker        // default: does nothing
+	Waker  store.Waker  // the poller (default: store.NopWaker)
 	Logger *slog.Logger // default: discards
 	// ReturnMinGap is the shortest gap between two recorded browser returns
 	// of one checkout (default 10s): more returns within it show the page
@@ -58,10 +55,6 @@ type Pages struct {
 	pages map[string]*template.Template
 }
 
-type nopWaker struct{}
-
-func (nopWaker) Wake() {}
-
 // Page template names.
 const (
 	pageProgress = "progress.html"
@@ -76,7 +69,7 @@ func New(cfg Config) (*Pages, error) {
 		return nil, errors.New("new web pages: store is required")
 	}
 	if cfg.Waker == nil {
-		cfg.Waker = nopWaker{}
+		cfg.Waker = store.NopWaker{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -11,9 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	_ "github.com/mattn/go-sqlite3" // to check the copy with SQLite itself
+
+	"github.com/paysync/paysync/internal/testwait"
 )
 
 // TestBackupDuringCallbackBurst: "paysync backup" copies the database of a
@@ -91,7 +92,7 @@ func TestBackupDuringCallbackBurst(t *testing.T) {
 	restored := &app{t: t, admin: a.admin, dbPath: copyPath, apiKey: a.apiKey, notify: a.notify, puURL: a.puURL}
 	restored.boot("--poll-grace", "1h")
 	for _, i := range before { // those still in the inbox copy are drained just after the start
-		waitFor(t, fmt.Sprintf("burst-%d's callback in the copy", i), 10*time.Second, func() bool {
+		testwait.For(t, fmt.Sprintf("burst-%d's callback in the copy", i), func() bool {
 			return restored.events(ids[i])["callback_received"] == 1
 		})
 		if got := restored.events(ids[i])["callback_received"]; got != 1 {

@@ -103,7 +103,7 @@ func TestBrowser3DSApproveToSuccessURL(t *testing.T) {
 	b.screenshot("challenge")
 	b.click("#approve")
 
-	u := b.waitURL("the shop's success URL", 20*time.Second, onPath("/thanks"))
+	u := b.waitURL("the shop's success URL", onPath("/thanks"))
 	if u.Query().Get("order") != "3ds" || !strings.HasPrefix(u.String(), s.url) {
 		t.Fatalf("landed on %s, want %s/thanks?order=3ds", u, s.url)
 	}
@@ -129,7 +129,7 @@ func TestBrowser3DSDeclineToCancelURL(t *testing.T) {
 	b.waitVisible("#decline", 10*time.Second)
 	b.click("#decline")
 
-	u := b.waitURL("the shop's cancel URL", 20*time.Second, onPath("/cart"))
+	u := b.waitURL("the shop's cancel URL", onPath("/cart"))
 	if u.Query().Get("declined") != "1" {
 		t.Fatalf("landed on %s", u)
 	}

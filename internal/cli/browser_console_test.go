@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )
@@ -64,7 +65,7 @@ func (b *browser) signIn(base, token string) {
 	b.waitVisible("#signin", 10*time.Second)
 	b.do("type the token", chromedp.SendKeys(chromedp.CSS("#token"), token))
 	b.click("#signin-button")
-	b.waitURL("the overview", 10*time.Second, onPath("/console/overview"))
+	b.waitURL("the overview", onPath("/console/overview"))
 	b.waitVisible("#counts", 5*time.Second)
 }
 
@@ -164,8 +165,8 @@ func TestConsoleOperatorTimelineLiveRedeliver(t *testing.T) {
 
 	b.click("#timeline .redeliver")
 	b.waitVisible("#flash", 10*time.Second)
-	waitFor(t, "the redelivery", 20*time.Second, func() bool { return hooks.hits.Load() >= 2 })
-	waitFor(t, "the second attempt on the page", 20*time.Second, func() bool {
+	testwait.For(t, "the redelivery", func() bool { return hooks.hits.Load() >= 2 })
+	testwait.For(t, "the second attempt on the page", func() bool {
 		return strings.Count(b.outerHTML("#timeline .attempts"), "HTTP 204") >= 2
 	})
 
@@ -184,9 +185,9 @@ func TestConsoleOperatorTimelineLiveRedeliver(t *testing.T) {
 	b.screens("search")
 
 	b.click("#signout")
-	b.waitURL("the sign-in page", 10*time.Second, onPath("/console/"))
+	b.waitURL("the sign-in page", onPath("/console/"))
 	b.navigate(a.url + "/console/overview")
-	b.waitURL("the sign-in page after sign-out", 10*time.Second, onPath("/console/"))
+	b.waitURL("the sign-in page after sign-out", onPath("/console/"))
 }
 
 func TestConsoleMerchantSeesOnlyItsOwn(t *testing.T) {
@@ -231,7 +232,7 @@ func (a *app) runOutSchedule(checkoutID string) {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	waitFor(a.t, "a failed attempt, then the schedule run out", 20*time.Second, func() bool {
+	testwait.For(a.t, "a failed attempt, then the schedule run out", func() bool {
 		ds, err := db.Deliveries(ctx, merchant.MerchantID, store.DeliveryFilter{CheckoutID: checkoutID})
 		if err != nil || len(ds) != 1 || len(ds[0].History) == 0 {
 			return false
@@ -254,7 +255,7 @@ func TestConsoleDeliveriesReplayAndReenable(t *testing.T) {
 	if err := a.payunit.Resolve(context.Background(), puID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the 410", 20*time.Second, func() bool { return hooks.hits.Load() >= 1 })
+	testwait.For(t, "the 410", func() bool { return hooks.hits.Load() >= 1 })
 	// Another merchant's endpoint answers 500; its schedule is then run
 	// out as the dispatcher's last attempt would (hours of retries).
 	failing := startHooks(t, http.StatusInternalServerError)
@@ -272,7 +273,7 @@ func TestConsoleDeliveriesReplayAndReenable(t *testing.T) {
 	b.screens("overview-fr")
 	b.navigate(a.url + "/console/deliveries")
 	b.waitVisible("#deliveries", 10*time.Second)
-	waitFor(t, "both deliveries listed", 20*time.Second, func() bool {
+	testwait.For(t, "both deliveries listed", func() bool {
 		b.navigate(a.url + "/console/deliveries")
 		b.waitVisible("#deliveries", 10*time.Second)
 		return evalJS[int](b, `document.querySelectorAll("#deliveries > li").length`) == 2
@@ -291,7 +292,7 @@ func TestConsoleDeliveriesReplayAndReenable(t *testing.T) {
 	if got := b.text("#flash"); !strings.HasPrefix(got, "1 ") {
 		t.Fatalf("replay flash %q, want 1 replayed", got)
 	}
-	waitFor(t, "the replayed delivery", 20*time.Second, func() bool { return failing.hits.Load() > hitsBefore })
+	testwait.For(t, "the replayed delivery", func() bool { return failing.hits.Load() > hitsBefore })
 
 	// Re-enable the endpoint after its 410: the held delivery goes out.
 	hooks.status.Store(http.StatusNoContent)
@@ -300,7 +301,7 @@ func TestConsoleDeliveriesReplayAndReenable(t *testing.T) {
 	if got := b.text("#flash"); !strings.HasPrefix(got, "1 ") {
 		t.Fatalf("re-enable flash %q, want 1 released", got)
 	}
-	waitFor(t, "the released delivery", 20*time.Second, func() bool { return hooks.hits.Load() >= 2 })
+	testwait.For(t, "the released delivery", func() bool { return hooks.hits.Load() >= 2 })
 	b.navigate(a.url + "/console/checkouts/" + c.ID)
 	b.waitVisible(`#timeline .delivery-delivered`, 20*time.Second)
 	if got := b.text("#timeline-h"); got != "Chronologie" {
@@ -330,7 +331,7 @@ func startDemo(t *testing.T) string {
 		})
 	})
 	link := regexp.MustCompile(`http://\S+/console/signin/[0-9a-f]+`)
-	waitFor(t, "the demo's console link", 10*time.Second, func() bool { return link.MatchString(out.String()) })
+	testwait.For(t, "the demo's console link", func() bool { return link.MatchString(out.String()) })
 	return link.FindString(out.String())
 }
 
@@ -344,7 +345,7 @@ func TestConsoleDemoPaymentForm(t *testing.T) {
 	base := link[:strings.Index(link, "/console/")]
 
 	b.navigate(link)
-	b.waitURL("the demo form", 10*time.Second, onPath("/console/demo"))
+	b.waitURL("the demo form", onPath("/console/demo"))
 	b.waitVisible("#demo", 5*time.Second)
 	b.screens("demo-form")
 	// The link is good once.
@@ -376,9 +377,9 @@ func TestConsoleDemoPaymentForm(t *testing.T) {
 	b.click("#threeds")
 	b.waitVisible("#approve", 10*time.Second)
 	b.click("#approve")
-	b.waitURL("back in the console", 30*time.Second, onPath("/console/checkouts"))
+	b.waitURL("back in the console", onPath("/console/checkouts"))
 	b.waitVisible("#results", 10*time.Second)
-	waitFor(t, "the approved payment settled", 30*time.Second, func() bool {
+	testwait.For(t, "the approved payment settled", func() bool {
 		b.navigate(b.location())
 		b.waitVisible("#results", 10*time.Second)
 		return strings.Contains(b.outerHTML("#results"), "state-succeeded")

@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
 )
 
@@ -125,20 +126,23 @@ func (b *browser) location() string {
 }
 
 // waitURL waits until the tab's URL satisfies match, and returns it.
-func (b *browser) waitURL(what string, within time.Duration, match func(u *url.URL) bool) *url.URL {
+func (b *browser) waitURL(what string, match func(u *url.URL) bool) *url.URL {
 	b.t.Helper()
-	var last string
-	deadline := time.Now().Add(within)
-	for {
+	var at *url.URL
+	last := ""
+	defer func() {
+		if at == nil {
+			b.t.Logf("browser: never at %s; last at %s", what, last)
+		}
+	}()
+	testwait.For(b.t, "the browser at "+what, func() bool {
 		last = b.location()
 		if u, err := url.Parse(last); err == nil && match(u) {
-			return u
+			at = u
 		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("browser: timed out waiting for %s; at %s", what, last)
-		}
-		<-time.After(50 * time.Millisecond)
-	}
+		return at != nil
+	})
+	return at
 }
 
 // waitVisible waits until the CSS selector matches a visible element.
@@ -325,7 +329,7 @@ func TestBrowserPayUnitReturnToSuccessURL(t *testing.T) {
 	if err := a.payunit.SetStatus(puID, sandbox.StatusSuccess); err != nil {
 		t.Fatal(err)
 	}
-	u := b.waitURL("the shop's success URL", 20*time.Second, onPath("/thanks"))
+	u := b.waitURL("the shop's success URL", onPath("/thanks"))
 	if u.Query().Get("order") != "1" || !strings.HasPrefix(u.String(), s.url) {
 		t.Fatalf("landed on %s, want %s/thanks?order=1", u, s.url)
 	}
@@ -379,7 +383,7 @@ func TestBrowserFailedPaymentToCancelURL(t *testing.T) {
 	if err := a.payunit.SetStatus(puID, sandbox.StatusFailed); err != nil {
 		t.Fatal(err)
 	}
-	b.waitURL("the shop's cancel URL", 20*time.Second, onPath("/cart"))
+	b.waitURL("the shop's cancel URL", onPath("/cart"))
 	b.waitVisible("#shop", 5*time.Second)
 	if got := a.checkoutWith(key, c.ID); got.State != "failed" {
 		t.Fatalf("checkout %s, want failed", got.State)

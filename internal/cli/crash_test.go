@@ -17,15 +17,15 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store/sqlite"
 )
 
 var (
-	crashRounds   = flag.Int("crash.rounds", 10, "TestKillAndRestart: kill -9 rounds")
-	crashDuration = flag.Duration("crash.duration", 300*time.Millisecond, "TestKillAndRestart: longest traffic per round before the kill (the moment is random below it)")
+	crashRounds = flag.Int("crash.rounds", 10, "TestKillAndRestart: kill -9 rounds")
+	crashAcks   = flag.Int("crash.acks", 40, "TestKillAndRestart: most acknowledged requests per round before the kill (the moment is random up to it)")
 )
 
 // crashTruth is a provider verdict and the state it settles a checkout in.
@@ -44,12 +44,14 @@ type acked struct {
 }
 
 // TestKillAndRestart runs the built binary, registers checkouts and sends
-// callbacks concurrently, kills it with SIGKILL at a random moment, restarts
-// it, over -crash.rounds rounds. Then it checks in the database that every
-// acknowledged registration and callback is there, that every checkout
-// settled on the provider's verdict with exactly one terminal transition.
+// callbacks concurrently, kills it with SIGKILL at a random moment (after a
+// random number of acknowledged requests, with others in flight) and
+// restarts it, over -crash.rounds rounds. Then it checks in the database
+// that every acknowledged registration and callback is there, that every
+// checkout settled on the provider's verdict with exactly one terminal
+// transition.
 //
-//	go test -run KillAndRestart -crash.rounds=50 -crash.duration=2s -v ./internal/cli/
+//	go test -run KillAndRestart -crash.rounds=50 -crash.acks=400 -v ./internal/cli/
 func TestKillAndRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the binary; skipped with -short")
@@ -80,9 +82,12 @@ func TestKillAndRestart(t *testing.T) {
 	var mu sync.Mutex
 	var all []*acked
 	var sent atomic.Int64
+	var acks ackSignal
 	for round := range *crashRounds {
 		var wg sync.WaitGroup
 		stopSending := make(chan struct{})
+		killAt := 1 + rand.IntN(*crashAcks) // the random kill moment
+		killed := acks.after(killAt)
 		for w := range senders {
 			key, notify := keys[w], notifies[w]
 			wg.Go(func() {
@@ -99,10 +104,11 @@ func TestKillAndRestart(t *testing.T) {
 					mu.Lock()
 					all = append(all, a)
 					mu.Unlock()
+					acks.add(1 + int(a.callbacks.Load()))
 				}
 			})
 		}
-		<-time.After(time.Duration(rand.Int64N(int64(*crashDuration))) + 20*time.Millisecond) // the random kill moment
+		testwait.Signal(t, fmt.Sprintf("round %d's %d acknowledged requests before the kill", round, killAt), killed)
 		p.kill()
 		close(stopSending)
 		wg.Wait()
@@ -115,7 +121,7 @@ func TestKillAndRestart(t *testing.T) {
 		t.Fatal("nothing was acknowledged; the test proves nothing")
 	}
 	for _, a := range all {
-		waitFor(t, "checkout "+a.ref+" to settle after restarts", 30*time.Second, func() bool {
+		testwait.For(t, "checkout "+a.ref+" to settle after restarts", func() bool {
 			return p.state(a.key, a.id) == a.state
 		})
 	}
@@ -131,7 +137,7 @@ func TestKillAndRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer inbox.Close()
-	waitFor(t, "the inbox to be drained", 30*time.Second, func() bool {
+	testwait.For(t, "the inbox to be drained", func() bool {
 		var n int
 		return inbox.QueryRow(`SELECT count(*) FROM inbox`).Scan(&n) == nil && n == 0
 	})
@@ -145,6 +151,35 @@ func TestKillAndRestart(t *testing.T) {
 	auditOutbox(t, db)
 	t.Logf("%d kill -9 rounds: %d requests sent, %d acknowledged registrations and %d acknowledged callbacks; lost %d; "+
 		"every checkout settled once on the provider's verdict", *crashRounds, sent.Load(), len(all), callbacks, lost)
+}
+
+// ackSignal counts acknowledged requests and says when a number more have
+// been: the moments of a test that kills and restarts under traffic.
+type ackSignal struct {
+	mu      sync.Mutex
+	n       int
+	target  int
+	reached chan struct{} // closed at target; nil when nobody waits
+}
+
+// after returns a channel closed once n more requests have been
+// acknowledged (add); it replaces the previous one.
+func (s *ackSignal) after(n int) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.target, s.reached = s.n+n, make(chan struct{})
+	return s.reached
+}
+
+// add counts n more acknowledged requests.
+func (s *ackSignal) add(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n += n
+	if s.reached != nil && s.n >= s.target {
+		close(s.reached)
+		s.reached = nil
+	}
 }
 
 // payAndNotify starts a payment at the sandbox that ends in truth, with

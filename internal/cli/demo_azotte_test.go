@@ -12,7 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/paysync/paysync/internal/testwait"
 )
 
 // lockedBuffer is an io.Writer a test can read while a command writes.
@@ -77,7 +78,7 @@ func TestDemoAzotteWalkthrough(t *testing.T) {
 			t.Errorf("demo returned %v", err)
 		}
 	})
-	waitFor(t, "the demo's walkthrough", 10*time.Second, func() bool { return strings.Contains(out.String(), "Other scenarios") })
+	testwait.For(t, "the demo's walkthrough", func() bool { return strings.Contains(out.String(), "Other scenarios") })
 	text := out.String()
 	find := func(re string) string {
 		m := regexp.MustCompile(re).FindStringSubmatch(text)
@@ -106,7 +107,7 @@ func TestDemoAzotteWalkthrough(t *testing.T) {
 		_, c := jsonCall(t, "GET", paysync+"/v1/checkouts/"+id, key, "")
 		return c
 	}
-	waitFor(t, "action_required", 10*time.Second, func() bool { return get()["state"] == "action_required" })
+	testwait.For(t, "action_required", func() bool { return get()["state"] == "action_required" })
 	action, _ := get()["action"].(map[string]any)
 	if want := strings.TrimSuffix(returnURL, "/return") + "/3ds"; action["redirect_url"] != want {
 		t.Fatalf("action %v, want redirect_url %s", action, want)
@@ -125,7 +126,7 @@ func TestDemoAzotteWalkthrough(t *testing.T) {
 	if code, _ := jsonCall(t, "POST", paysync+"/v1/checkouts/"+id+"/refresh", key, ""); code != http.StatusAccepted {
 		t.Fatalf("refresh: %d", code)
 	}
-	waitFor(t, "succeeded", 10*time.Second, func() bool { return get()["state"] == "succeeded" })
+	testwait.For(t, "succeeded", func() bool { return get()["state"] == "succeeded" })
 	if c := get(); c["provider_status"] != "CHECK_OUT_DONE" || c["anomaly"] != nil {
 		t.Fatalf("checkout %v", c)
 	}

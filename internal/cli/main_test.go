@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	paysync "github.com/paysync/paysync/internal/app"
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
 )
 
@@ -54,31 +57,30 @@ func startApp(t *testing.T, extra ...string) *app {
 func (a *app) boot(extra ...string) (stop func()) {
 	t := a.t
 	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan string, 1)
+	t.Cleanup(cancel)         // also when serve never starts
+	up := make(chan error, 1) // nil once serving; else why serve ended first
 	done := make(chan error, 1)
 	env := map[string]string{"PAYSYNC_MASTER_KEY": testMasterKey, "PAYSYNC_ADMIN_TOKEN": a.admin,
 		"PAYSYNC_ALLOW_PRIVATE_URLS": "true", "PAYSYNC_POLL_GRACE": "300ms", "PAYSYNC_POLL_MIN_INTERVAL": "100ms",
 		"PAYSYNC_POLL_MAX_INTERVAL": "1s"}
 	args := append([]string{"--addr", "127.0.0.1:0", "--db", a.dbPath, "--public-url", "http://paysync.test"}, extra...)
 	go func() {
-		done <- func() error {
+		err := func() error {
 			cfg, err := parseConfig(newFlagSet("serve", io.Discard), args, func(k string) string { return env[k] }, "")
 			if err != nil {
 				return err
 			}
-			return serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *paysync.App) { a.svc = s; started <- s.Addr() })
+			return serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *paysync.App) {
+				a.svc, a.url = s, "http://"+s.Addr()
+				up <- nil
+			})
 		}()
+		select {
+		case up <- cmp.Or(err, errors.New("serve returned before it started")): // read only if serve never started
+		default: // up still holds the start
+		}
+		done <- err
 	}()
-	select {
-	case addr := <-started:
-		a.url = "http://" + addr
-	case err := <-done:
-		cancel()
-		t.Fatalf("serve: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("serve did not start")
-	}
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
@@ -87,6 +89,9 @@ func (a *app) boot(extra ...string) (stop func()) {
 				t.Errorf("serve returned %v", err)
 			}
 		})
+	}
+	if err := testwait.Signal(t, "serve to start", up); err != nil {
+		t.Fatalf("serve: %v", err)
 	}
 	t.Cleanup(stop)
 	return stop
@@ -182,18 +187,6 @@ func (a *app) callback(txn, status string) int {
 	return resp.StatusCode
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-time.After(10 * time.Millisecond)
-	}
-}
-
 // events counts the checkout's events by type.
 func (a *app) events(id string) map[string]int {
 	a.t.Helper()
@@ -224,7 +217,7 @@ func TestForgedCallbackThenVerifiedCallback(t *testing.T) {
 		t.Fatalf("callback answered %d", code)
 	}
 	// The callback makes paysync ask PayUnit at once, and PayUnit says PENDING.
-	waitFor(t, "a status check applied after the callback", 5*time.Second, func() bool { return a.events(c.ID)["status_checked"] >= 1 })
+	testwait.For(t, "a status check applied after the callback", func() bool { return a.events(c.ID)["status_checked"] >= 1 })
 	if got := a.checkout(c.ID); got.State != "pending" {
 		t.Fatalf("forged callback moved the checkout to %s", got.State)
 	}
@@ -234,7 +227,7 @@ func TestForgedCallbackThenVerifiedCallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.callback("order-forged", "SUCCESS")
-	waitFor(t, "succeeded", 5*time.Second, func() bool { return a.checkout(c.ID).State == "succeeded" })
+	testwait.For(t, "succeeded", func() bool { return a.checkout(c.ID).State == "succeeded" })
 	if got := a.checkout(c.ID); got.ResolvedBy != "callback" {
 		t.Fatalf("resolved_by = %q, want callback", got.ResolvedBy)
 	}
@@ -248,7 +241,7 @@ func TestLostCallbackSettledByPoller(t *testing.T) {
 	if err := a.payunit.Resolve(context.Background(), puID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the poller to settle the checkout", 10*time.Second, func() bool { return a.checkout(c.ID).State == "succeeded" })
+	testwait.For(t, "the poller to settle the checkout", func() bool { return a.checkout(c.ID).State == "succeeded" })
 	if got := a.checkout(c.ID); got.ResolvedBy != "poll" {
 		t.Fatalf("resolved_by = %q, want poll", got.ResolvedBy)
 	}
@@ -276,7 +269,7 @@ func TestDuplicateCallbacksOneTransition(t *testing.T) {
 			t.Fatalf("a duplicate callback got %d", code)
 		}
 	}
-	waitFor(t, "succeeded", 5*time.Second, func() bool { return a.checkout(c.ID).State == "succeeded" })
+	testwait.For(t, "succeeded", func() bool { return a.checkout(c.ID).State == "succeeded" })
 	ev := a.events(c.ID)
 	if ev["state_changed"] != 1 {
 		t.Fatalf("%d state transitions, want exactly 1", ev["state_changed"])
@@ -304,7 +297,7 @@ func TestAmountMismatchNeverSucceeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.callback("order-cheap", "SUCCESS")
-	waitFor(t, "an anomaly", 5*time.Second, func() bool { return a.checkout(c.ID).Anomaly != nil })
+	testwait.For(t, "an anomaly", func() bool { return a.checkout(c.ID).Anomaly != nil })
 	got := a.checkout(c.ID)
 	if got.State == "succeeded" || got.Anomaly.Code != "amount_mismatch" {
 		t.Fatalf("state %s anomaly %+v, want not succeeded with amount_mismatch", got.State, got.Anomaly)
@@ -322,7 +315,7 @@ func TestEarlyCallbackSettlesOnRegistration(t *testing.T) {
 		t.Fatalf("early callback answered %d", code)
 	}
 	c := a.register("order-early", "10")
-	waitFor(t, "succeeded", 5*time.Second, func() bool { return a.checkout(c.ID).State == "succeeded" })
+	testwait.For(t, "succeeded", func() bool { return a.checkout(c.ID).State == "succeeded" })
 	if got := a.checkout(c.ID); got.ResolvedBy != "callback" {
 		t.Fatalf("resolved_by = %q, want callback", got.ResolvedBy)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store/postgres/pgtest"
 )
@@ -54,7 +55,6 @@ func (w *statusWatch) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		w.inFlight[id]--
 		w.mu.Unlock()
 	}()
-	time.Sleep(time.Duration(rand.IntN(15)) * time.Millisecond) // a provider's latency widens the window an overlap needs
 	w.next.ServeHTTP(rw, r)
 }
 
@@ -91,6 +91,7 @@ func TestSeveralInstancesOnePostgres(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	pu := sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})
+	pu.SetFaults(sandbox.Faults{Delay: 10 * time.Millisecond}) // a provider's latency widens the window an overlap needs
 	watch := &statusWatch{next: pu, inFlight: map[string]int{}}
 	puSrv := httptest.NewServer(watch)
 	t.Cleanup(puSrv.Close)
@@ -112,6 +113,8 @@ func TestSeveralInstancesOnePostgres(t *testing.T) {
 	var mu sync.Mutex
 	var all []*acked
 	var sent, callbacks atomic.Int64
+	var acks, victimAcks ackSignal // acknowledged requests: by any instance, by the victim
+	victim := procs[1]
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := range 6 {
@@ -132,15 +135,21 @@ func TestSeveralInstancesOnePostgres(t *testing.T) {
 				all = append(all, a)
 				mu.Unlock()
 				callbacks.Add(a.callbacks.Load())
+				acks.add(1 + int(a.callbacks.Load()))
+				if reg == victim {
+					victimAcks.add(1)
+				}
+				if hook == victim {
+					victimAcks.add(int(a.callbacks.Load()))
+				}
 			}
 		})
 	}
-	<-time.After(1500 * time.Millisecond)
-	victim := procs[1]
+	testwait.Signal(t, "200 acknowledged requests before the kill", acks.after(200))
 	victim.kill() // mid-traffic: its checks and deliveries in flight die with it
-	<-time.After(1000 * time.Millisecond)
+	testwait.Signal(t, "100 requests acknowledged by the two other instances", acks.after(100))
 	victim.start()
-	<-time.After(1000 * time.Millisecond)
+	testwait.Signal(t, "50 requests acknowledged by the restarted instance", victimAcks.after(50))
 	close(stop)
 	wg.Wait()
 
@@ -149,9 +158,12 @@ func TestSeveralInstancesOnePostgres(t *testing.T) {
 	if len(all) == 0 {
 		t.Fatal("nothing was acknowledged; the test proves nothing")
 	}
+	// What the victim had claimed when it died (a check, a delivery) is
+	// taken over when its lease (20s) runs out; these waits begin after the
+	// phases above, so that moment falls well within each wait's bound.
 	for _, a := range all {
 		p := procs[rand.IntN(len(procs))]
-		waitFor(t, "checkout "+a.ref+" to settle", 90*time.Second, func() bool { return p.state(a.key, a.id) == a.state })
+		testwait.For(t, "checkout "+a.ref+" to settle", func() bool { return p.state(a.key, a.id) == a.state })
 	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbURL)
@@ -159,7 +171,7 @@ func TestSeveralInstancesOnePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	waitFor(t, "every delivery to be delivered", 90*time.Second, func() bool {
+	testwait.For(t, "every delivery to be delivered", func() bool {
 		var open int
 		conn.QueryRow(ctx, `SELECT count(*) FROM deliveries WHERE status <> 'delivered'`).Scan(&open)
 		return open == 0

@@ -12,6 +12,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
 )
 
@@ -58,10 +59,10 @@ func TestDuplicateCallbacksOneWebhook(t *testing.T) {
 	}
 	wg.Wait()
 	count := func() int { mu.Lock(); defer mu.Unlock(); return len(got) }
-	waitFor(t, "the webhook", 10*time.Second, func() bool { return count() >= 1 })
+	testwait.For(t, "the webhook", func() bool { return count() >= 1 })
 	// Every later poll or callback finds the checkout terminal: nothing more to announce.
 	a.callback("order-hook", "SUCCESS")
-	waitFor(t, "the last callback's check", 5*time.Second, func() bool { return a.events(c.ID)["callback_received"] == 51 })
+	testwait.For(t, "the last callback's check", func() bool { return a.events(c.ID)["callback_received"] == 51 })
 
 	resp, body = a.do("GET", "/v1/deliveries?checkout_id="+c.ID, a.apiKey, nil)
 	var list struct {
@@ -75,7 +76,7 @@ func TestDuplicateCallbacksOneWebhook(t *testing.T) {
 	if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("deliveries: %d %s", resp.StatusCode, body)
 	}
-	waitFor(t, "the delivery recorded", 5*time.Second, func() bool {
+	testwait.For(t, "the delivery recorded", func() bool {
 		_, body = a.do("GET", "/v1/deliveries?checkout_id="+c.ID, a.apiKey, nil)
 		json.Unmarshal(body, &list)
 		return len(list.Data) == 1 && list.Data[0].Status == "delivered"

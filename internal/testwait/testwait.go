@@ -9,7 +9,7 @@ import (
 
 // Timeout is how long For and Signal wait before they fail the test: far
 // beyond anything healthy, so that only a hang trips it.
-const Timeout = 20 * time.Second
+const Timeout = 60 * time.Second
 
 // For waits until cond returns true, looking again after a short pause
 // that grows to 10 ms, and fails the test with what when Timeout passes

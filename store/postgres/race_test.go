@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/store"
 )
 
@@ -68,25 +69,17 @@ func TestEnqueueSerializesWithEnable(t *testing.T) {
 	<-read
 	enabled := make(chan error, 1)
 	go func() { _, err := db.EnableWebhook(ctx, m.ID); enabled <- err }()
-	deadline := time.Now().Add(20 * time.Second)
 	var enableErr error
 	finishedFirst := false
-wait:
-	for {
+	testwait.For(t, "the enable to finish or to wait on a lock", func() bool {
 		select {
 		case enableErr = <-enabled:
 			finishedFirst = true
-			break wait
+			return true
 		default:
+			return waitingOnLock(t, b)
 		}
-		if waitingOnLock(t, b) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the enable neither finished nor waited on a lock")
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition of another session, with a deadline
-	}
+	})
 	close(proceed)
 	if err := <-outbox; err != nil {
 		t.Fatal(err)

@@ -50,9 +50,6 @@ type Store interface {
 	EnableWebhook(ctx context.Context, merchantID string) (int64, error)
 }
 
-// Waker makes a worker look at due work now; Wake never blocks.
-type Waker interface{ Wake() }
-
 // Demo is what the console offers in `paysync demo` only.
 type Demo struct {
 	// SignInToken, used once at GET /console/signin/{token}, signs the
@@ -70,9 +67,9 @@ type Config struct {
 	Store Store
 	// Changes is the store's change feed: the checkout page updates live from it.
 	Changes *store.Feed
-	Waker   Waker // the poller, after "check now" (default: nothing)
+	Waker   store.Waker // the poller, after "check now" (default: store.NopWaker)
 	// Webhooks wakes the webhook dispatcher after a redelivery or a replay.
-	Webhooks Waker
+	Webhooks store.Waker
 	Logger   *slog.Logger // default: discards
 	// AdminToken signs in as the operator; "" leaves only merchant sign-in.
 	AdminToken string
@@ -102,10 +99,6 @@ type Console struct {
 	demoDone bool // the demo's sign-in token was used
 }
 
-type nopWaker struct{}
-
-func (nopWaker) Wake() {}
-
 // New parses the templates and returns the console. It fails when Store
 // is nil or a template doesn't parse.
 func New(cfg Config) (*Console, error) {
@@ -113,10 +106,10 @@ func New(cfg Config) (*Console, error) {
 		return nil, errors.New("new console: store is required")
 	}
 	if cfg.Waker == nil {
-		cfg.Waker = nopWaker{}
+		cfg.Waker = store.NopWaker{}
 	}
 	if cfg.Webhooks == nil {
-		cfg.Webhooks = nopWaker{}
+		cfg.Webhooks = store.NopWaker{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

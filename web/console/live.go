@@ -1,12 +1,18 @@
 package console
 
 import (
-	"fmt"
-	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/web/sse"
 )
+
+// liveWriteGrace is how long each write of the live stream has to reach
+// the client.
+const liveWriteGrace = 30 * time.Second
 
 // live handles GET /console/checkouts/:id/live, Server-Sent Events from
 // the store's change feed: one "version" event now and one per committed
@@ -22,46 +28,13 @@ func (c *Console) live(e echo.Context) error {
 	if err != nil {
 		return c.fail(e, err)
 	}
-	w := e.Response()
-	w.Header().Set(echo.HeaderContentType, "text/event-stream")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	seen := ck.Version
-	if err := sse(w, fmt.Sprintf("event: version\ndata: %d\n\n", seen)); err != nil {
+	s := sse.Open(e.Response(), liveWriteGrace)
+	version := func(v int64) error { return s.Event("", "version", strconv.FormatInt(v, 10)) }
+	if version(ck.Version) != nil {
 		return nil
 	}
-	beat := time.NewTicker(c.cfg.Heartbeat)
-	defer beat.Stop()
-	for {
-		select {
-		case <-sub.Changed():
-			next, ok := sub.Latest()
-			if !ok || next.Version <= seen {
-				continue
-			}
-			seen = next.Version
-			if sse(w, fmt.Sprintf("event: version\ndata: %d\n\n", seen)) != nil {
-				return nil
-			}
-		case <-beat.C:
-			if sse(w, ": heartbeat\n\n") != nil {
-				return nil
-			}
-		case <-ctx.Done():
-			return nil
-		case <-sub.Done():
-			return nil
-		}
-	}
-}
-
-// sse writes one frame and flushes it, with its own write deadline so the
-// stream outlives the server's WriteTimeout.
-func sse(w *echo.Response, frame string) error {
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second)) // http.ErrNotSupported: no deadline to move
-	if _, err := w.Write([]byte(frame)); err != nil {
-		return err
-	}
-	return rc.Flush()
+	s.Follow(ctx, sub, ck.Version, c.cfg.Heartbeat, func(next store.Checkout) (bool, error) {
+		return false, version(next.Version)
+	})
+	return nil
 }
