@@ -167,7 +167,10 @@ func TestConsoleOperatorTimelineLiveRedeliver(t *testing.T) {
 	b.waitVisible("#flash", 10*time.Second)
 	testwait.For(t, "the redelivery", func() bool { return hooks.hits.Load() >= 2 })
 	testwait.For(t, "the second attempt on the page", func() bool {
-		return strings.Count(b.outerHTML("#timeline .attempts"), "HTTP 204") >= 2
+		// Read in the page in one step: the live timeline replaces its
+		// markup on each change, so a node looked up first may be gone.
+		attempts := evalJS[string](b, `(document.querySelector("#timeline .attempts") || {}).outerHTML || ""`)
+		return strings.Count(attempts, "HTTP 204") >= 2
 	})
 
 	// A form posted without its CSRF token is refused.
