@@ -6,17 +6,19 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/paysync/paysync/provider"
 	"github.com/paysync/paysync/provider/internal/statusapi"
 )
 
 // ErrMalformed is wrapped by every error caused by a body that cannot be
 // understood: bad JSON, JSON of the wrong shape, a missing "data" object,
-// a bad form encoding or an invalid amount.
-var ErrMalformed = errors.New("malformed body")
+// a bad form encoding or an invalid amount. It is provider.ErrMalformed.
+var ErrMalformed = provider.ErrMalformed
 
 // ErrNoIdentifier is wrapped by ParseNotification's error when a callback
-// body parses but names neither a transaction_id nor a checkout_id.
-var ErrNoIdentifier = errors.New("no transaction_id or checkout_id")
+// body parses but names neither a transaction_id nor a checkout_id. It is
+// provider.ErrNoIdentifier.
+var ErrNoIdentifier = provider.ErrNoIdentifier
 
 // ErrInvalidAmount is wrapped by CanonicalAmount's errors.
 var ErrInvalidAmount = errors.New("invalid amount")

@@ -1,4 +1,4 @@
-package poller
+package azotte
 
 import (
 	"context"
@@ -6,54 +6,50 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/paysync/paysync/provider/azotte"
-	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/provider"
 )
 
-// AzotteChecker checks Azotte C2A checkouts through the status API, by
+// Checker checks Azotte C2A checkouts through the status API, by
 // tracking number (the checkout's provider_ref) under the merchant's tenant.
 //
 // Azotte reports no amount: the tracking number, scoped by tenant, is the
 // payment's identity, so reports carry VerifiedByReference, and a
 // trackingNumber in the answer must equal the registered one.
-type AzotteChecker struct {
-	Client *azotte.Client
+type Checker struct {
+	Client *Client
 }
 
-var _ Checker = AzotteChecker{}
+var _ provider.Checker = Checker{}
 
 // azotteStates maps status.messageCode to paysync's state; other codes
 // keep the state.
-var azotteStates = map[string]store.State{
-	azotte.CodeProcessing: store.StatePending,
-	azotte.CodeThreeDS:    store.StateActionRequired,
-	azotte.CodeDone:       store.StateSucceeded,
-	azotte.CodeFailed:     store.StateFailed,
+var azotteStates = map[string]provider.State{
+	CodeProcessing: provider.StatePending,
+	CodeThreeDS:    provider.StateActionRequired,
+	CodeDone:       provider.StateSucceeded,
+	CodeFailed:     provider.StateFailed,
 }
 
 // Check asks Azotte about c. The next check honours the larger of the
 // Retry-After header and followUpInstructions.retryAfterSeconds. An unknown
 // messageCode is recorded (status_checked with the raw code) and leaves the
 // state alone; 3DS instructions are kept verbatim as the checkout's action.
-func (ac AzotteChecker) Check(ctx context.Context, m store.Merchant, c store.Checkout) Report {
-	if m.Azotte == nil {
-		return Report{Finding: Finding{Failure: "merchant has no Azotte account"}, SlowDown: true}
-	}
+func (ac Checker) Check(ctx context.Context, acct provider.Account, c provider.Checkout) provider.Report {
 	if c.ProviderRef == "" {
-		return Report{Finding: Finding{Failure: "checkout has no Azotte tracking number"}, Stop: true}
+		return provider.Report{Finding: provider.Finding{Failure: "checkout has no Azotte tracking number"}, Stop: true}
 	}
-	creds := azotte.Credentials{BaseURL: m.Azotte.BaseURL, TenantID: m.Azotte.TenantID, APIKey: m.Azotte.APIKey}
+	creds := Credentials{BaseURL: acct.BaseURL, TenantID: acct.TenantID, APIKey: acct.APIKey}
 	res, err := ac.Client.Status(ctx, creds, c.ProviderRef)
 	if err != nil {
 		return azotteFailure(err)
 	}
-	r := Report{Finding: Finding{State: azotteStates[res.MessageCode], ProviderStatus: res.MessageCode,
+	r := provider.Report{Finding: provider.Finding{State: azotteStates[res.MessageCode], ProviderStatus: res.MessageCode,
 		ProviderRef: res.TrackingNumber, VerifiedByReference: true}, RetryAfter: res.Wait()}
-	if r.State == store.StateActionRequired {
+	if r.State == provider.StateActionRequired {
 		if !usableRedirect(res) {
 			r.State, r.Failure = "", "Azotte asked for 3DS without usable redirect instructions"
 		} else {
-			r.Action = &store.Action{Instructions: res.Redirect}
+			r.Action = &provider.Action{Instructions: res.Redirect}
 		}
 	}
 	return r
@@ -61,7 +57,7 @@ func (ac AzotteChecker) Check(ctx context.Context, m store.Merchant, c store.Che
 
 // usableRedirect reports whether the buyer can be sent somewhere: HTML to
 // show, or an absolute http(s) redirect URL (never javascript: and the like).
-func usableRedirect(res azotte.Result) bool {
+func usableRedirect(res Result) bool {
 	if res.ShowHTMLContent && res.HTMLContent != "" {
 		return true
 	}
@@ -72,37 +68,37 @@ func usableRedirect(res azotte.Result) bool {
 // azotteFailure turns a failed status call into a report: 404 re-checks
 // for a while (never failed on a 404 alone), 409 raises conflict and stops,
 // rejected credentials raise credentials_rejected and slow down.
-func azotteFailure(err error) Report {
-	var e *azotte.Error
+func azotteFailure(err error) provider.Report {
+	var e *Error
 	if !errors.As(err, &e) {
-		return Report{Finding: Finding{Failure: "status check failed"}, Unavailable: true}
+		return provider.Report{Finding: provider.Finding{Failure: "status check failed"}, Unavailable: true}
 	}
-	r := Report{Finding: Finding{Failure: e.Detail}, RetryAfter: e.RetryAfter}
+	r := provider.Report{Finding: provider.Finding{Failure: e.Detail}, RetryAfter: e.RetryAfter}
 	// No answer, 5xx, or a 2xx that isn't Azotte's JSON: the endpoint is
 	// failing (the circuit breaker counts it). 408, 425 and 429 are pacing.
-	r.Unavailable = e.Kind == azotte.KindTransient && (e.HTTPStatus == 0 || e.HTTPStatus >= 500 || e.HTTPStatus < 300)
+	r.Unavailable = e.Kind == KindTransient && (e.HTTPStatus == 0 || e.HTTPStatus >= 500 || e.HTTPStatus < 300)
 	if r.Failure == "" {
 		r.Failure = e.Kind.String()
 	}
 	switch e.Kind {
-	case azotte.KindNotFound:
+	case KindNotFound:
 		r.NotFound, r.ProviderStatus = true, e.MessageCode
 		r.Failure = "Azotte does not know the tracking number"
 		if e.MessageCode != "" {
 			r.Failure += " (" + e.MessageCode + ")"
 		}
-	case azotte.KindConflict:
+	case KindConflict:
 		detail := "Azotte answered 409 without details"
 		if e.Problem != nil {
 			detail = "Azotte reported a conflict: " + e.Problem.Summary()
 		}
-		r.Anomaly = &store.Anomaly{Code: store.AnomalyConflict, Detail: detail}
+		r.Anomaly = &provider.Anomaly{Code: provider.AnomalyConflict, Detail: detail}
 		r.Stop = true
-	case azotte.KindAuth:
-		r.Anomaly = &store.Anomaly{Code: store.AnomalyCredentials,
+	case KindAuth:
+		r.Anomaly = &provider.Anomaly{Code: provider.AnomalyCredentials,
 			Detail: fmt.Sprintf("Azotte refused the merchant's tenant id or API key (HTTP %d)", e.HTTPStatus)}
 		r.SlowDown = true
-	case azotte.KindRejected:
+	case KindRejected:
 		r.SlowDown = true
 	}
 	return r

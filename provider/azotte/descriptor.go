@@ -1,0 +1,25 @@
+package azotte
+
+import (
+	"net/http"
+
+	"github.com/paysync/paysync/provider"
+)
+
+// Name is Azotte's name in the API and the database.
+const Name = "azotte"
+
+// Descriptor returns Azotte as a provider plug-in: status checks by
+// tracking number under the merchant's tenant, no callbacks, and a first
+// check at once, since Azotte's answer (PROCESSING with Retry-After, or
+// the 3-D Secure step the buyer waits for) is needed now.
+func Descriptor() provider.Descriptor {
+	return provider.Descriptor{
+		Name:         Name,
+		Title:        "Azotte",
+		NewChecker:   func(hc *http.Client) provider.Checker { return Checker{Client: New(hc)} },
+		Timeout:      DefaultTimeout,
+		FirstCheck:   provider.AtOnce,
+		Registration: provider.Registration{NeedsProviderRef: true},
+	}
+}
