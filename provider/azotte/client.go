@@ -7,7 +7,6 @@ package azotte
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/paysync/paysync/provider/internal/statusapi"
 )
@@ -29,28 +28,17 @@ type Credentials struct {
 	APIKey   string // sent as x-api-key
 }
 
-// Client calls Azotte's status API. Its zero value is usable. Its fields
-// are those of statusapi.Client, which does the GET.
-type Client struct {
-	// HTTP sends the requests; nil means New(nil).HTTP.
-	HTTP *http.Client
-	// MaxBody bounds the response body read; 0 means DefaultMaxBody.
-	MaxBody int64
-	// Timeout bounds each call; 0 means DefaultTimeout.
-	Timeout time.Duration
-	// Now is the clock used for Retry-After dates; nil means time.Now.
-	Now func() time.Time
-}
+// Client calls Azotte's status API. Its zero value is usable. It is a
+// statusapi.Client, which does the GET: HTTP sends the requests (nil: a
+// client with a 10s timeout that follows no redirects), MaxBody bounds the
+// body read (0: DefaultMaxBody), Timeout bounds each call (0:
+// DefaultTimeout), Now is the clock of Retry-After dates (nil: time.Now).
+type Client statusapi.Client
 
 // New returns a Client sending requests with httpClient. A nil httpClient is
 // replaced by one with a 10s timeout that does not follow redirects (a 3xx
 // is then reported as KindRejected). A non-nil httpClient is used as is.
-func New(httpClient *http.Client) *Client {
-	if httpClient == nil {
-		httpClient = statusapi.NewHTTPClient()
-	}
-	return &Client{HTTP: httpClient}
-}
+func New(httpClient *http.Client) *Client { return (*Client)(statusapi.New(httpClient)) }
 
 // Status asks Azotte for the status of a checkout with
 // GET {BaseURL}/c2a/offer/checkout/{trackingID}/status.
@@ -63,17 +51,13 @@ func New(httpClient *http.Client) *Client {
 // KindRejected for other 3xx/4xx and for requests that cannot be built.
 // RetryAfter is filled from the Retry-After header of any response.
 func (c *Client) Status(ctx context.Context, creds Credentials, trackingID string) (Result, error) {
-	resp, f := statusapi.Client(*c).Get(ctx, func(ctx context.Context) (*http.Request, error) {
+	r, answer, f := statusapi.Fetch(ctx, statusapi.Client(*c), func(ctx context.Context) (*http.Request, error) {
 		return newStatusRequest(ctx, creds, trackingID)
-	})
+	}, ParseStatus)
 	if f != nil {
 		return Result{}, newError(f)
 	}
-	r, err := ParseStatus(resp.Body)
-	if err != nil {
-		return Result{}, newError(resp.Malformed(err))
-	}
-	r.RetryAfter, r.HTTPStatus = resp.RetryAfter, resp.StatusCode
+	r.RetryAfter, r.HTTPStatus = answer.RetryAfter, answer.StatusCode
 	return r, nil
 }
 

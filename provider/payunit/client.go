@@ -6,7 +6,6 @@ package payunit
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/paysync/paysync/provider/internal/statusapi"
 )
@@ -30,28 +29,17 @@ type Credentials struct {
 	Mode        string // "live" or "test", sent as is in the mode header
 }
 
-// Client calls PayUnit's status API. Its zero value is usable. Its fields
-// are those of statusapi.Client, which does the GET.
-type Client struct {
-	// HTTP sends the requests; nil means New(nil).HTTP.
-	HTTP *http.Client
-	// MaxBody bounds the response body read; 0 means DefaultMaxBody.
-	MaxBody int64
-	// Timeout bounds each call; 0 means DefaultTimeout.
-	Timeout time.Duration
-	// Now is the clock used for Retry-After dates; nil means time.Now.
-	Now func() time.Time
-}
+// Client calls PayUnit's status API. Its zero value is usable. It is a
+// statusapi.Client, which does the GET: HTTP sends the requests (nil: a
+// client with a 10s timeout that follows no redirects), MaxBody bounds the
+// body read (0: DefaultMaxBody), Timeout bounds each call (0:
+// DefaultTimeout), Now is the clock of Retry-After dates (nil: time.Now).
+type Client statusapi.Client
 
 // New returns a Client sending requests with httpClient. A nil httpClient is
 // replaced by one with a 10s timeout that does not follow redirects (a 3xx
 // is then reported as KindRejected). A non-nil httpClient is used as is.
-func New(httpClient *http.Client) *Client {
-	if httpClient == nil {
-		httpClient = statusapi.NewHTTPClient()
-	}
-	return &Client{HTTP: httpClient}
-}
+func New(httpClient *http.Client) *Client { return (*Client)(statusapi.New(httpClient)) }
 
 // Status asks PayUnit for the status of checkout id with
 // GET {BaseURL}/api/gateway/checkout/status/{id}.
@@ -63,17 +51,13 @@ func New(httpClient *http.Client) *Client {
 // other 3xx/4xx and for requests that cannot be built (bad BaseURL, empty
 // id). RetryAfter is filled from the Retry-After header of any response.
 func (c *Client) Status(ctx context.Context, creds Credentials, id string) (Result, error) {
-	resp, f := statusapi.Client(*c).Get(ctx, func(ctx context.Context) (*http.Request, error) {
+	r, answer, f := statusapi.Fetch(ctx, statusapi.Client(*c), func(ctx context.Context) (*http.Request, error) {
 		return newStatusRequest(ctx, creds, id)
-	})
+	}, ParseStatus)
 	if f != nil {
 		return Result{}, newError(f)
 	}
-	r, err := ParseStatus(resp.Body)
-	if err != nil {
-		return Result{}, newError(resp.Malformed(err))
-	}
-	r.RetryAfter, r.HTTPStatus = resp.RetryAfter, resp.StatusCode
+	r.RetryAfter, r.HTTPStatus = answer.RetryAfter, answer.StatusCode
 	return r, nil
 }
 
