@@ -35,6 +35,11 @@ type Descriptor struct {
 	// the URL's query; nil when the provider sends no callbacks. Errors
 	// wrap ErrMalformed or ErrNoIdentifier.
 	ParseCallback func(contentType string, body []byte, query url.Values) (Callback, error)
+	// CheckAccount returns what is wrong with a merchant's account at this
+	// provider (a missing credential, an unknown mode), nil when nothing
+	// is. The base URL's form is the caller's (the same rules for every
+	// provider).
+	CheckAccount func(Account) []FieldError
 	// Registration says which identifier a checkout of this provider is
 	// registered with.
 	Registration Registration

@@ -20,6 +20,13 @@ func Descriptor() provider.Descriptor {
 		NewChecker:   func(hc *http.Client) provider.Checker { return Checker{Client: New(hc)} },
 		Timeout:      DefaultTimeout,
 		FirstCheck:   provider.AtOnce,
+		CheckAccount: checkAccount,
 		Registration: provider.Registration{NeedsProviderRef: true},
 	}
+}
+
+// checkAccount returns what is wrong with an Azotte account: the tenant
+// id and API key are required.
+func checkAccount(a provider.Account) []provider.FieldError {
+	return provider.CheckCredentials("tenant_id", a.TenantID, "api_key", a.APIKey)
 }

@@ -22,6 +22,7 @@ func Descriptor() provider.Descriptor {
 		Timeout:       DefaultTimeout,
 		FirstCheck:    provider.AfterGrace,
 		ParseCallback: parseCallback,
+		CheckAccount:  checkAccount,
 		Registration:  provider.Registration{NeedsReference: true},
 	}
 }
@@ -33,4 +34,18 @@ func parseCallback(contentType string, body []byte, query url.Values) (provider.
 		return provider.Callback{}, err
 	}
 	return provider.Callback{TransactionID: n.TransactionID, CheckoutID: n.CheckoutID, Status: n.Status}, nil
+}
+
+// checkAccount returns what is wrong with a PayUnit account: the API
+// user, password and key are required, the mode is live or test.
+func checkAccount(a provider.Account) []provider.FieldError {
+	errs := provider.CheckCredentials("api_user", a.APIUser, "api_password", a.APIPassword, "api_key", a.APIKey)
+	switch a.Mode {
+	case "live", "test":
+	case "":
+		errs = append(errs, provider.FieldError{Field: "mode", Message: "is required"})
+	default:
+		errs = append(errs, provider.FieldError{Field: "mode", Message: "must be one of: live, test"})
+	}
+	return errs
 }

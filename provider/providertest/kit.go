@@ -21,8 +21,14 @@ func testDescriptor(t *testing.T, s Suite) {
 	if !regexp.MustCompile(`^[a-z][a-z0-9]*$`).MatchString(d.Name) || d.Title == "" {
 		t.Errorf("name %q, title %q: want a lower-case name (the API's and the database's) and a title", d.Name, d.Title)
 	}
-	if d.NewChecker == nil || d.FirstCheck == nil || d.Timeout <= 0 {
-		t.Fatalf("NewChecker, FirstCheck and Timeout are required")
+	if d.NewChecker == nil || d.FirstCheck == nil || d.CheckAccount == nil || d.Timeout <= 0 {
+		t.Fatalf("NewChecker, FirstCheck, CheckAccount and Timeout are required")
+	}
+	if errs := d.CheckAccount(s.Account("https://api.example")); len(errs) > 0 {
+		t.Errorf("CheckAccount refuses the suite's account: %v", errs)
+	}
+	if errs := d.CheckAccount(provider.Account{BaseURL: "https://api.example"}); len(errs) == 0 {
+		t.Errorf("CheckAccount accepts an account without credentials")
 	}
 	now, grace := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), time.Minute
 	if at := d.FirstCheck(now, grace); at.Before(now) || at.After(now.Add(grace)) {
