@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 )
@@ -74,10 +74,10 @@ const receivedJSON = `{"received":true}` + "\n"
 // hookParseError turns a ParseCallback error into a 400 problem.
 func hookParseError(err error) error {
 	switch {
-	case errors.Is(err, provider.ErrNoIdentifier):
+	case errors.Is(err, plugin.ErrNoIdentifier):
 		return badRequest("the callback names no checkout: expected transaction_id or checkout_id " +
 			"at the top level, under data, or in the query string")
-	case errors.Is(err, provider.ErrMalformed):
+	case errors.Is(err, plugin.ErrMalformed):
 		return badRequest("the callback body is neither a JSON object nor a form")
 	}
 	return fmt.Errorf("parse callback: %w", err)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )
@@ -110,7 +110,7 @@ func gatedSetup(t *testing.T, opts options) (*bundle, *atomic.Pointer[gate]) {
 	t.Helper()
 	var g atomic.Pointer[gate]
 	opts.checker = func(_ *bundle, c Checker) Checker {
-		return CheckerFunc(func(ctx context.Context, m store.Merchant, ck store.Checkout) provider.Report {
+		return CheckerFunc(func(ctx context.Context, m store.Merchant, ck store.Checkout) plugin.Report {
 			if x := g.Load(); x != nil {
 				x.pass(ctx)
 			}

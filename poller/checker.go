@@ -3,7 +3,7 @@ package poller
 import (
 	"context"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/store"
 )
 
@@ -15,13 +15,13 @@ type Checker interface {
 	// credentials). Failures are reported in the Report, not as errors:
 	// its Finding is for the store (Config.observation), the other fields
 	// for the schedule (outcomeOf) and the circuit breaker (Unavailable).
-	Check(ctx context.Context, m store.Merchant, c store.Checkout) provider.Report
+	Check(ctx context.Context, m store.Merchant, c store.Checkout) plugin.Report
 }
 
 // CheckerFunc adapts a function to Checker (handy for tests).
-type CheckerFunc func(ctx context.Context, m store.Merchant, c store.Checkout) provider.Report
+type CheckerFunc func(ctx context.Context, m store.Merchant, c store.Checkout) plugin.Report
 
 // Check calls f.
-func (f CheckerFunc) Check(ctx context.Context, m store.Merchant, c store.Checkout) provider.Report {
+func (f CheckerFunc) Check(ctx context.Context, m store.Merchant, c store.Checkout) plugin.Report {
 	return f(ctx, m, c)
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/internal/testwait"
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )
@@ -42,12 +42,12 @@ func TestOneMerchantsFailuresDontOpenTheCircuitForOthers(t *testing.T) {
 	var order []string // who was sent to the provider, in order
 	ts := tenants(t, Config{Concurrency: 1, BreakerFailures: 5, BreakerCooldown: 30 * time.Second},
 		func(b *bundle, pc Checker) Checker {
-			return CheckerFunc(func(ctx context.Context, m store.Merchant, c store.Checkout) provider.Report {
+			return CheckerFunc(func(ctx context.Context, m store.Merchant, c store.Checkout) plugin.Report {
 				mu.Lock()
 				order = append(order, c.Reference)
 				mu.Unlock()
 				if m.ID == b.merchants[0].ID { // PayUnit's nginx answers the noisy merchant's checks with a 502 page
-					return provider.Report{Unavailable: true, Finding: provider.Finding{Failure: "PayUnit answered 502 with an HTML page"}}
+					return plugin.Report{Unavailable: true, Finding: plugin.Finding{Failure: "PayUnit answered 502 with an HTML page"}}
 				}
 				return pc.Check(ctx, m, c)
 			})
@@ -99,7 +99,7 @@ func TestOverBudgetMerchantHoldsNoSlot(t *testing.T) {
 	// is over budget (the quiet merchant's single check is within its own).
 	ts := tenants(t, Config{Concurrency: 2, MerchantRate: 1.0 / 3600, MerchantBurst: 1},
 		func(b *bundle, _ Checker) Checker {
-			return CheckerFunc(func(ctx context.Context, m store.Merchant, c store.Checkout) provider.Report {
+			return CheckerFunc(func(ctx context.Context, m store.Merchant, c store.Checkout) plugin.Report {
 				mu.Lock()
 				defer mu.Unlock()
 				if m.ID == b.merchants[0].ID {
@@ -108,7 +108,7 @@ func TestOverBudgetMerchantHoldsNoSlot(t *testing.T) {
 					quietAt = noisyChecks
 					close(checked)
 				}
-				return provider.Report{Finding: provider.Finding{State: provider.StatePending, ProviderStatus: "PENDING"}}
+				return plugin.Report{Finding: plugin.Finding{State: plugin.StatePending, ProviderStatus: "PENDING"}}
 			})
 		})
 	noisyM := ts.merchants[0]

@@ -3,7 +3,7 @@ package poller
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 )
@@ -101,7 +101,7 @@ func (m *metrics) initLabels() {
 }
 
 // observe counts one applied check.
-func (m *metrics) observe(before, after store.Checkout, r provider.Report) {
+func (m *metrics) observe(before, after store.Checkout, r plugin.Report) {
 	outcome := string(r.State)
 	switch {
 	case r.Unavailable:
@@ -121,7 +121,7 @@ func (m *metrics) observe(before, after store.Checkout, r provider.Report) {
 
 // circuitChanged follows the breaker's state changes.
 func (m *metrics) circuitChanged(key string, from, to circuitState) {
-	name, endpoint := provider.SplitEndpoint(key)
+	name, endpoint := plugin.SplitEndpoint(key)
 	m.circuit.WithLabelValues(name, endpoint).Set(float64(to))
 	if from == to { // first sighting of the endpoint: its transitions start at 0
 		for _, s := range []circuitState{circuitOpen, circuitHalfOpen, circuitClosed} {

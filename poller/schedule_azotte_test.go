@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/store"
 )
 
@@ -24,23 +24,23 @@ func TestScheduleAzotteRules(t *testing.T) {
 		name      string
 		now       time.Time
 		c         store.Checkout
-		r         provider.Report
+		r         plugin.Report
 		wantDelay time.Duration // -1: no next check
 		notFound  bool
 	}{
-		{"3DS pending: slow", early, store.Checkout{}, provider.Report{Finding: provider.Finding{State: provider.StateActionRequired}}, 30 * time.Second, false},
-		{"3DS pending: slow even on the tenth check", early, store.Checkout{Attempts: 9}, provider.Report{Finding: provider.Finding{State: provider.StateActionRequired}}, 30 * time.Second, false},
-		{"3DS pending: retry-after larger than the action interval wins", early, store.Checkout{}, provider.Report{Finding: provider.Finding{State: provider.StateActionRequired}, RetryAfter: 45 * time.Second}, 45 * time.Second, false},
-		{"browser back, still 3DS: quick", early, store.Checkout{WakeReason: browser}, provider.Report{Finding: provider.Finding{State: provider.StateActionRequired}}, 5 * time.Second, false},
-		{"browser back, processing: quick", early, store.Checkout{WakeReason: browser, Attempts: 3}, provider.Report{Finding: provider.Finding{State: provider.StatePending}}, 5 * time.Second, false},
-		{"browser back, quick checks spent: backoff from min", early, store.Checkout{WakeReason: browser, Attempts: 4}, provider.Report{Finding: provider.Finding{State: provider.StatePending}}, 5 * time.Second, false},
-		{"browser back, quick checks spent, still 3DS: slow again", early, store.Checkout{WakeReason: browser, Attempts: 4}, provider.Report{Finding: provider.Finding{State: provider.StateActionRequired}}, 30 * time.Second, false},
-		{"browser back: retry-after still honoured", early, store.Checkout{WakeReason: browser}, provider.Report{Finding: provider.Finding{State: provider.StatePending}, RetryAfter: 8 * time.Second}, 8 * time.Second, false},
-		{"404 inside the window: backoff", early, store.Checkout{Attempts: 2}, provider.Report{NotFound: true}, 20 * time.Second, false},
-		{"404 at the window's end: give up", created.Add(10 * time.Minute), store.Checkout{Attempts: 5}, provider.Report{NotFound: true}, -1, true},
-		{"404 after a refresh past the window: give up at once", created.Add(time.Hour), store.Checkout{WakeReason: store.SourceRefresh}, provider.Report{NotFound: true}, -1, true},
-		{"409: stop", early, store.Checkout{}, provider.Report{Stop: true}, -1, false},
-		{"409 right after the browser's return: stop", early, store.Checkout{WakeReason: browser}, provider.Report{Stop: true}, -1, false},
+		{"3DS pending: slow", early, store.Checkout{}, plugin.Report{Finding: plugin.Finding{State: plugin.StateActionRequired}}, 30 * time.Second, false},
+		{"3DS pending: slow even on the tenth check", early, store.Checkout{Attempts: 9}, plugin.Report{Finding: plugin.Finding{State: plugin.StateActionRequired}}, 30 * time.Second, false},
+		{"3DS pending: retry-after larger than the action interval wins", early, store.Checkout{}, plugin.Report{Finding: plugin.Finding{State: plugin.StateActionRequired}, RetryAfter: 45 * time.Second}, 45 * time.Second, false},
+		{"browser back, still 3DS: quick", early, store.Checkout{WakeReason: browser}, plugin.Report{Finding: plugin.Finding{State: plugin.StateActionRequired}}, 5 * time.Second, false},
+		{"browser back, processing: quick", early, store.Checkout{WakeReason: browser, Attempts: 3}, plugin.Report{Finding: plugin.Finding{State: plugin.StatePending}}, 5 * time.Second, false},
+		{"browser back, quick checks spent: backoff from min", early, store.Checkout{WakeReason: browser, Attempts: 4}, plugin.Report{Finding: plugin.Finding{State: plugin.StatePending}}, 5 * time.Second, false},
+		{"browser back, quick checks spent, still 3DS: slow again", early, store.Checkout{WakeReason: browser, Attempts: 4}, plugin.Report{Finding: plugin.Finding{State: plugin.StateActionRequired}}, 30 * time.Second, false},
+		{"browser back: retry-after still honoured", early, store.Checkout{WakeReason: browser}, plugin.Report{Finding: plugin.Finding{State: plugin.StatePending}, RetryAfter: 8 * time.Second}, 8 * time.Second, false},
+		{"404 inside the window: backoff", early, store.Checkout{Attempts: 2}, plugin.Report{NotFound: true}, 20 * time.Second, false},
+		{"404 at the window's end: give up", created.Add(10 * time.Minute), store.Checkout{Attempts: 5}, plugin.Report{NotFound: true}, -1, true},
+		{"404 after a refresh past the window: give up at once", created.Add(time.Hour), store.Checkout{WakeReason: store.SourceRefresh}, plugin.Report{NotFound: true}, -1, true},
+		{"409: stop", early, store.Checkout{}, plugin.Report{Stop: true}, -1, false},
+		{"409 right after the browser's return: stop", early, store.Checkout{WakeReason: browser}, plugin.Report{Stop: true}, -1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

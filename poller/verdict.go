@@ -3,13 +3,13 @@ package poller
 import (
 	"fmt"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/store"
 )
 
 // The verdict path, one finding from the provider to the store:
 //
-//  1. Checker.Check returns a provider.Report (checker.go): the provider's
+//  1. Checker.Check returns a plugin.Report (checker.go): the provider's
 //     answer in paysync's terms, a Finding plus scheduling hints.
 //  2. outcomeOf(Report) is an outcome (schedule.go): what the answer says
 //     about scheduling.
@@ -33,7 +33,7 @@ func claimOf(c store.Checkout) store.Observation {
 // verdict to resolvedBy(c) and raises not_found when pl gave up on a
 // checkout the provider never knew (unless f already has an anomaly). It is
 // pure.
-func (cfg Config) observation(c store.Checkout, f provider.Finding, pl plan) store.Observation {
+func (cfg Config) observation(c store.Checkout, f plugin.Finding, pl plan) store.Observation {
 	obs := claimOf(c)
 	obs.Checked = true
 	obs.State, obs.ProviderStatus, obs.ProviderRef = store.State(f.State), f.ProviderStatus, f.ProviderRef

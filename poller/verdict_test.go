@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/store"
 )
 
@@ -16,9 +16,9 @@ import (
 // same shape), so a field added to one and not the other shows.
 func TestObservationCopiesTheFinding(t *testing.T) {
 	t.Parallel()
-	f := provider.Finding{State: provider.StateSucceeded, ProviderStatus: "SUCCESS", ProviderRef: "pu-1", Amount: "10.00",
-		Currency: "XAF", Action: &provider.Action{Instructions: json.RawMessage(`{"url":"x"}`)},
-		Anomaly: &provider.Anomaly{Code: provider.AnomalyModeMismatch, Detail: "d"},
+	f := plugin.Finding{State: plugin.StateSucceeded, ProviderStatus: "SUCCESS", ProviderRef: "pu-1", Amount: "10.00",
+		Currency: "XAF", Action: &plugin.Action{Instructions: json.RawMessage(`{"url":"x"}`)},
+		Anomaly: &plugin.Anomaly{Code: plugin.AnomalyModeMismatch, Detail: "d"},
 		Failure: "f", VerifiedByReference: true}
 	next := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	c := store.Checkout{ID: "c1", Version: 4, WakeSeq: 5, ClaimSeq: 6}
@@ -48,12 +48,12 @@ func TestObservationCopiesTheFinding(t *testing.T) {
 func TestObservationRaisesNotFound(t *testing.T) {
 	t.Parallel()
 	cfg := Config{NotFoundWindow: 10 * time.Minute}
-	obs := cfg.observation(store.Checkout{}, provider.Finding{Failure: "Azotte does not know the tracking number"}, plan{notFound: true})
+	obs := cfg.observation(store.Checkout{}, plugin.Finding{Failure: "Azotte does not know the tracking number"}, plan{notFound: true})
 	if obs.Anomaly == nil || obs.Anomaly.Code != store.AnomalyNotFound || obs.NextCheckAt != nil {
 		t.Fatalf("anomaly %+v next %v, want not_found and no next check", obs.Anomaly, obs.NextCheckAt)
 	}
-	conflict := &provider.Anomaly{Code: provider.AnomalyConflict, Detail: "other tenant"}
-	if obs := cfg.observation(store.Checkout{}, provider.Finding{Anomaly: conflict}, plan{notFound: true}); obs.Anomaly == nil || *obs.Anomaly != (store.Anomaly{Code: conflict.Code, Detail: conflict.Detail}) {
+	conflict := &plugin.Anomaly{Code: plugin.AnomalyConflict, Detail: "other tenant"}
+	if obs := cfg.observation(store.Checkout{}, plugin.Finding{Anomaly: conflict}, plan{notFound: true}); obs.Anomaly == nil || *obs.Anomaly != (store.Anomaly{Code: conflict.Code, Detail: conflict.Detail}) {
 		t.Fatalf("anomaly %+v, want the finding's own", obs.Anomaly)
 	}
 }

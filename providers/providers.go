@@ -1,14 +1,14 @@
 // Package providers is the registry of payment providers: every provider
-// plug-in (a provider.Descriptor) is listed here, once, with where the
+// plug-in (a plugin.Descriptor) is listed here, once, with where the
 // store keeps a merchant's account with it. Handlers, the poller and the
 // wiring ask the registry; nothing outside provider/ and this package
 // switches on a provider's name (internal/layout pins it).
 package providers
 
 import (
-	"github.com/paysync/paysync/provider"
 	"github.com/paysync/paysync/provider/azotte"
 	"github.com/paysync/paysync/provider/payunit"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/store"
 )
 
@@ -24,8 +24,8 @@ func registered() []Provider {
 // Provider is one registered provider: its descriptor, and how to find a
 // merchant's account with it.
 type Provider struct {
-	provider.Descriptor
-	account func(store.Merchant) (provider.Account, bool)
+	plugin.Descriptor
+	account func(store.Merchant) (plugin.Account, bool)
 }
 
 // All returns every registered provider.
@@ -52,12 +52,12 @@ func Lookup(name string) (Provider, bool) {
 }
 
 // Account returns m's account with p; false when m has none.
-func (p Provider) Account(m store.Merchant) (provider.Account, bool) {
+func (p Provider) Account(m store.Merchant) (plugin.Account, bool) {
 	return p.account(m)
 }
 
 // Endpoint returns the identity of the endpoint a check of one of m's
-// checkouts at the provider called name goes to (provider.Descriptor's
+// checkouts at the provider called name goes to (plugin.Descriptor's
 // Endpoint): "" when the provider or m's account with it is unknown.
 func Endpoint(name string, m store.Merchant) string {
 	p, ok := Lookup(name)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 )
@@ -73,7 +73,7 @@ func TestAccounts(t *testing.T) {
 		PayUnit: &store.PayUnitAccount{BaseURL: "https://pu.example", APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "live"},
 		Azotte:  &store.AzotteAccount{BaseURL: "https://az.example/api/v1", TenantID: "tn", APIKey: "ak"},
 	}
-	want := map[string]provider.Account{
+	want := map[string]plugin.Account{
 		store.ProviderPayUnit: {BaseURL: "https://pu.example", APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "live"},
 		store.ProviderAzotte:  {BaseURL: "https://az.example/api/v1", TenantID: "tn", APIKey: "ak"},
 	}

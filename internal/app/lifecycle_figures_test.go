@@ -10,7 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/paysync/paysync/poller"
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/sqlite"
@@ -40,9 +40,9 @@ func TestNeverPaidCheckoutEventsOver72h(t *testing.T) {
 		t.Fatal(err)
 	}
 	checks := 0
-	pending := poller.CheckerFunc(func(context.Context, store.Merchant, store.Checkout) provider.Report {
+	pending := poller.CheckerFunc(func(context.Context, store.Merchant, store.Checkout) plugin.Report {
 		checks++
-		return provider.Report{Finding: provider.Finding{State: provider.StatePending, ProviderStatus: "PENDING"}}
+		return plugin.Report{Finding: plugin.Finding{State: plugin.StatePending, ProviderStatus: "PENDING"}}
 	})
 	p, err := poller.New(db, map[string]poller.Checker{store.ProviderPayUnit: pending},
 		poller.Config{Now: clock.Now, Jitter: func() float64 { return 0.5 }, Concurrency: 1, MerchantRate: rate.Inf})

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 )
 
 // Checker checks Azotte C2A checkouts through the status API, by
@@ -19,37 +19,37 @@ type Checker struct {
 	Client *Client
 }
 
-var _ provider.Checker = Checker{}
+var _ plugin.Checker = Checker{}
 
 // azotteStates maps status.messageCode to paysync's state; other codes
 // keep the state.
-var azotteStates = map[string]provider.State{
-	CodeProcessing: provider.StatePending,
-	CodeThreeDS:    provider.StateActionRequired,
-	CodeDone:       provider.StateSucceeded,
-	CodeFailed:     provider.StateFailed,
+var azotteStates = map[string]plugin.State{
+	CodeProcessing: plugin.StatePending,
+	CodeThreeDS:    plugin.StateActionRequired,
+	CodeDone:       plugin.StateSucceeded,
+	CodeFailed:     plugin.StateFailed,
 }
 
 // Check asks Azotte about c. The next check honours the larger of the
 // Retry-After header and followUpInstructions.retryAfterSeconds. An unknown
 // messageCode is recorded (status_checked with the raw code) and leaves the
 // state alone; 3DS instructions are kept verbatim as the checkout's action.
-func (ac Checker) Check(ctx context.Context, acct provider.Account, c provider.Checkout) provider.Report {
+func (ac Checker) Check(ctx context.Context, acct plugin.Account, c plugin.Checkout) plugin.Report {
 	if c.ProviderRef == "" {
-		return provider.Report{Finding: provider.Finding{Failure: "checkout has no Azotte tracking number"}, Stop: true}
+		return plugin.Report{Finding: plugin.Finding{Failure: "checkout has no Azotte tracking number"}, Stop: true}
 	}
 	creds := Credentials{BaseURL: acct.BaseURL, TenantID: acct.TenantID, APIKey: acct.APIKey}
 	res, err := ac.Client.Status(ctx, creds, c.ProviderRef)
 	if err != nil {
 		return azotteFailure(err)
 	}
-	r := provider.Report{Finding: provider.Finding{State: azotteStates[res.MessageCode], ProviderStatus: res.MessageCode,
+	r := plugin.Report{Finding: plugin.Finding{State: azotteStates[res.MessageCode], ProviderStatus: res.MessageCode,
 		ProviderRef: res.TrackingNumber, VerifiedByReference: true}, RetryAfter: res.Wait()}
-	if r.State == provider.StateActionRequired {
+	if r.State == plugin.StateActionRequired {
 		if !usableRedirect(res) {
 			r.State, r.Failure = "", "Azotte asked for 3DS without usable redirect instructions"
 		} else {
-			r.Action = &provider.Action{Instructions: res.Redirect}
+			r.Action = &plugin.Action{Instructions: res.Redirect}
 		}
 	}
 	return r
@@ -68,12 +68,12 @@ func usableRedirect(res Result) bool {
 // azotteFailure turns a failed status call into a report: 404 re-checks
 // for a while (never failed on a 404 alone), 409 raises conflict and stops,
 // rejected credentials raise credentials_rejected and slow down.
-func azotteFailure(err error) provider.Report {
+func azotteFailure(err error) plugin.Report {
 	var e *Error
 	if !errors.As(err, &e) {
-		return provider.Report{Finding: provider.Finding{Failure: "status check failed"}, Unavailable: true}
+		return plugin.Report{Finding: plugin.Finding{Failure: "status check failed"}, Unavailable: true}
 	}
-	r := provider.Report{Finding: provider.Finding{Failure: e.Detail}, RetryAfter: e.RetryAfter}
+	r := plugin.Report{Finding: plugin.Finding{Failure: e.Detail}, RetryAfter: e.RetryAfter}
 	// No answer, 5xx, or a 2xx that isn't Azotte's JSON: the endpoint is
 	// failing (the circuit breaker counts it). 408, 425 and 429 are pacing.
 	r.Unavailable = e.Kind == KindTransient && (e.HTTPStatus == 0 || e.HTTPStatus >= 500 || e.HTTPStatus < 300)
@@ -92,10 +92,10 @@ func azotteFailure(err error) provider.Report {
 		if e.Problem != nil {
 			detail = "Azotte reported a conflict: " + e.Problem.Summary()
 		}
-		r.Anomaly = &provider.Anomaly{Code: provider.AnomalyConflict, Detail: detail}
+		r.Anomaly = &plugin.Anomaly{Code: plugin.AnomalyConflict, Detail: detail}
 		r.Stop = true
 	case KindAuth:
-		r.Anomaly = &provider.Anomaly{Code: provider.AnomalyCredentials,
+		r.Anomaly = &plugin.Anomaly{Code: plugin.AnomalyCredentials,
 			Detail: fmt.Sprintf("Azotte refused the merchant's tenant id or API key (HTTP %d)", e.HTTPStatus)}
 		r.SlowDown = true
 	case KindRejected:

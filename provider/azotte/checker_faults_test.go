@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 )
 
 // TestFaultsClassified checks which Azotte answers count toward the
@@ -36,8 +36,8 @@ func TestFaultsClassified(t *testing.T) {
 			}))
 			defer srv.Close()
 			ac := Checker{Client: New(srv.Client())}
-			acct := provider.Account{BaseURL: srv.URL + "/api/v1", TenantID: "t", APIKey: "k"}
-			r := ac.Check(context.Background(), acct, provider.Checkout{ProviderRef: "trk_1"})
+			acct := plugin.Account{BaseURL: srv.URL + "/api/v1", TenantID: "t", APIKey: "k"}
+			r := ac.Check(context.Background(), acct, plugin.Checkout{ProviderRef: "trk_1"})
 			if r.Unavailable != tc.unavailable {
 				t.Errorf("Unavailable = %v, want %v (report %+v)", r.Unavailable, tc.unavailable, r)
 			}

@@ -3,7 +3,7 @@ package azotte
 import (
 	"net/http"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 )
 
 // Name is Azotte's name in the API and the database.
@@ -13,20 +13,20 @@ const Name = "azotte"
 // tracking number under the merchant's tenant, no callbacks, and a first
 // check at once, since Azotte's answer (PROCESSING with Retry-After, or
 // the 3-D Secure step the buyer waits for) is needed now.
-func Descriptor() provider.Descriptor {
-	return provider.Descriptor{
+func Descriptor() plugin.Descriptor {
+	return plugin.Descriptor{
 		Name:         Name,
 		Title:        "Azotte",
-		NewChecker:   func(hc *http.Client) provider.Checker { return Checker{Client: New(hc)} },
+		NewChecker:   func(hc *http.Client) plugin.Checker { return Checker{Client: New(hc)} },
 		Timeout:      DefaultTimeout,
-		FirstCheck:   provider.AtOnce,
+		FirstCheck:   plugin.AtOnce,
 		CheckAccount: checkAccount,
-		Registration: provider.Registration{NeedsProviderRef: true},
+		Registration: plugin.Registration{NeedsProviderRef: true},
 	}
 }
 
 // checkAccount returns what is wrong with an Azotte account: the tenant
 // id and API key are required.
-func checkAccount(a provider.Account) []provider.FieldError {
-	return provider.CheckCredentials("tenant_id", a.TenantID, "api_key", a.APIKey)
+func checkAccount(a plugin.Account) []plugin.FieldError {
+	return plugin.CheckCredentials("tenant_id", a.TenantID, "api_key", a.APIKey)
 }

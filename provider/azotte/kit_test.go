@@ -3,8 +3,8 @@ package azotte_test
 import (
 	"testing"
 
-	"github.com/paysync/paysync/provider"
 	"github.com/paysync/paysync/provider/azotte"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/provider/providertest"
 )
 
@@ -15,16 +15,16 @@ func TestKit(t *testing.T) {
 	td := func(name string) []byte { return providertest.Testdata(t, name) }
 	providertest.Run(t, providertest.Suite{
 		Descriptor: azotte.Descriptor(),
-		Account: func(baseURL string) provider.Account {
-			return provider.Account{BaseURL: baseURL + "/api/v1", TenantID: "tn", APIKey: "k"}
+		Account: func(baseURL string) plugin.Account {
+			return plugin.Account{BaseURL: baseURL + "/api/v1", TenantID: "tn", APIKey: "k"}
 		},
-		Checkout: provider.Checkout{ProviderRef: "trk_01HZ9XPZ3K2A8E0VBVQH7N9XGB"},
+		Checkout: plugin.Checkout{ProviderRef: "trk_01HZ9XPZ3K2A8E0VBVQH7N9XGB"},
 		Samples: []providertest.Sample{
-			{Name: "done", Body: td("status_done.json"), Want: provider.StateSucceeded},
-			{Name: "processing", Body: td("status_processing.json"), Want: provider.StatePending},
-			{Name: "3ds required", Body: td("status_3ds_required.json"), Want: provider.StateActionRequired},
-			{Name: "3ds html", Body: td("status_3ds_html.json"), Want: provider.StateActionRequired},
-			{Name: "failed", Body: td("status_failed.json"), Want: provider.StateFailed},
+			{Name: "done", Body: td("status_done.json"), Want: plugin.StateSucceeded},
+			{Name: "processing", Body: td("status_processing.json"), Want: plugin.StatePending},
+			{Name: "3ds required", Body: td("status_3ds_required.json"), Want: plugin.StateActionRequired},
+			{Name: "3ds html", Body: td("status_3ds_html.json"), Want: plugin.StateActionRequired},
+			{Name: "failed", Body: td("status_failed.json"), Want: plugin.StateFailed},
 		},
 		Ambiguous: []providertest.Sample{
 			{Name: "3ds without a usable redirect", Body: []byte(`{"trackingNumber":"trk_01HZ9XPZ3K2A8E0VBVQH7N9XGB","status":{"messageCode":"CHECK_OUT_3DS_REQUIRED"},"redirectInstructions":{"redirectUrl":"javascript:alert(1)"}}`)},

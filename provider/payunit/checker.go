@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 )
 
 // Checker checks PayUnit checkouts through the status API.
@@ -15,20 +15,20 @@ type Checker struct {
 	Client *Client
 }
 
-var _ provider.Checker = Checker{}
+var _ plugin.Checker = Checker{}
 
 // payunitStates maps PayUnit's checkout status to paysync's state.
-var payunitStates = map[string]provider.State{
-	"PENDING":   provider.StatePending,
-	"SUCCESS":   provider.StateSucceeded,
-	"FAILED":    provider.StateFailed,
-	"CANCELLED": provider.StateCancelled,
+var payunitStates = map[string]plugin.State{
+	"PENDING":   plugin.StatePending,
+	"SUCCESS":   plugin.StateSucceeded,
+	"FAILED":    plugin.StateFailed,
+	"CANCELLED": plugin.StateCancelled,
 }
 
 // Check queries PayUnit by the checkout id when known, else by the
 // merchant's transaction id, and checks that the answer is about this
 // checkout and in the merchant's mode.
-func (pc Checker) Check(ctx context.Context, acct provider.Account, c provider.Checkout) provider.Report {
+func (pc Checker) Check(ctx context.Context, acct plugin.Account, c plugin.Checkout) plugin.Report {
 	creds := Credentials{BaseURL: acct.BaseURL, APIUser: acct.APIUser,
 		APIPassword: acct.APIPassword, APIKey: acct.APIKey, Mode: acct.Mode}
 	id := cmp.Or(c.ProviderRef, c.Reference)
@@ -36,7 +36,7 @@ func (pc Checker) Check(ctx context.Context, acct provider.Account, c provider.C
 	if err != nil {
 		return payunitFailure(err)
 	}
-	r := provider.Report{Finding: provider.Finding{
+	r := plugin.Report{Finding: plugin.Finding{
 		State: payunitStates[res.Status], ProviderStatus: res.Status, ProviderRef: res.CheckoutID,
 		Amount: res.Amount, Currency: res.Currency,
 	}, RetryAfter: res.RetryAfter}
@@ -60,21 +60,21 @@ func (pc Checker) Check(ctx context.Context, acct provider.Account, c provider.C
 //   - an answer in another mode than the merchant's account, and a verdict
 //     of a live account's checkout whose mode the answer doesn't state
 //     (mode_mismatch).
-func payunitAnomaly(accountMode string, c provider.Checkout, res Result, state provider.State, namesReference bool) *provider.Anomaly {
+func payunitAnomaly(accountMode string, c plugin.Checkout, res Result, state plugin.State, namesReference bool) *plugin.Anomaly {
 	namesProviderRef := c.ProviderRef != "" && res.CheckoutID == c.ProviderRef
 	mode := strings.ToUpper(accountMode) // validated at creation: "test" or "live"
 	switch {
 	case c.Reference != "" && len(res.TransactionIDs) > 0 && !namesReference:
-		return &provider.Anomaly{Code: provider.AnomalyReferenceMismatch,
+		return &plugin.Anomaly{Code: plugin.AnomalyReferenceMismatch,
 			Detail: fmt.Sprintf("PayUnit answered for transaction %s, registered %s", strings.Join(res.TransactionIDs, "/"), c.Reference)}
-	case state == provider.StateSucceeded && !namesReference && !namesProviderRef:
-		return &provider.Anomaly{Code: provider.AnomalyReferenceMismatch,
+	case state == plugin.StateSucceeded && !namesReference && !namesProviderRef:
+		return &plugin.Anomaly{Code: plugin.AnomalyReferenceMismatch,
 			Detail: "PayUnit reported success without naming this checkout (neither its reference as transaction_id nor its known checkout_id)"}
 	case res.CheckoutMode != "" && res.CheckoutMode != mode:
-		return &provider.Anomaly{Code: provider.AnomalyModeMismatch,
+		return &plugin.Anomaly{Code: plugin.AnomalyModeMismatch,
 			Detail: fmt.Sprintf("PayUnit checkout is in %s mode, merchant account is %s", res.CheckoutMode, accountMode)}
 	case res.CheckoutMode == "" && mode == "LIVE" && state.Terminal():
-		return &provider.Anomaly{Code: provider.AnomalyModeMismatch,
+		return &plugin.Anomaly{Code: plugin.AnomalyModeMismatch,
 			Detail: "PayUnit's answer does not state checkout_mode: a live account's checkout settles only on an answer in live mode"}
 	}
 	return nil
@@ -82,12 +82,12 @@ func payunitAnomaly(accountMode string, c provider.Checkout, res Result, state p
 
 // payunitFailure turns a failed status call into a report: rejected
 // credentials raise credentials_rejected and slow down.
-func payunitFailure(err error) provider.Report {
+func payunitFailure(err error) plugin.Report {
 	var pe *Error
 	if !errors.As(err, &pe) {
-		return provider.Report{Finding: provider.Finding{Failure: "status check failed"}, Unavailable: true}
+		return plugin.Report{Finding: plugin.Finding{Failure: "status check failed"}, Unavailable: true}
 	}
-	r := provider.Report{Finding: provider.Finding{Failure: pe.Detail}, RetryAfter: pe.RetryAfter}
+	r := plugin.Report{Finding: plugin.Finding{Failure: pe.Detail}, RetryAfter: pe.RetryAfter}
 	// No answer, 5xx, or a 2xx that isn't PayUnit's JSON: the endpoint is
 	// failing. 408, 425 and 429 are PayUnit pacing us, not failing.
 	r.Unavailable = pe.Kind == KindTransient && (pe.HTTPStatus == 0 || pe.HTTPStatus >= 500 || pe.HTTPStatus < 300)
@@ -96,7 +96,7 @@ func payunitFailure(err error) provider.Report {
 	}
 	switch pe.Kind {
 	case KindAuth:
-		r.Anomaly = &provider.Anomaly{Code: provider.AnomalyCredentials,
+		r.Anomaly = &plugin.Anomaly{Code: plugin.AnomalyCredentials,
 			Detail: fmt.Sprintf("PayUnit refused the merchant's credentials (HTTP %d)", pe.HTTPStatus)}
 		r.SlowDown = true
 	case KindRejected:

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/sandbox"
 )
 
@@ -17,7 +17,7 @@ func TestFaultsClassified(t *testing.T) {
 	srv := httptest.NewServer(pu)
 	t.Cleanup(srv.Close)
 	pu.Create(sandbox.Payment{TransactionID: "txn", Amount: "10", Currency: "XAF"})
-	acct := provider.Account{BaseURL: srv.URL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "test"}
+	acct := plugin.Account{BaseURL: srv.URL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "test"}
 	pc := Checker{Client: &Client{HTTP: srv.Client(), Timeout: 100 * time.Millisecond}}
 	for _, tt := range []struct {
 		name        string
@@ -34,7 +34,7 @@ func TestFaultsClassified(t *testing.T) {
 		{"429", sandbox.Faults{Status429Rate: 1, RetryAfter: 3}, false},
 	} {
 		pu.SetFaults(tt.faults)
-		r := pc.Check(t.Context(), acct, provider.Checkout{Reference: "txn"})
+		r := pc.Check(t.Context(), acct, plugin.Checkout{Reference: "txn"})
 		if r.Unavailable != tt.unavailable {
 			t.Errorf("%s: Unavailable = %v (failure %q)", tt.name, r.Unavailable, r.Failure)
 		}
@@ -45,7 +45,7 @@ func TestFaultsClassified(t *testing.T) {
 	wrong := acct
 	wrong.APIKey = "revoked"
 	pu.SetFaults(sandbox.Faults{})
-	if r := pc.Check(t.Context(), wrong, provider.Checkout{Reference: "txn"}); r.Unavailable || r.Failure == "" {
+	if r := pc.Check(t.Context(), wrong, plugin.Checkout{Reference: "txn"}); r.Unavailable || r.Failure == "" {
 		t.Errorf("401: Unavailable = %v failure %q, want a failure that is not unavailability", r.Unavailable, r.Failure)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 )
 
 // Name is PayUnit's name in the API and the database.
@@ -14,38 +14,38 @@ const Name = "payunit"
 // transaction id (the merchant's reference) or checkout id, callbacks at
 // notify_url, and a first check after the poll grace, since PayUnit's
 // callback usually comes first.
-func Descriptor() provider.Descriptor {
-	return provider.Descriptor{
+func Descriptor() plugin.Descriptor {
+	return plugin.Descriptor{
 		Name:          Name,
 		Title:         "PayUnit",
-		NewChecker:    func(hc *http.Client) provider.Checker { return Checker{Client: New(hc)} },
+		NewChecker:    func(hc *http.Client) plugin.Checker { return Checker{Client: New(hc)} },
 		Timeout:       DefaultTimeout,
-		FirstCheck:    provider.AfterGrace,
+		FirstCheck:    plugin.AfterGrace,
 		ParseCallback: parseCallback,
 		CheckAccount:  checkAccount,
-		Registration:  provider.Registration{NeedsReference: true},
+		Registration:  plugin.Registration{NeedsReference: true},
 	}
 }
 
 // parseCallback is ParseNotification in the provider's terms.
-func parseCallback(contentType string, body []byte, query url.Values) (provider.Callback, error) {
+func parseCallback(contentType string, body []byte, query url.Values) (plugin.Callback, error) {
 	n, err := ParseNotification(contentType, body, query)
 	if err != nil {
-		return provider.Callback{}, err
+		return plugin.Callback{}, err
 	}
-	return provider.Callback{TransactionID: n.TransactionID, CheckoutID: n.CheckoutID, Status: n.Status}, nil
+	return plugin.Callback{TransactionID: n.TransactionID, CheckoutID: n.CheckoutID, Status: n.Status}, nil
 }
 
 // checkAccount returns what is wrong with a PayUnit account: the API
 // user, password and key are required, the mode is live or test.
-func checkAccount(a provider.Account) []provider.FieldError {
-	errs := provider.CheckCredentials("api_user", a.APIUser, "api_password", a.APIPassword, "api_key", a.APIKey)
+func checkAccount(a plugin.Account) []plugin.FieldError {
+	errs := plugin.CheckCredentials("api_user", a.APIUser, "api_password", a.APIPassword, "api_key", a.APIKey)
 	switch a.Mode {
 	case "live", "test":
 	case "":
-		errs = append(errs, provider.FieldError{Field: "mode", Message: "is required"})
+		errs = append(errs, plugin.FieldError{Field: "mode", Message: "is required"})
 	default:
-		errs = append(errs, provider.FieldError{Field: "mode", Message: "must be one of: live, test"})
+		errs = append(errs, plugin.FieldError{Field: "mode", Message: "must be one of: live, test"})
 	}
 	return errs
 }

@@ -3,8 +3,8 @@ package payunit_test
 import (
 	"testing"
 
-	"github.com/paysync/paysync/provider"
 	"github.com/paysync/paysync/provider/payunit"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/provider/providertest"
 )
 
@@ -17,17 +17,17 @@ func TestKit(t *testing.T) {
 		return []byte(`{"data":{"status":"` + status + `","checkout_id":"co-1","transaction_id":"` + txn +
 			`","total_amount":10,"currency":"XAF","checkout_mode":"` + mode + `"}}`)
 	}
-	seed := provider.Callback{TransactionID: "Pu-CK-1688997260698", CheckoutID: "PU_payment_8da2310b-a9d5-4c9c-836e-9cc13b718939", Status: "SUCCESS"}
+	seed := plugin.Callback{TransactionID: "Pu-CK-1688997260698", CheckoutID: "PU_payment_8da2310b-a9d5-4c9c-836e-9cc13b718939", Status: "SUCCESS"}
 	providertest.Run(t, providertest.Suite{
 		Descriptor: payunit.Descriptor(),
-		Account: func(baseURL string) provider.Account {
-			return provider.Account{BaseURL: baseURL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "test"}
+		Account: func(baseURL string) plugin.Account {
+			return plugin.Account{BaseURL: baseURL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "test"}
 		},
-		Checkout: provider.Checkout{Reference: "Pu-CK-1688997260698"},
+		Checkout: plugin.Checkout{Reference: "Pu-CK-1688997260698"},
 		Samples: []providertest.Sample{
-			{Name: "success", Body: td("status_success.json"), Want: provider.StateSucceeded},
-			{Name: "pending", Body: td("status_pending.json"), Want: provider.StatePending},
-			{Name: "failed", Body: td("status_failed.json"), Want: provider.StateFailed},
+			{Name: "success", Body: td("status_success.json"), Want: plugin.StateSucceeded},
+			{Name: "pending", Body: td("status_pending.json"), Want: plugin.StatePending},
+			{Name: "failed", Body: td("status_failed.json"), Want: plugin.StateFailed},
 		},
 		Ambiguous: []providertest.Sample{
 			{Name: "success for another transaction", Body: answer("SUCCESS", "someone-else", "TEST")},

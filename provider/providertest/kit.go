@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 )
 
 // testDescriptor: every field the registry and the rooms call is set and
@@ -27,7 +27,7 @@ func testDescriptor(t *testing.T, s Suite) {
 	if errs := d.CheckAccount(s.Account("https://api.example")); len(errs) > 0 {
 		t.Errorf("CheckAccount refuses the suite's account: %v", errs)
 	}
-	if errs := d.CheckAccount(provider.Account{BaseURL: "https://api.example"}); len(errs) == 0 {
+	if errs := d.CheckAccount(plugin.Account{BaseURL: "https://api.example"}); len(errs) == 0 {
 		t.Errorf("CheckAccount accepts an account without credentials")
 	}
 	now, grace := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), time.Minute
@@ -43,7 +43,7 @@ func testDescriptor(t *testing.T, s Suite) {
 	if got := d.Endpoint(s.Account(srv.URL)); got != d.Name+" "+u.Host {
 		t.Errorf("Endpoint = %q, want %q", got, d.Name+" "+u.Host)
 	}
-	if name, host := provider.SplitEndpoint(d.Endpoint(s.Account(srv.URL))); name != d.Name || host != u.Host {
+	if name, host := plugin.SplitEndpoint(d.Endpoint(s.Account(srv.URL))); name != d.Name || host != u.Host {
 		t.Errorf("SplitEndpoint = %q, %q", name, host)
 	}
 }
@@ -135,7 +135,7 @@ func testErrors(t *testing.T, s Suite) {
 	}
 	for _, code := range []int{http.StatusUnauthorized, http.StatusForbidden} {
 		r := check(t, s, reply(code, []byte(`{}`)))
-		if !refused(r) || r.Unavailable || !r.SlowDown || r.Anomaly == nil || r.Anomaly.Code != provider.AnomalyCredentials {
+		if !refused(r) || r.Unavailable || !r.SlowDown || r.Anomaly == nil || r.Anomaly.Code != plugin.AnomalyCredentials {
 			t.Errorf("%d: %+v, want credentials_rejected and a slow-down", code, r)
 		}
 	}
@@ -168,10 +168,10 @@ func testCallbacks(t *testing.T, s Suite) {
 			t.Errorf("%s: %+v, %v; want %+v", cb.Name, got, err, cb.Want)
 		}
 	}
-	if _, err := parse("application/json", []byte(`{"transaction_id":`), nil); !errors.Is(err, provider.ErrMalformed) {
+	if _, err := parse("application/json", []byte(`{"transaction_id":`), nil); !errors.Is(err, plugin.ErrMalformed) {
 		t.Errorf("truncated JSON: %v, want ErrMalformed", err)
 	}
-	if _, err := parse("application/json", []byte(`{"status":"SUCCESS"}`), nil); !errors.Is(err, provider.ErrNoIdentifier) {
+	if _, err := parse("application/json", []byte(`{"status":"SUCCESS"}`), nil); !errors.Is(err, plugin.ErrNoIdentifier) {
 		t.Errorf("a callback naming nothing: %v, want ErrNoIdentifier", err)
 	}
 	if _, err := parse("application/json", []byte(`{"transaction_id":"a","transaction_id":"b"}`), nil); err == nil {

@@ -13,18 +13,18 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 )
 
 // Suite is what a provider gives the kit.
 type Suite struct {
 	// Descriptor is the provider under test.
-	Descriptor provider.Descriptor
+	Descriptor plugin.Descriptor
 	// Account returns a merchant's account whose status API is at baseURL
 	// (an httptest server of the kit).
-	Account func(baseURL string) provider.Account
+	Account func(baseURL string) plugin.Account
 	// Checkout is the checkout the samples are about.
-	Checkout provider.Checkout
+	Checkout plugin.Checkout
 	// Samples are status answers (HTTP 200) recorded from the seed
 	// documents, each with the state it means; at least one.
 	Samples []Sample
@@ -43,7 +43,7 @@ type Suite struct {
 type Sample struct {
 	Name string
 	Body []byte
-	Want provider.State // for Samples: the state it reports
+	Want plugin.State // for Samples: the state it reports
 }
 
 // Callback is one recorded callback and what it names.
@@ -51,7 +51,7 @@ type Callback struct {
 	Name        string
 	ContentType string
 	Body        []byte
-	Want        provider.Callback
+	Want        plugin.Callback
 }
 
 // Testdata returns the file name under the calling package's testdata/.

@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/paysync/paysync/provider"
+	"github.com/paysync/paysync/provider/plugin"
 )
 
 // reply answers every request with code, body and the headers given as
@@ -23,7 +23,7 @@ func reply(code int, body []byte, header ...string) http.HandlerFunc {
 
 // check asks the provider's checker about s.Checkout, its status API
 // answering with h.
-func check(t *testing.T, s Suite, h http.Handler) provider.Report {
+func check(t *testing.T, s Suite, h http.Handler) plugin.Report {
 	t.Helper()
 	return checkCtx(t.Context(), t, s, h)
 }
@@ -31,7 +31,7 @@ func check(t *testing.T, s Suite, h http.Handler) provider.Report {
 // checkCtx is check with the context ctx. The checker has the provider's
 // default HTTP client, which follows no redirects, as the wiring's
 // guarded client doesn't.
-func checkCtx(ctx context.Context, t *testing.T, s Suite, h http.Handler) provider.Report {
+func checkCtx(ctx context.Context, t *testing.T, s Suite, h http.Handler) plugin.Report {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -39,4 +39,4 @@ func checkCtx(ctx context.Context, t *testing.T, s Suite, h http.Handler) provid
 }
 
 // refused reports whether r gives no state and says why.
-func refused(r provider.Report) bool { return r.State == "" && r.Failure != "" }
+func refused(r plugin.Report) bool { return r.State == "" && r.Failure != "" }

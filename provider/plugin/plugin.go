@@ -1,10 +1,10 @@
-// Package provider is the plug-in seam of paysync's payment providers: a
-// Descriptor per provider (provider/payunit, provider/azotte) owns
-// everything provider-specific, and the registry (package providers) lists
-// them. This package defines the Descriptor and the terms a provider
-// answers in (Report, Finding, Callback), and imports nothing of paysync:
+// Package plugin is the seam of paysync's payment providers: a Descriptor
+// per provider (provider/payunit, provider/azotte) owns everything
+// provider-specific, and the registry (package providers) lists them.
+// This package defines the Descriptor and the terms a provider answers in
+// (Report, Finding, Callback, Account), and imports nothing of paysync:
 // the poller converts a Finding into the store's Observation, once.
-package provider
+package plugin
 
 import (
 	"context"
