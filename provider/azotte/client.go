@@ -28,16 +28,14 @@ type Credentials struct {
 	APIKey   string // sent as x-api-key
 }
 
-// Client calls Azotte's status API. Its zero value is usable. It is a
-// statusapi.Client, which does the GET: HTTP sends the requests (nil: a
-// client with a 10s timeout that follows no redirects), MaxBody bounds the
-// body read (0: DefaultMaxBody), Timeout bounds each call (0:
-// DefaultTimeout), Now is the clock of Retry-After dates (nil: time.Now).
+// Client calls Azotte's status API; its zero value is usable. Its fields
+// are statusapi.Client's: HTTP (nil: no redirects followed, a 10s
+// timeout), MaxBody (0: DefaultMaxBody), Timeout (0: DefaultTimeout) and
+// Now (the clock of Retry-After dates; nil: time.Now).
 type Client statusapi.Client
 
-// New returns a Client sending requests with httpClient. A nil httpClient is
-// replaced by one with a 10s timeout that does not follow redirects (a 3xx
-// is then reported as KindRejected). A non-nil httpClient is used as is.
+// New returns a Client sending requests with httpClient, or with the
+// default client when it is nil (a 3xx is then reported as KindRejected).
 func New(httpClient *http.Client) *Client { return (*Client)(statusapi.New(httpClient)) }
 
 // Status asks Azotte for the status of a checkout with
@@ -51,23 +49,11 @@ func New(httpClient *http.Client) *Client { return (*Client)(statusapi.New(httpC
 // KindRejected for other 3xx/4xx and for requests that cannot be built.
 // RetryAfter is filled from the Retry-After header of any response.
 func (c *Client) Status(ctx context.Context, creds Credentials, trackingID string) (Result, error) {
-	r, answer, f := statusapi.Fetch(ctx, statusapi.Client(*c), func(ctx context.Context) (*http.Request, error) {
-		return newStatusRequest(ctx, creds, trackingID)
-	}, ParseStatus)
-	if f != nil {
-		return Result{}, newError(f)
-	}
-	r.RetryAfter, r.HTTPStatus = answer.RetryAfter, answer.StatusCode
-	return r, nil
-}
-
-// newStatusRequest builds the GET request for trackingID.
-func newStatusRequest(ctx context.Context, creds Credentials, trackingID string) (*http.Request, error) {
-	req, err := statusEndpoint.NewRequest(ctx, creds.BaseURL, trackingID)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("x-tn", creds.TenantID)
-	req.Header.Set("x-api-key", creds.APIKey)
-	return req, nil
+	return statusapi.Status(ctx, statusapi.Client(*c), statusapi.Call[Result]{
+		Build: func(ctx context.Context) (*http.Request, error) {
+			return statusEndpoint.NewRequest(ctx, creds.BaseURL, trackingID, "x-tn", creds.TenantID, "x-api-key", creds.APIKey)
+		},
+		Parse: ParseStatus, Fail: func(f *statusapi.Failure) error { return newError(f) },
+		Stamp: func(r *Result, a statusapi.Answer) { r.RetryAfter, r.HTTPStatus = a.RetryAfter, a.StatusCode },
+	})
 }

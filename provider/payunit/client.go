@@ -29,16 +29,14 @@ type Credentials struct {
 	Mode        string // "live" or "test", sent as is in the mode header
 }
 
-// Client calls PayUnit's status API. Its zero value is usable. It is a
-// statusapi.Client, which does the GET: HTTP sends the requests (nil: a
-// client with a 10s timeout that follows no redirects), MaxBody bounds the
-// body read (0: DefaultMaxBody), Timeout bounds each call (0:
-// DefaultTimeout), Now is the clock of Retry-After dates (nil: time.Now).
+// Client calls PayUnit's status API; its zero value is usable. Its fields
+// are statusapi.Client's: HTTP (nil: no redirects followed, a 10s
+// timeout), MaxBody (0: DefaultMaxBody), Timeout (0: DefaultTimeout) and
+// Now (the clock of Retry-After dates; nil: time.Now).
 type Client statusapi.Client
 
-// New returns a Client sending requests with httpClient. A nil httpClient is
-// replaced by one with a 10s timeout that does not follow redirects (a 3xx
-// is then reported as KindRejected). A non-nil httpClient is used as is.
+// New returns a Client sending requests with httpClient, or with the
+// default client when it is nil (a 3xx is then reported as KindRejected).
 func New(httpClient *http.Client) *Client { return (*Client)(statusapi.New(httpClient)) }
 
 // Status asks PayUnit for the status of checkout id with
@@ -51,25 +49,13 @@ func New(httpClient *http.Client) *Client { return (*Client)(statusapi.New(httpC
 // other 3xx/4xx and for requests that cannot be built (bad BaseURL, empty
 // id). RetryAfter is filled from the Retry-After header of any response.
 func (c *Client) Status(ctx context.Context, creds Credentials, id string) (Result, error) {
-	r, answer, f := statusapi.Fetch(ctx, statusapi.Client(*c), func(ctx context.Context) (*http.Request, error) {
-		return newStatusRequest(ctx, creds, id)
-	}, ParseStatus)
-	if f != nil {
-		return Result{}, newError(f)
-	}
-	r.RetryAfter, r.HTTPStatus = answer.RetryAfter, answer.StatusCode
-	return r, nil
+	return statusapi.Status(ctx, statusapi.Client(*c), statusapi.Call[Result]{
+		Build: func(ctx context.Context) (*http.Request, error) {
+			return statusEndpoint.NewRequest(ctx, creds.BaseURL, id, "x-api-key", creds.APIKey, "mode", creds.Mode,
+				"Content-Type", "application/json", "Authorization", statusapi.BasicAuth(creds.APIUser, creds.APIPassword))
+		},
+		Parse: ParseStatus, Fail: func(f *statusapi.Failure) error { return newError(f) }, Stamp: stamp})
 }
 
-// newStatusRequest builds the GET request for checkout id.
-func newStatusRequest(ctx context.Context, creds Credentials, id string) (*http.Request, error) {
-	req, err := statusEndpoint.NewRequest(ctx, creds.BaseURL, id)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("x-api-key", creds.APIKey)
-	req.Header.Set("mode", creds.Mode)
-	req.Header.Set("Content-Type", "application/json")
-	req.SetBasicAuth(creds.APIUser, creds.APIPassword)
-	return req, nil
-}
+// stamp keeps the answer's status code and Retry-After in r.
+func stamp(r *Result, a statusapi.Answer) { r.RetryAfter, r.HTTPStatus = a.RetryAfter, a.StatusCode }

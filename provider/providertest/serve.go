@@ -6,19 +6,14 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/paysync/paysync/provider/internal/statusapi/statusapitest"
 	"github.com/paysync/paysync/provider/plugin"
 )
 
 // reply answers every request with code, body and the headers given as
 // name, value pairs.
 func reply(code int, body []byte, header ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		for i := 0; i+1 < len(header); i += 2 {
-			w.Header().Set(header[i], header[i+1])
-		}
-		w.WriteHeader(code)
-		w.Write(body)
-	}
+	return statusapitest.Reply(code, string(body), header...)
 }
 
 // check asks the provider's checker about s.Checkout, its status API

@@ -40,3 +40,24 @@ func Fetch[R any](ctx context.Context, c Client, build func(context.Context) (*h
 	}
 	return r, Answer{StatusCode: resp.StatusCode, RetryAfter: resp.RetryAfter}, nil
 }
+
+// Call is what a provider's status call needs besides the Client: the
+// request, the parser of a 2xx body, the provider's error for a Failure,
+// and where its result keeps the answer's status code and Retry-After.
+type Call[R any] struct {
+	Build func(context.Context) (*http.Request, error)
+	Parse func([]byte) (R, error)
+	Fail  func(*Failure) error
+	Stamp func(*R, Answer)
+}
+
+// Status is Fetch in the provider's terms: the stamped result, or the
+// provider's error.
+func Status[R any](ctx context.Context, c Client, call Call[R]) (R, error) {
+	r, answer, f := Fetch(ctx, c, call.Build, call.Parse)
+	if f != nil {
+		return r, call.Fail(f)
+	}
+	call.Stamp(&r, answer)
+	return r, nil
+}
