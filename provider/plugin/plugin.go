@@ -16,6 +16,8 @@ import (
 
 // Descriptor is one provider: its name and the functions that hold all
 // that paysync knows of it. A field that does not apply is its zero value.
+// What a later provider capability needs (starting a payment) is one more
+// field here, filled by the providers that have it.
 type Descriptor struct {
 	// Name is the provider's name in the API and the database ("payunit").
 	Name string
