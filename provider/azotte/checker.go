@@ -3,9 +3,9 @@ package azotte
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 
+	"github.com/paysync/paysync/provider/internal/statusapi"
 	"github.com/paysync/paysync/provider/plugin"
 )
 
@@ -71,15 +71,11 @@ func usableRedirect(res Result) bool {
 func azotteFailure(err error) plugin.Report {
 	var e *Error
 	if !errors.As(err, &e) {
-		return plugin.Report{Finding: plugin.Finding{Failure: "status check failed"}, Unavailable: true}
+		return statusapi.NoAnswer()
 	}
-	r := plugin.Report{Finding: plugin.Finding{Failure: e.Detail}, RetryAfter: e.RetryAfter}
-	// No answer, 5xx, or a 2xx that isn't Azotte's JSON: the endpoint is
-	// failing (the circuit breaker counts it). 408, 425 and 429 are pacing.
-	r.Unavailable = e.Kind == KindTransient && (e.HTTPStatus == 0 || e.HTTPStatus >= 500 || e.HTTPStatus < 300)
-	if r.Failure == "" {
-		r.Failure = e.Kind.String()
-	}
+	r := statusapi.FailureReport(statusapi.Failed{Transient: e.Kind == KindTransient, Auth: e.Kind == KindAuth,
+		Rejected: e.Kind == KindRejected, Kind: e.Kind.String(), HTTPStatus: e.HTTPStatus, RetryAfter: e.RetryAfter,
+		Detail: e.Detail, Refused: "Azotte refused the merchant's tenant id or API key"})
 	switch e.Kind {
 	case KindNotFound:
 		r.NotFound, r.ProviderStatus = true, e.MessageCode
@@ -94,12 +90,6 @@ func azotteFailure(err error) plugin.Report {
 		}
 		r.Anomaly = &plugin.Anomaly{Code: plugin.AnomalyConflict, Detail: detail}
 		r.Stop = true
-	case KindAuth:
-		r.Anomaly = &plugin.Anomaly{Code: plugin.AnomalyCredentials,
-			Detail: fmt.Sprintf("Azotte refused the merchant's tenant id or API key (HTTP %d)", e.HTTPStatus)}
-		r.SlowDown = true
-	case KindRejected:
-		r.SlowDown = true
 	}
 	return r
 }

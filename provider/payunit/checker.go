@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/paysync/paysync/provider/internal/statusapi"
 	"github.com/paysync/paysync/provider/plugin"
 )
 
@@ -80,27 +81,15 @@ func payunitAnomaly(accountMode string, c plugin.Checkout, res Result, state plu
 	return nil
 }
 
-// payunitFailure turns a failed status call into a report: rejected
-// credentials raise credentials_rejected and slow down.
+// payunitFailure turns a failed status call into a report
+// (statusapi.FailureReport): rejected credentials raise
+// credentials_rejected and slow down.
 func payunitFailure(err error) plugin.Report {
 	var pe *Error
 	if !errors.As(err, &pe) {
-		return plugin.Report{Finding: plugin.Finding{Failure: "status check failed"}, Unavailable: true}
+		return statusapi.NoAnswer()
 	}
-	r := plugin.Report{Finding: plugin.Finding{Failure: pe.Detail}, RetryAfter: pe.RetryAfter}
-	// No answer, 5xx, or a 2xx that isn't PayUnit's JSON: the endpoint is
-	// failing. 408, 425 and 429 are PayUnit pacing us, not failing.
-	r.Unavailable = pe.Kind == KindTransient && (pe.HTTPStatus == 0 || pe.HTTPStatus >= 500 || pe.HTTPStatus < 300)
-	if r.Failure == "" {
-		r.Failure = pe.Kind.String()
-	}
-	switch pe.Kind {
-	case KindAuth:
-		r.Anomaly = &plugin.Anomaly{Code: plugin.AnomalyCredentials,
-			Detail: fmt.Sprintf("PayUnit refused the merchant's credentials (HTTP %d)", pe.HTTPStatus)}
-		r.SlowDown = true
-	case KindRejected:
-		r.SlowDown = true
-	}
-	return r
+	return statusapi.FailureReport(statusapi.Failed{Transient: pe.Kind == KindTransient, Auth: pe.Kind == KindAuth,
+		Rejected: pe.Kind == KindRejected, Kind: pe.Kind.String(), HTTPStatus: pe.HTTPStatus, RetryAfter: pe.RetryAfter,
+		Detail: pe.Detail, Refused: "PayUnit refused the merchant's credentials"})
 }
