@@ -28,12 +28,12 @@ func TestFailureReport(t *testing.T) {
 		if r.Unavailable != tt.unavailable || r.SlowDown != tt.slow || r.RetryAfter != tt.f.RetryAfter || r.Failure == "" && tt.f.Detail != "" {
 			t.Errorf("%s: %+v", tt.name, r)
 		}
-		if got := ""; r.Anomaly != nil {
-			if got = r.Anomaly.Code; got != tt.anomaly || r.Anomaly.Detail != "X refused (HTTP 401)" {
-				t.Errorf("%s: anomaly %+v", tt.name, r.Anomaly)
-			}
-		} else if tt.anomaly != "" {
-			t.Errorf("%s: no anomaly, want %s", tt.name, tt.anomaly)
+		want := (*plugin.Anomaly)(nil)
+		if tt.anomaly != "" {
+			want = &plugin.Anomaly{Code: tt.anomaly, Detail: "X refused (HTTP 401)"}
+		}
+		if (r.Anomaly == nil) != (want == nil) || r.Anomaly != nil && *r.Anomaly != *want {
+			t.Errorf("%s: anomaly %+v, want %+v", tt.name, r.Anomaly, want)
 		}
 	}
 	if r := NoAnswer(); !r.Unavailable || r.Failure == "" {
