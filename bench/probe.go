@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/poller"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/store"
 )
 
@@ -46,7 +47,7 @@ func (p *probe) settlements() (int, time.Time) {
 func newProbe() *probe { return &probe{due: map[string]time.Time{}} }
 
 func (p *probe) wrap(c poller.Checker) poller.Checker {
-	return poller.CheckerFunc(func(ctx context.Context, m store.Merchant, ck store.Checkout) poller.Report {
+	return poller.CheckerFunc(func(ctx context.Context, m store.Merchant, ck store.Checkout) plugin.Report {
 		start := time.Now()
 		p.mu.Lock()
 		if due, ok := p.due[ck.ID]; ok {

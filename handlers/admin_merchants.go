@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysync/paysync/apiview"
+	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 )
 
@@ -21,18 +22,21 @@ type merchantRequest struct {
 	Azotte      *azotteRequest  `json:"azotte" validate:"omitempty"`
 }
 
+// payunitRequest and azotteRequest are the accounts of a merchant
+// document: the base URL's form is checked here, the same for every
+// provider; the rest by the provider's CheckAccount (accountErrors).
 type payunitRequest struct {
 	BaseURL     string `json:"base_url" validate:"required,max=2048,httpurl,publichost"`
-	APIUser     string `json:"api_user" validate:"required,max=512"`
-	APIPassword string `json:"api_password" validate:"required,max=512"`
-	APIKey      string `json:"api_key" validate:"required,max=512"`
-	Mode        string `json:"mode" validate:"required,oneof=live test"`
+	APIUser     string `json:"api_user"`
+	APIPassword string `json:"api_password"`
+	APIKey      string `json:"api_key"`
+	Mode        string `json:"mode"`
 }
 
 type azotteRequest struct {
 	BaseURL  string `json:"base_url" validate:"required,max=2048,httpurl,publichost"`
-	TenantID string `json:"tenant_id" validate:"required,max=512"`
-	APIKey   string `json:"api_key" validate:"required,max=512"`
+	TenantID string `json:"tenant_id"`
+	APIKey   string `json:"api_key"`
 }
 
 // MerchantJSON is the merchant object of the admin API (README, API).
@@ -65,7 +69,7 @@ type azotteJSON struct {
 // and its secrets, shown this once.
 func (s *server) createMerchant(c echo.Context) error {
 	var req merchantRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, &req, func() []fieldError { return req.accountErrors() }); err != nil {
 		return err
 	}
 	created, err := s.cfg.Store.CreateMerchant(c.Request().Context(), req.newMerchant())
@@ -82,6 +86,25 @@ func (s *server) getMerchant(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, merchantView(m, s.cfg.PublicURL))
+}
+
+// accountErrors returns what each provider's Descriptor.CheckAccount finds
+// wrong with the merchant's account there, each field named under the
+// provider ("payunit.mode").
+func (r merchantRequest) accountErrors() []fieldError {
+	nm := r.newMerchant()
+	m := store.Merchant{PayUnit: nm.PayUnit, Azotte: nm.Azotte}
+	var errs []fieldError
+	for _, p := range providers.All() {
+		acct, ok := p.Account(m)
+		if !ok || p.CheckAccount == nil {
+			continue
+		}
+		for _, fe := range p.CheckAccount(acct) {
+			errs = append(errs, fieldError{p.Name + "." + fe.Field, fe.Message})
+		}
+	}
+	return errs
 }
 
 func (r merchantRequest) newMerchant() store.NewMerchant {
@@ -118,8 +141,16 @@ func DecodeMerchant(body []byte, allowPrivateURLs bool) (store.NewMerchant, erro
 	if err := decodeBody(bytes.NewReader(body), &req); err != nil {
 		return store.NewMerchant{}, fmt.Errorf("decode merchant: %w", err)
 	}
+	var fields []fieldError
 	if err := newValidator(allowPrivateURLs).Validate(&req); err != nil {
-		return store.NewMerchant{}, fmt.Errorf("decode merchant: %w", err)
+		ae, ok := err.(*apiError)
+		if !ok {
+			return store.NewMerchant{}, fmt.Errorf("decode merchant: %w", err)
+		}
+		fields = ae.Fields
+	}
+	if fields = mergeFields(fields, req.accountErrors()); len(fields) > 0 {
+		return store.NewMerchant{}, fmt.Errorf("decode merchant: %w", invalid(fields...))
 	}
 	return req.newMerchant(), nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysync/paysync/apiview"
+	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 )
 
@@ -26,9 +27,9 @@ const maxIdempotencyKey = 255
 
 // checkoutRequest is the body of POST /v1/checkouts (README, API; openapi.yaml).
 type checkoutRequest struct {
-	Provider    string `json:"provider" validate:"required,oneof=payunit azotte"`
-	Reference   string `json:"reference" validate:"required_if=Provider payunit,max=128,printable"`
-	ProviderRef string `json:"provider_ref" validate:"required_if=Provider azotte,max=128,printable"`
+	Provider    string `json:"provider" validate:"required"` // one of the registry's (checkFor)
+	Reference   string `json:"reference" validate:"max=128,printable"`
+	ProviderRef string `json:"provider_ref" validate:"max=128,printable"`
 	Amount      Amount `json:"amount" validate:"required,max=64"`
 	Currency    string `json:"currency" validate:"required,iso4217"`
 	SuccessURL  string `json:"success_url" validate:"omitempty,max=2048,httpurl"`
@@ -41,17 +42,12 @@ func (r *checkoutRequest) normalize() {
 }
 
 // checkFor returns the field errors that depend on the merchant or on
-// more than one field: a supported provider the merchant has an account
-// with, an amount the currency can hold (store.AmountIn), and return URLs
-// on the merchant's return hosts.
+// more than one field: a registered provider the merchant has an account
+// with, the identifier that provider needs (providerFields), an amount the
+// currency can hold (store.AmountIn), and return URLs on the merchant's
+// return hosts.
 func (r *checkoutRequest) checkFor(m store.Merchant) []fieldError {
-	var errs []fieldError
-	switch {
-	case r.Provider == store.ProviderAzotte && m.Azotte == nil:
-		errs = append(errs, fieldError{"provider", "the merchant has no azotte account configured"})
-	case r.Provider == store.ProviderPayUnit && m.PayUnit == nil:
-		errs = append(errs, fieldError{"provider", "the merchant has no payunit account configured"})
-	}
+	errs := r.providerFields(m)
 	if _, err := store.AmountIn(string(r.Amount), r.Currency); err != nil && r.Amount != "" {
 		field := "amount"
 		if errors.Is(err, store.ErrUnknownCurrency) {
@@ -65,6 +61,30 @@ func (r *checkoutRequest) checkFor(m store.Merchant) []fieldError {
 		}
 	}
 	slices.SortFunc(errs, func(a, b fieldError) int { return strings.Compare(a.Field, b.Field) })
+	return errs
+}
+
+// providerFields returns the field errors about the provider: one the
+// registry knows, which the merchant has an account with, and the
+// identifier it registers checkouts by (Descriptor.Registration).
+func (r *checkoutRequest) providerFields(m store.Merchant) []fieldError {
+	if r.Provider == "" {
+		return nil // "is required"
+	}
+	p, ok := providers.Lookup(r.Provider)
+	if !ok {
+		return []fieldError{{"provider", "must be one of: " + strings.Join(providers.Names(), ", ")}}
+	}
+	var errs []fieldError
+	if _, ok := p.Account(m); !ok {
+		errs = append(errs, fieldError{"provider", "the merchant has no " + p.Name + " account configured"})
+	}
+	if p.Registration.NeedsReference && r.Reference == "" {
+		errs = append(errs, fieldError{"reference", "is required for this provider"})
+	}
+	if p.Registration.NeedsProviderRef && r.ProviderRef == "" {
+		errs = append(errs, fieldError{"provider_ref", "is required for this provider"})
+	}
 	return errs
 }
 
@@ -100,15 +120,13 @@ func (s *server) createCheckout(c echo.Context) error {
 	return s.renderCheckout(c, http.StatusCreated, ck)
 }
 
-// firstCheckAt is when a new checkout is first checked: after the poll
-// grace for PayUnit, whose callback usually comes first; at once for
-// Azotte, which sends no callbacks and whose answer (PROCESSING with
-// Retry-After, or the 3DS step the buyer waits for) is needed now.
-func (s *server) firstCheckAt(provider string) time.Time {
-	if provider == store.ProviderAzotte {
-		return s.cfg.Now()
-	}
-	return s.cfg.Now().Add(s.cfg.PollGrace)
+// firstCheckAt is when a new checkout of the provider called name is
+// first checked: its Descriptor's FirstCheck rule (after the poll grace
+// for a provider whose callback usually comes first, at once for one whose
+// answer is needed now). name was validated (providerFields).
+func (s *server) firstCheckAt(name string) time.Time {
+	p, _ := providers.Lookup(name)
+	return p.FirstCheck(s.cfg.Now(), s.cfg.PollGrace)
 }
 
 // getCheckout handles GET /v1/checkouts/:id, honouring If-None-Match;

@@ -5,6 +5,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 )
 
@@ -22,8 +23,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Provider callbacks stored, by provider and whether their checkout was registered yet (early = not yet).",
 		}, []string{"provider", "early"}),
 	}
-	for _, early := range []string{"false", "true"} { // every series exists before its first callback
-		m.callbacks.WithLabelValues(store.ProviderPayUnit, early)
+	for _, p := range providers.All() { // every series exists before its first callback
+		for _, early := range []string{"false", "true"} {
+			if p.ParseCallback != nil {
+				m.callbacks.WithLabelValues(p.Name, early)
+			}
+		}
 	}
 	if reg != nil {
 		if err := reg.Register(m.callbacks); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/web"
 )
@@ -192,7 +193,11 @@ func (s *server) routes(e *echo.Echo) {
 	if s.cfg.Metrics != nil {
 		e.GET("/metrics", metricsHandler(s.cfg.Metrics), s.requireToken(s.cfg.MetricsToken, "a valid metrics bearer token is required"))
 	}
-	e.POST("/hooks/payunit/:token", s.payunitHook)
+	for _, p := range providers.All() { // the notify URL of each provider that sends callbacks
+		if p.ParseCallback != nil {
+			e.POST("/hooks/"+p.Name+"/:token", func(c echo.Context) error { return s.providerHook(c, p) })
+		}
+	}
 
 	// The middleware is given per route, not to the group: a group's own
 	// middleware makes Echo add a catch-all route under its prefix, which

@@ -1,4 +1,4 @@
-package poller_test
+package poller
 
 import (
 	"context"
@@ -6,68 +6,33 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/poller"
 	"github.com/paysync/paysync/provider/azotte"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
-// azBundle is what an Azotte poller test works with: a sandbox Azotte
-// behind httptest, a store on a settable clock, and a poller.
-type azBundle struct {
-	ctx      context.Context
-	clock    *sandbox.Clock
-	db       *store.DB
-	azotte   *sandbox.Azotte
-	srv      *httptest.Server
-	merchant store.CreatedMerchant
-	poller   *poller.Poller
-	cfg      poller.Config
+// azSetup is the bundle of an Azotte test: a sandbox Azotte on the
+// bundle's clock, one merchant, and the waits of the 3DS step and of a
+// tracking number not found yet.
+func azSetup(t *testing.T) *bundle {
+	return setup(t, options{azotte: true, cfg: Config{MinInterval: time.Second, MaxInterval: 10 * time.Minute,
+		MaxAge: 72 * time.Hour, ActionInterval: 30 * time.Second, NotFoundWindow: 10 * time.Minute}})
 }
 
-func azSetup(t *testing.T) *azBundle {
+// azotteMerchant creates another merchant at baseURL with apiKey.
+func (b *bundle) azotteMerchant(t *testing.T, baseURL, apiKey string) store.CreatedMerchant {
 	t.Helper()
-	ctx := t.Context()
-	clock := sandbox.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"), store.Options{MasterKey: masterKey, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	az := sandbox.NewAzotte(sandbox.AzotteOptions{TenantID: "tn_acme", APIKey: "sk_acme", Clock: clock})
-	srv := httptest.NewServer(az)
-	t.Cleanup(srv.Close)
-	cfg := poller.Config{MinInterval: time.Second, MaxInterval: 10 * time.Minute, MaxAge: 72 * time.Hour,
-		ActionInterval: 30 * time.Second, NotFoundWindow: 10 * time.Minute,
-		Now: clock.Now, Jitter: func() float64 { return 0 }, MerchantRate: 1000, MerchantBurst: 1000}
-	p, err := poller.New(db, map[string]poller.Checker{store.ProviderAzotte: poller.AzotteChecker{Client: azotte.New(nil)}}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &azBundle{ctx: ctx, clock: clock, db: db, azotte: az, srv: srv, poller: p, cfg: cfg}
-	b.merchant = b.newMerchant(t, srv.URL+"/api/v1", "sk_acme")
-	return b
-}
-
-func (b *azBundle) newMerchant(t *testing.T, baseURL, apiKey string) store.CreatedMerchant {
-	t.Helper()
-	m, err := b.db.CreateMerchant(b.ctx, store.NewMerchant{Name: "acme",
+	return b.newMerchant(t, store.NewMerchant{Name: "acme",
 		Azotte: &store.AzotteAccount{BaseURL: baseURL, TenantID: "tn_acme", APIKey: apiKey}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
-// register registers an Azotte checkout for tracking, due at once
+// registerAzotte registers an Azotte checkout for tracking, due at once
 // (Azotte sends no callbacks to wait for).
-func (b *azBundle) register(t *testing.T, m store.CreatedMerchant, tracking string) store.Checkout {
+func (b *bundle) registerAzotte(t *testing.T, m store.CreatedMerchant, tracking string) store.Checkout {
 	t.Helper()
 	c, _, err := b.db.RegisterCheckout(b.ctx, store.NewCheckout{MerchantID: m.ID, Provider: store.ProviderAzotte,
 		ProviderRef: tracking, Amount: "2500", Currency: "XAF", FirstCheckAt: b.clock.Now()})
@@ -77,28 +42,8 @@ func (b *azBundle) register(t *testing.T, m store.CreatedMerchant, tracking stri
 	return c
 }
 
-func (b *azBundle) runOnce(t *testing.T, want int) {
-	t.Helper()
-	n, err := b.poller.RunOnce(b.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n != want {
-		t.Fatalf("RunOnce checked %d checkouts, want %d", n, want)
-	}
-}
-
-func (b *azBundle) get(t *testing.T, m store.CreatedMerchant, id string) store.Checkout {
-	t.Helper()
-	c, err := b.db.Checkout(b.ctx, m.ID, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // wantNext checks that the next check is exactly wait from now.
-func (b *azBundle) wantNext(t *testing.T, c store.Checkout, wait time.Duration) {
+func (b *bundle) wantNext(t *testing.T, c store.Checkout, wait time.Duration) {
 	t.Helper()
 	if c.NextCheckAt == nil || !c.NextCheckAt.Equal(b.clock.Now().Add(wait)) {
 		t.Fatalf("next_check_at %v, want now+%v (%v)", c.NextCheckAt, wait, b.clock.Now().Add(wait))
@@ -125,10 +70,10 @@ func TestAzotte3DSSettledAtBrowserReturn(t *testing.T) {
 	b := azSetup(t)
 	trk := b.azotte.Create(sandbox.AzotteCheckout{Scenario: sandbox.Azotte3DS, ProcessingChecks: 1,
 		RetryAfter: 2, FollowUpSeconds: 4, ReturnURL: "http://paysync.test/pay/tok/return"})
-	c := b.register(t, b.merchant, trk)
+	c := b.registerAzotte(t, b.merchant, trk)
 
 	b.runOnce(t, 1) // PROCESSING, Retry-After: 2, retryAfterSeconds: 4
-	got := b.get(t, b.merchant, c.ID)
+	got := b.checkout(t, b.merchant, c.ID)
 	if got.State != store.StatePending || got.ProviderStatus != azotte.CodeProcessing {
 		t.Fatalf("after the first check: %s %s", got.State, got.ProviderStatus)
 	}
@@ -136,7 +81,7 @@ func TestAzotte3DSSettledAtBrowserReturn(t *testing.T) {
 
 	b.clock.Advance(4 * time.Second)
 	b.runOnce(t, 1) // 3DS_REQUIRED
-	got = b.get(t, b.merchant, c.ID)
+	got = b.checkout(t, b.merchant, c.ID)
 	if got.State != store.StateActionRequired || got.Action == nil {
 		t.Fatalf("after the second check: %s, action %v", got.State, got.Action)
 	}
@@ -171,7 +116,7 @@ func TestAzotte3DSSettledAtBrowserReturn(t *testing.T) {
 	}
 	b.wantNext(t, returned, 0) // due at the return itself, 17s before the slow check
 	b.runOnce(t, 1)            // no clock advance: checked at once
-	got = b.get(t, b.merchant, c.ID)
+	got = b.checkout(t, b.merchant, c.ID)
 	if got.State != store.StateSucceeded || got.ResolvedBy != store.SourceBrowserReturn || got.Anomaly != nil {
 		t.Fatalf("after the return: %s resolved_by %q anomaly %v", got.State, got.ResolvedBy, got.Anomaly)
 	}
@@ -194,14 +139,14 @@ func TestAzotteEarlyBrowserReturnChecksQuickly(t *testing.T) {
 	t.Parallel()
 	b := azSetup(t)
 	trk := b.azotte.Create(sandbox.AzotteCheckout{Scenario: sandbox.Azotte3DS})
-	c := b.register(t, b.merchant, trk)
+	c := b.registerAzotte(t, b.merchant, trk)
 	b.runOnce(t, 1)
-	b.wantNext(t, b.get(t, b.merchant, c.ID), b.cfg.ActionInterval)
+	b.wantNext(t, b.checkout(t, b.merchant, c.ID), b.cfg.ActionInterval)
 	if _, err := browserReturn(b.ctx, b.db, c); err != nil {
 		t.Fatal(err)
 	}
 	b.runOnce(t, 1) // still 3DS_REQUIRED: Azotte hasn't caught up
-	got := b.get(t, b.merchant, c.ID)
+	got := b.checkout(t, b.merchant, c.ID)
 	if got.State != store.StateActionRequired {
 		t.Fatalf("state %s", got.State)
 	}
@@ -209,7 +154,7 @@ func TestAzotteEarlyBrowserReturnChecksQuickly(t *testing.T) {
 	b.azotte.Create(sandbox.AzotteCheckout{TrackingNumber: trk, Scenario: sandbox.AzotteDone})
 	b.clock.Advance(3 * time.Second)
 	b.runOnce(t, 1)
-	if got := b.get(t, b.merchant, c.ID); got.State != store.StateSucceeded || got.ResolvedBy != store.SourceBrowserReturn {
+	if got := b.checkout(t, b.merchant, c.ID); got.State != store.StateSucceeded || got.ResolvedBy != store.SourceBrowserReturn {
 		t.Fatalf("state %s resolved_by %q", got.State, got.ResolvedBy)
 	}
 }
@@ -220,14 +165,14 @@ func TestAzotteRetryAfterHeaderWins(t *testing.T) {
 	t.Parallel()
 	b := azSetup(t)
 	trk := b.azotte.Create(sandbox.AzotteCheckout{Scenario: sandbox.AzotteDone, ProcessingChecks: 1, RetryAfter: 9, FollowUpSeconds: 3})
-	c := b.register(t, b.merchant, trk)
+	c := b.registerAzotte(t, b.merchant, trk)
 	b.runOnce(t, 1)
-	b.wantNext(t, b.get(t, b.merchant, c.ID), 9*time.Second)
+	b.wantNext(t, b.checkout(t, b.merchant, c.ID), 9*time.Second)
 	b.clock.Advance(8 * time.Second)
 	b.runOnce(t, 0)
 	b.clock.Advance(time.Second)
 	b.runOnce(t, 1)
-	if got := b.get(t, b.merchant, c.ID); got.State != store.StateSucceeded || got.ResolvedBy != store.SourcePoll || got.Anomaly != nil {
+	if got := b.checkout(t, b.merchant, c.ID); got.State != store.StateSucceeded || got.ResolvedBy != store.SourcePoll || got.Anomaly != nil {
 		t.Fatalf("state %s resolved_by %q anomaly %v", got.State, got.ResolvedBy, got.Anomaly)
 	}
 }
@@ -236,10 +181,10 @@ func TestAzotteNotFoundThenFound(t *testing.T) {
 	t.Parallel()
 	b := azSetup(t)
 	trk := b.azotte.Create(sandbox.AzotteCheckout{Scenario: sandbox.AzotteNotFoundThenFound, ProcessingChecks: 2})
-	c := b.register(t, b.merchant, trk)
+	c := b.registerAzotte(t, b.merchant, trk)
 	for _, wait := range []time.Duration{time.Second, 2 * time.Second} { // backoff from MinInterval
 		b.runOnce(t, 1)
-		got := b.get(t, b.merchant, c.ID)
+		got := b.checkout(t, b.merchant, c.ID)
 		if got.State != store.StatePending || got.Anomaly != nil {
 			t.Fatalf("404 inside the window: %s anomaly %v", got.State, got.Anomaly)
 		}
@@ -247,7 +192,7 @@ func TestAzotteNotFoundThenFound(t *testing.T) {
 		b.clock.Advance(wait)
 	}
 	b.runOnce(t, 1)
-	got := b.get(t, b.merchant, c.ID)
+	got := b.checkout(t, b.merchant, c.ID)
 	if got.State != store.StateSucceeded || got.ResolvedBy != store.SourcePoll {
 		t.Fatalf("state %s resolved_by %q", got.State, got.ResolvedBy)
 	}
@@ -260,13 +205,13 @@ func TestAzotteNotFoundThenFound(t *testing.T) {
 func TestAzotteNotFoundForeverStops(t *testing.T) {
 	t.Parallel()
 	b := azSetup(t)
-	c := b.register(t, b.merchant, "trk_never_propagated")
+	c := b.registerAzotte(t, b.merchant, "trk_never_propagated")
 	created := b.clock.Now()
 	checks := 0
 	for {
 		b.runOnce(t, 1)
 		checks++
-		got := b.get(t, b.merchant, c.ID)
+		got := b.checkout(t, b.merchant, c.ID)
 		if got.State != store.StatePending {
 			t.Fatalf("a 404 made the checkout %s", got.State)
 		}
@@ -278,7 +223,7 @@ func TestAzotteNotFoundForeverStops(t *testing.T) {
 		}
 		b.clock.Set(*got.NextCheckAt)
 	}
-	got := b.get(t, b.merchant, c.ID)
+	got := b.checkout(t, b.merchant, c.ID)
 	if got.Anomaly == nil || got.Anomaly.Code != store.AnomalyNotFound || !strings.Contains(got.Anomaly.Detail, "ORDERED_ITEM_NOT_FOUND") {
 		t.Fatalf("anomaly %+v, want not_found", got.Anomaly)
 	}
@@ -294,7 +239,7 @@ func TestAzotteNotFoundForeverStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.runOnce(t, 1)
-	if got := b.get(t, b.merchant, c.ID); got.State != store.StateSucceeded || got.Anomaly != nil {
+	if got := b.checkout(t, b.merchant, c.ID); got.State != store.StateSucceeded || got.Anomaly != nil {
 		t.Fatalf("after the refresh: %s anomaly %v", got.State, got.Anomaly)
 	}
 }
@@ -303,9 +248,9 @@ func TestAzotteConflictStops(t *testing.T) {
 	t.Parallel()
 	b := azSetup(t)
 	trk := b.azotte.Create(sandbox.AzotteCheckout{Scenario: sandbox.AzotteConflict})
-	c := b.register(t, b.merchant, trk)
+	c := b.registerAzotte(t, b.merchant, trk)
 	b.runOnce(t, 1)
-	got := b.get(t, b.merchant, c.ID)
+	got := b.checkout(t, b.merchant, c.ID)
 	if got.State != store.StatePending || got.NextCheckAt != nil {
 		t.Fatalf("state %s next %v, want pending and stopped", got.State, got.NextCheckAt)
 	}
@@ -324,11 +269,11 @@ func TestAzotteUnknownCodeKeepsStateAndBacksOff(t *testing.T) {
 		w.Write([]byte(`{"trackingNumber":"trk_odd","status":{"messageCode":"CHECK_OUT_REFUND_REVIEW"}}`))
 	}))
 	t.Cleanup(odd.Close)
-	m := b.newMerchant(t, odd.URL+"/api", "sk_acme")
-	c := b.register(t, m, "trk_odd")
+	m := b.azotteMerchant(t, odd.URL+"/api", "sk_acme")
+	c := b.registerAzotte(t, m, "trk_odd")
 	for _, wait := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
 		b.runOnce(t, 1)
-		got := b.get(t, m, c.ID)
+		got := b.checkout(t, m, c.ID)
 		if got.State != store.StatePending || got.ProviderStatus != "CHECK_OUT_REFUND_REVIEW" || got.Anomaly != nil {
 			t.Fatalf("state %s status %s anomaly %v", got.State, got.ProviderStatus, got.Anomaly)
 		}
@@ -343,11 +288,11 @@ func TestAzotteUnknownCodeKeepsStateAndBacksOff(t *testing.T) {
 func TestAzotteCredentialsRejected(t *testing.T) {
 	t.Parallel()
 	b := azSetup(t)
-	m := b.newMerchant(t, b.srv.URL+"/api/v1", "sk_wrong")
+	m := b.azotteMerchant(t, b.srv.URL+"/api/v1", "sk_wrong")
 	trk := b.azotte.Create(sandbox.AzotteCheckout{})
-	c := b.register(t, m, trk)
+	c := b.registerAzotte(t, m, trk)
 	b.runOnce(t, 1)
-	got := b.get(t, m, c.ID)
+	got := b.checkout(t, m, c.ID)
 	if got.Anomaly == nil || got.Anomaly.Code != store.AnomalyCredentials || got.State != store.StatePending {
 		t.Fatalf("state %s anomaly %+v", got.State, got.Anomaly)
 	}

@@ -3,7 +3,6 @@ package poller
 import (
 	"context"
 	"errors"
-	"net/url"
 	"sync"
 	"time"
 
@@ -219,23 +218,6 @@ func (b *breaker) set(key string, c *circuit, s circuitState) {
 		c.state = s
 		b.onChange(key, from, s)
 	}
-}
-
-// circuitKey names the endpoint a check of c goes to: its provider and the
-// host of the merchant's base URL for it ("" when unknown).
-func circuitKey(provider string, m store.Merchant) string {
-	var base string
-	switch {
-	case provider == store.ProviderPayUnit && m.PayUnit != nil:
-		base = m.PayUnit.BaseURL
-	case provider == store.ProviderAzotte && m.Azotte != nil:
-		base = m.Azotte.BaseURL
-	}
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	return provider + " " + u.Host
 }
 
 // errCircuitOpen is observe's answer for a check its circuit holds back.

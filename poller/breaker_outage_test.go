@@ -1,10 +1,14 @@
 package poller
 
 import (
+	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 )
@@ -14,17 +18,17 @@ import (
 // probes after each cool-down, and closes by itself once PayUnit is back.
 func TestOutageTripsBreakerAndRecovers(t *testing.T) {
 	t.Parallel()
-	clock := sandbox.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	r := newRig(t, clock.Now, Config{MinInterval: 5 * time.Second, MaxInterval: 10 * time.Minute, MaxAge: 72 * time.Hour,
-		Concurrency: 16, BreakerFailures: 5, BreakerCooldown: 30 * time.Second, Jitter: func() float64 { return 0 }})
+	r, gate := gatedSetup(t, options{cfg: Config{MinInterval: 5 * time.Second, MaxInterval: 10 * time.Minute, MaxAge: 72 * time.Hour,
+		Concurrency: 16, BreakerFailures: 5, BreakerCooldown: 30 * time.Second}})
+	clock := r.clock
 	ctx := t.Context()
 	run := func(wantRequests int) {
 		t.Helper()
-		before := r.pu.TotalChecks()
+		before := r.payunit.TotalChecks()
 		if _, err := r.poller.RunOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if got := r.pu.TotalChecks() - before; got != wantRequests {
+		if got := r.payunit.TotalChecks() - before; got != wantRequests {
 			t.Fatalf("%d requests reached PayUnit, want %d", got, wantRequests)
 		}
 	}
@@ -33,13 +37,13 @@ func TestOutageTripsBreakerAndRecovers(t *testing.T) {
 	}
 	var ids, puIDs []string
 	for i := range 10 {
-		c, puID := r.register(t, fmt.Sprintf("outage-%d", i), sandbox.ScenarioPaysLost, clock.Now())
+		c, puID := r.registerPayUnit(t, r.merchant, fmt.Sprintf("outage-%d", i), sandbox.ScenarioPaysLost, clock.Now())
 		ids, puIDs = append(ids, c.ID), append(puIDs, puID)
 	}
-	r.pu.SetFaults(sandbox.Faults{Status5xxRate: 1})
-	r.gate.Store(newGate(10)) // all ten pass the breaker before any failure counts
-	run(10)                   // the fifth failure opens the circuit
-	r.gate.Store(nil)
+	r.payunit.SetFaults(sandbox.Faults{Status5xxRate: 1})
+	gate.Store(newGate(10)) // all ten pass the breaker before any failure counts
+	run(10)                 // the fifth failure opens the circuit
+	gate.Store(nil)
 	if transitions("open") != 1 {
 		t.Fatalf("circuit opened %v times, want 1", transitions("open"))
 	}
@@ -64,9 +68,9 @@ func TestOutageTripsBreakerAndRecovers(t *testing.T) {
 		t.Fatalf("after a failed probe: half_open %v, open %v", transitions("half_open"), transitions("open"))
 	}
 
-	r.pu.SetFaults(sandbox.Faults{}) // PayUnit is back, and the buyers did pay
+	r.payunit.SetFaults(sandbox.Faults{}) // PayUnit is back, and the buyers did pay
 	for _, puID := range puIDs {
-		if err := r.pu.SetStatus(puID, sandbox.StatusSuccess); err != nil {
+		if err := r.payunit.SetStatus(puID, sandbox.StatusSuccess); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,15 +103,42 @@ func TestOutageTripsBreakerAndRecovers(t *testing.T) {
 		r.counter(t, "paysync_checks_held_back_total", nil), clock.Now().Sub(opened))
 }
 
-// nextDue is the earliest scheduled check, zero when none.
-func (r *rig) nextDue(t *testing.T) time.Time {
+// gatedSetup is setup whose checks wait, just before they reach the
+// provider (after the breaker let them through), at the gate the returned
+// pointer holds, if any.
+func gatedSetup(t *testing.T, opts options) (*bundle, *atomic.Pointer[gate]) {
 	t.Helper()
-	next, ok, err := r.db.NextDue(t.Context())
-	if err != nil {
-		t.Fatal(err)
+	var g atomic.Pointer[gate]
+	opts.checker = func(_ *bundle, c Checker) Checker {
+		return CheckerFunc(func(ctx context.Context, m store.Merchant, ck store.Checkout) plugin.Report {
+			if x := g.Load(); x != nil {
+				x.pass(ctx)
+			}
+			return c.Check(ctx, m, ck)
+		})
 	}
-	if !ok {
-		return time.Time{}
+	return setup(t, opts), &g
+}
+
+// gate lets checks through once n of them are waiting at it, so a test
+// can have n checks pass the breaker before any of their answers counts.
+type gate struct {
+	mu      sync.Mutex
+	waiting int
+	n       int
+	open    chan struct{}
+}
+
+func newGate(n int) *gate { return &gate{n: n, open: make(chan struct{})} }
+
+func (g *gate) pass(ctx context.Context) {
+	g.mu.Lock()
+	if g.waiting++; g.waiting == g.n {
+		close(g.open)
 	}
-	return next
+	g.mu.Unlock()
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+	}
 }

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/paysync/paysync/store"
 )
 
 func TestBreaker(t *testing.T) {
@@ -97,24 +95,5 @@ func TestBreakerKeysAreSeparate(t *testing.T) {
 	b.record("", "m1", now, true)
 	if ok, _ := b.allow("", "m1", now); !ok {
 		t.Fatal("the empty key (no endpoint) is never held back")
-	}
-}
-
-func TestCircuitKey(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		provider string
-		m        store.Merchant
-		want     string
-	}{
-		{store.ProviderPayUnit, store.Merchant{PayUnit: &store.PayUnitAccount{BaseURL: "https://gateway.payunit.net"}}, "payunit gateway.payunit.net"},
-		{store.ProviderPayUnit, store.Merchant{PayUnit: &store.PayUnitAccount{BaseURL: "http://127.0.0.1:8081/"}}, "payunit 127.0.0.1:8081"},
-		{store.ProviderAzotte, store.Merchant{Azotte: &store.AzotteAccount{BaseURL: "https://acme.sandbox.azotte.com/api/v1"}}, "azotte acme.sandbox.azotte.com"},
-		{store.ProviderAzotte, store.Merchant{PayUnit: &store.PayUnitAccount{BaseURL: "https://x"}}, ""},
-		{store.ProviderPayUnit, store.Merchant{PayUnit: &store.PayUnitAccount{BaseURL: "::bad"}}, ""},
-	} {
-		if got := circuitKey(tt.provider, tt.m); got != tt.want {
-			t.Errorf("%s %+v: %q, want %q", tt.provider, tt.m, got, tt.want)
-		}
 	}
 }

@@ -1,150 +1,16 @@
 package poller
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http/httptest"
-	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-
-	"github.com/paysync/paysync/provider/payunit"
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
-
-// rig is a poller over real SQLite and a sandbox PayUnit behind httptest.
-type rig struct {
-	db       *store.DB
-	pu       *sandbox.PayUnit
-	merchant store.CreatedMerchant
-	poller   *Poller
-	cfg      Config
-	reg      *prometheus.Registry
-	// gate, when set, holds every check just before it reaches PayUnit
-	// (after the breaker let it through) until the gate opens.
-	gate atomic.Pointer[gate]
-}
-
-// gate lets checks through once n of them are waiting at it, so a test
-// can have n checks pass the breaker before any of their answers counts.
-type gate struct {
-	mu      sync.Mutex
-	waiting int
-	n       int
-	open    chan struct{}
-}
-
-func newGate(n int) *gate { return &gate{n: n, open: make(chan struct{})} }
-
-func (g *gate) pass(ctx context.Context) {
-	g.mu.Lock()
-	if g.waiting++; g.waiting == g.n {
-		close(g.open)
-	}
-	g.mu.Unlock()
-	select {
-	case <-g.open:
-	case <-ctx.Done():
-	}
-}
-
-func newRig(t *testing.T, now func() time.Time, cfg Config) *rig {
-	t.Helper()
-	ctx := t.Context()
-	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"),
-		store.Options{MasterKey: []byte("0123456789abcdef0123456789abcdef"), Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	pu := sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})
-	srv := httptest.NewServer(pu)
-	t.Cleanup(srv.Close)
-	m, err := db.CreateMerchant(ctx, store.NewMerchant{Name: "acme",
-		PayUnit: &store.PayUnitAccount{BaseURL: srv.URL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "test"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	cfg.Now, cfg.Metrics = now, reg
-	cfg.MerchantRate, cfg.MerchantBurst = 100000, 100000
-	r := &rig{db: db, pu: pu, merchant: m, reg: reg}
-	pc := PayUnitChecker{Client: payunit.New(srv.Client())}
-	gated := CheckerFunc(func(ctx context.Context, m store.Merchant, c store.Checkout) Report {
-		if g := r.gate.Load(); g != nil {
-			g.pass(ctx)
-		}
-		return pc.Check(ctx, m, c)
-	})
-	p, err := New(db, map[string]Checker{store.ProviderPayUnit: gated}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.poller = p
-	r.cfg, _ = cfg.withDefaults()
-	return r
-}
-
-// register creates a sandbox payment and registers its checkout, first
-// checked at firstCheck unless a callback comes.
-func (r *rig) register(t *testing.T, txn string, scenario sandbox.Scenario, firstCheck time.Time) (store.Checkout, string) {
-	t.Helper()
-	puID := r.pu.Create(sandbox.Payment{TransactionID: txn, Amount: "10", Currency: "XAF", Scenario: scenario})
-	c, _, err := r.db.RegisterCheckout(t.Context(), store.NewCheckout{MerchantID: r.merchant.ID, Provider: store.ProviderPayUnit,
-		Reference: txn, Amount: "10", Currency: "XAF", FirstCheckAt: firstCheck})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, puID
-}
-
-func (r *rig) get(t *testing.T, id string) store.Checkout {
-	t.Helper()
-	c, err := r.db.Checkout(t.Context(), r.merchant.ID, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// counter sums the metric's samples whose labels include want.
-func (r *rig) counter(t *testing.T, name string, want map[string]string) float64 {
-	t.Helper()
-	mfs, err := r.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if hasLabels(m, want) {
-				sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
-			}
-		}
-	}
-	return sum
-}
-
-func hasLabels(m *dto.Metric, want map[string]string) bool {
-	n := 0
-	for _, l := range m.GetLabel() {
-		if v, ok := want[l.GetName()]; ok && v == l.GetValue() {
-			n++
-		}
-	}
-	return n == len(want)
-}
 
 // checksBound is the most provider checks the schedule allows in elapsed
 // from a first check at 0: every delay as short as the schedule can make
@@ -177,12 +43,11 @@ func TestChaosConverges(t *testing.T) {
 	t.Parallel()
 	cfg := Config{MinInterval: 20 * time.Millisecond, MaxInterval: 200 * time.Millisecond, MaxAge: time.Hour,
 		CheckTimeout: 150 * time.Millisecond, Concurrency: 16, BreakerFailures: 5, BreakerCooldown: 100 * time.Millisecond,
-		MaxWait: 50 * time.Millisecond}
-	r := newRig(t, time.Now, cfg)
-	r.pu.SetFaults(sandbox.Faults{Seed: 5, TimeoutRate: 0.05, Status429Rate: 0.05, RetryAfter: 1, Status5xxRate: 0.05,
+		MaxWait: 50 * time.Millisecond, MerchantRate: 100000, MerchantBurst: 100000}
+	r := setup(t, options{now: time.Now, cfg: cfg})
+	r.payunit.SetFaults(sandbox.Faults{Seed: 5, TimeoutRate: 0.05, Status429Rate: 0.05, RetryAfter: 1, Status5xxRate: 0.05,
 		BadGatewayRate: 0.05, HTMLRate: 0.05, MalformedRate: 0.05, SlowBodyRate: 0.05, SlowBodyPause: 10 * time.Millisecond})
-	r.poller.Start(t.Context())
-	t.Cleanup(r.poller.Stop)
+	r.start(t)
 
 	type watched struct {
 		c          store.Checkout
@@ -201,14 +66,14 @@ func TestChaosConverges(t *testing.T) {
 	all := make([]*watched, n)
 	for i := range all {
 		sc := scenarios[i%len(scenarios)]
-		c, puID := r.register(t, fmt.Sprintf("chaos-%d", i), sc, time.Now().Add(50*time.Millisecond))
+		c, puID := r.registerPayUnit(t, r.merchant, fmt.Sprintf("chaos-%d", i), sc, time.Now().Add(50*time.Millisecond))
 		w := &watched{c: c, puID: puID, truth: truths[sc], scenario: sc}
 		all[i] = w
 		// The buyer finishes 0–300ms later; PayUnit's callback (a hint) comes then, unless lost.
 		resolving.Add(1)
 		time.AfterFunc(time.Duration(rng.IntN(300))*time.Millisecond, func() {
 			defer resolving.Done()
-			if err := r.pu.SetStatus(puID, map[store.State]string{store.StateSucceeded: sandbox.StatusSuccess,
+			if err := r.payunit.SetStatus(puID, map[store.State]string{store.StateSucceeded: sandbox.StatusSuccess,
 				store.StateFailed: sandbox.StatusFailed, store.StateCancelled: sandbox.StatusCancelled}[w.truth]); err != nil {
 				t.Error(err)
 				return
@@ -228,15 +93,10 @@ func TestChaosConverges(t *testing.T) {
 	}
 	resolving.Wait()
 
-	deadline := time.Now().Add(60 * time.Second)
 	for _, w := range all {
-		for !r.get(t, w.c.ID).State.Terminal() {
-			if time.Now().After(deadline) {
-				got := r.get(t, w.c.ID)
-				t.Fatalf("%s (%s) still %s after 60s: %+v", w.c.Reference, w.scenario, got.State, got.Anomaly)
-			}
-			<-time.After(10 * time.Millisecond) // a look at a condition, not a wait for work
-		}
+		testwait.For(t, fmt.Sprintf("%s (%s) settles", w.c.Reference, w.scenario), func() bool {
+			return r.get(t, w.c.ID).State.Terminal()
+		})
 	}
 	r.poller.Stop()
 
@@ -246,7 +106,7 @@ func TestChaosConverges(t *testing.T) {
 		if got.State != w.truth {
 			t.Errorf("%s (%s): %s, want %s (anomaly %+v)", w.c.Reference, w.scenario, got.State, w.truth, got.Anomaly)
 		}
-		checks := r.pu.Checks(w.puID)
+		checks := r.payunit.Checks(w.puID)
 		total += checks
 		// Before the callback: plain backoff; after it: one immediate check,
 		// one more if the callback landed during a check, then the quick re-checks.
@@ -266,7 +126,7 @@ func TestChaosConverges(t *testing.T) {
 			maxChecks, maxBound = checks, bound
 		}
 	}
-	faults := r.pu.FaultCounts()
+	faults := r.payunit.FaultCounts()
 	injected := 0
 	for _, v := range faults {
 		injected += v

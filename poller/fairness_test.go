@@ -3,62 +3,29 @@ package poller
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/paysync/paysync/provider/payunit"
+	"github.com/paysync/paysync/internal/testwait"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
-// tenants is two merchants on one PayUnit host: noisy and quiet.
-type tenants struct {
-	db           *store.DB
-	pu           *sandbox.PayUnit
-	clock        *sandbox.Clock
-	noisy, quiet store.CreatedMerchant
-	reg          *prometheus.Registry
+// tenants is setup with two merchants on one PayUnit host, noisy
+// (merchants[0]) and quiet (merchants[1]), and the checker check wraps
+// PayUnit's.
+func tenants(t *testing.T, cfg Config, check func(b *bundle, pc Checker) Checker) *bundle {
+	t.Helper()
+	return setup(t, options{merchants: 2, cfg: cfg, checker: check})
 }
 
-func newTenants(t *testing.T) *tenants {
+// registerPaid registers a checkout of m due now whose buyer paid.
+func (b *bundle) registerPaid(t *testing.T, m store.CreatedMerchant, txn string) store.Checkout {
 	t.Helper()
-	ctx := t.Context()
-	clock := sandbox.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"),
-		store.Options{MasterKey: []byte("0123456789abcdef0123456789abcdef"), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	pu := sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})
-	srv := httptest.NewServer(pu)
-	t.Cleanup(srv.Close)
-	ts := &tenants{db: db, pu: pu, clock: clock, reg: prometheus.NewRegistry()}
-	for _, m := range []*store.CreatedMerchant{&ts.noisy, &ts.quiet} {
-		if *m, err = db.CreateMerchant(ctx, store.NewMerchant{Name: "shop",
-			PayUnit: &store.PayUnitAccount{BaseURL: srv.URL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "test"}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return ts
-}
-
-// register registers a checkout of m due now whose buyer paid.
-func (ts *tenants) register(t *testing.T, m store.CreatedMerchant, txn string) store.Checkout {
-	t.Helper()
-	puID := ts.pu.Create(sandbox.Payment{TransactionID: txn, Amount: "10", Currency: "XAF", Scenario: sandbox.ScenarioPaysLost})
-	if err := ts.pu.SetStatus(puID, sandbox.StatusSuccess); err != nil {
-		t.Fatal(err)
-	}
-	c, _, err := ts.db.RegisterCheckout(t.Context(), store.NewCheckout{MerchantID: m.ID, Provider: store.ProviderPayUnit,
-		Reference: txn, Amount: "10", Currency: "XAF", FirstCheckAt: ts.clock.Now()})
-	if err != nil {
+	c, puID := b.registerPayUnit(t, m, txn, sandbox.ScenarioPaysLost, b.clock.Now())
+	if err := b.payunit.SetStatus(puID, sandbox.StatusSuccess); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -71,40 +38,33 @@ func (ts *tenants) register(t *testing.T, m store.CreatedMerchant, txn string) s
 // the cool-down), while the noisy merchant's own checks are held back.
 func TestOneMerchantsFailuresDontOpenTheCircuitForOthers(t *testing.T) {
 	t.Parallel()
-	ts := newTenants(t)
-	pc := PayUnitChecker{Client: payunit.New(nil)}
 	var mu sync.Mutex
 	var order []string // who was sent to the provider, in order
-	checker := CheckerFunc(func(ctx context.Context, m store.Merchant, c store.Checkout) Report {
-		mu.Lock()
-		order = append(order, c.Reference)
-		mu.Unlock()
-		if m.ID == ts.noisy.ID { // PayUnit's nginx answers this merchant's checks with a 502 page
-			return Report{Unavailable: true, Finding: Finding{Failure: "PayUnit answered 502 with an HTML page"}}
-		}
-		return pc.Check(ctx, m, c)
-	})
-	p, err := New(ts.db, map[string]Checker{store.ProviderPayUnit: checker}, Config{Now: ts.clock.Now,
-		Concurrency: 1, BreakerFailures: 5, BreakerCooldown: 30 * time.Second, Jitter: func() float64 { return 0 },
-		MerchantRate: 1000, MerchantBurst: 1000, Metrics: ts.reg})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := tenants(t, Config{Concurrency: 1, BreakerFailures: 5, BreakerCooldown: 30 * time.Second},
+		func(b *bundle, pc Checker) Checker {
+			return CheckerFunc(func(ctx context.Context, m store.Merchant, c store.Checkout) plugin.Report {
+				mu.Lock()
+				order = append(order, c.Reference)
+				mu.Unlock()
+				if m.ID == b.merchants[0].ID { // PayUnit's nginx answers the noisy merchant's checks with a 502 page
+					return plugin.Report{Unavailable: true, Finding: plugin.Finding{Failure: "PayUnit answered 502 with an HTML page"}}
+				}
+				return pc.Check(ctx, m, c)
+			})
+		})
+	noisy, quiet, p := ts.merchants[0], ts.merchants[1], ts.poller
 	for i := range 8 {
-		ts.register(t, ts.noisy, fmt.Sprintf("noisy-%d", i))
+		ts.registerPaid(t, noisy, fmt.Sprintf("noisy-%d", i))
 	}
 	ts.clock.Advance(time.Second) // the quiet checkout is due last
-	quiet := ts.register(t, ts.quiet, "quiet")
+	quietC := ts.registerPaid(t, quiet, "quiet")
 	due := ts.clock.Now()
 	var verdict time.Duration
 	for pass := 0; ; pass++ {
 		if _, err := p.RunOnce(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		c, err := ts.db.Checkout(t.Context(), ts.quiet.ID, quiet.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := ts.checkout(t, quiet, quietC.ID)
 		if c.State == store.StateSucceeded {
 			verdict = ts.clock.Now().Sub(due)
 			break
@@ -131,47 +91,38 @@ func TestOneMerchantsFailuresDontOpenTheCircuitForOthers(t *testing.T) {
 // merchant's limiter and the quiet check waited with them.)
 func TestOverBudgetMerchantHoldsNoSlot(t *testing.T) {
 	t.Parallel()
-	ts := newTenants(t)
 	var mu sync.Mutex
 	noisyChecks := 0
 	quietAt := -1 // how many noisy checks were sent before the quiet one
 	checked := make(chan struct{})
-	checker := CheckerFunc(func(ctx context.Context, m store.Merchant, c store.Checkout) Report {
-		mu.Lock()
-		defer mu.Unlock()
-		if m.ID == ts.noisy.ID {
-			noisyChecks++
-		} else if quietAt < 0 {
-			quietAt = noisyChecks
-			close(checked)
-		}
-		return Report{Finding: Finding{State: store.StatePending, ProviderStatus: "PENDING"}}
-	})
 	// One check an hour, one at once: every noisy checkout after the first
 	// is over budget (the quiet merchant's single check is within its own).
-	p, err := New(ts.db, map[string]Checker{store.ProviderPayUnit: checker}, Config{Now: ts.clock.Now,
-		Concurrency: 2, MerchantRate: 1.0 / 3600, MerchantBurst: 1, Jitter: func() float64 { return 0 }, Metrics: ts.reg})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := tenants(t, Config{Concurrency: 2, MerchantRate: 1.0 / 3600, MerchantBurst: 1},
+		func(b *bundle, _ Checker) Checker {
+			return CheckerFunc(func(ctx context.Context, m store.Merchant, c store.Checkout) plugin.Report {
+				mu.Lock()
+				defer mu.Unlock()
+				if m.ID == b.merchants[0].ID {
+					noisyChecks++
+				} else if quietAt < 0 {
+					quietAt = noisyChecks
+					close(checked)
+				}
+				return plugin.Report{Finding: plugin.Finding{State: plugin.StatePending, ProviderStatus: "PENDING"}}
+			})
+		})
+	noisyM := ts.merchants[0]
 	var noisy []store.Checkout
 	for i := range 10 {
-		noisy = append(noisy, ts.register(t, ts.noisy, fmt.Sprintf("noisy-%d", i)))
+		noisy = append(noisy, ts.registerPaid(t, noisyM, fmt.Sprintf("noisy-%d", i)))
 	}
 	ts.clock.Advance(time.Second)
-	ts.register(t, ts.quiet, "quiet")
+	ts.registerPaid(t, ts.merchants[1], "quiet")
 	start := time.Now()
-	p.Start(context.Background())
-	defer p.Stop()
-	select {
-	case <-checked:
-	case <-time.After(10 * time.Second):
-		mu.Lock()
-		defer mu.Unlock()
-		t.Fatalf("the quiet merchant's check never ran (noisy checks sent: %d): the slots wait on the noisy budget", noisyChecks)
-	}
+	ts.start(t)
+	testwait.Signal(t, "the quiet merchant's check runs (the slots must not wait on the noisy budget)", checked)
 	elapsed := time.Since(start)
-	p.Stop()
+	ts.poller.Stop()
 	mu.Lock()
 	defer mu.Unlock()
 	t.Logf("quiet merchant's check ran after %d noisy checks, %v after start (real time)", quietAt, elapsed)
@@ -180,10 +131,7 @@ func TestOverBudgetMerchantHoldsNoSlot(t *testing.T) {
 	}
 	deferred := 0
 	for _, c := range noisy {
-		got, err := ts.db.Checkout(t.Context(), ts.noisy.ID, c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := ts.checkout(t, noisyM, c.ID)
 		if got.Attempts == 0 && got.NextCheckAt != nil && got.NextCheckAt.After(ts.clock.Now()) {
 			deferred++
 		}

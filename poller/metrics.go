@@ -1,10 +1,10 @@
 package poller
 
 import (
-	"strings"
-
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/paysync/paysync/provider/plugin"
+	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 )
 
@@ -77,8 +77,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 // Label values known in advance, so that every series exists at 0 before
 // its first increment (an alert on a rate sees no data otherwise).
 var (
-	metricProviders = []string{store.ProviderPayUnit, store.ProviderAzotte}
-	checkOutcomes   = []string{string(store.StatePending), string(store.StateActionRequired), string(store.StateSucceeded),
+	checkOutcomes = []string{string(store.StatePending), string(store.StateActionRequired), string(store.StateSucceeded),
 		string(store.StateFailed), string(store.StateCancelled), "unavailable", "error"}
 	settledStates = []store.State{store.StateSucceeded, store.StateFailed, store.StateCancelled}
 	resolvers     = []string{store.SourceCallback, store.SourcePoll, store.SourceBrowserReturn}
@@ -87,7 +86,7 @@ var (
 // initLabels creates the series of every known label set. The circuit's
 // endpoints are known at their first sighting (circuitChanged).
 func (m *metrics) initLabels() {
-	for _, p := range metricProviders {
+	for _, p := range providers.Names() {
 		m.heldBack.WithLabelValues(p)
 		m.verified.WithLabelValues(p)
 		for _, o := range checkOutcomes {
@@ -102,7 +101,7 @@ func (m *metrics) initLabels() {
 }
 
 // observe counts one applied check.
-func (m *metrics) observe(before, after store.Checkout, r Report) {
+func (m *metrics) observe(before, after store.Checkout, r plugin.Report) {
 	outcome := string(r.State)
 	switch {
 	case r.Unavailable:
@@ -122,14 +121,14 @@ func (m *metrics) observe(before, after store.Checkout, r Report) {
 
 // circuitChanged follows the breaker's state changes.
 func (m *metrics) circuitChanged(key string, from, to circuitState) {
-	provider, endpoint, _ := strings.Cut(key, " ")
-	m.circuit.WithLabelValues(provider, endpoint).Set(float64(to))
+	name, endpoint := plugin.SplitEndpoint(key)
+	m.circuit.WithLabelValues(name, endpoint).Set(float64(to))
 	if from == to { // first sighting of the endpoint: its transitions start at 0
 		for _, s := range []circuitState{circuitOpen, circuitHalfOpen, circuitClosed} {
-			m.circuitMove.WithLabelValues(provider, endpoint, s.String())
+			m.circuitMove.WithLabelValues(name, endpoint, s.String())
 		}
 	}
 	if from != to {
-		m.circuitMove.WithLabelValues(provider, endpoint, to.String()).Inc()
+		m.circuitMove.WithLabelValues(name, endpoint, to.String()).Inc()
 	}
 }

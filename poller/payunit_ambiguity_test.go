@@ -2,16 +2,10 @@ package poller
 
 import (
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/paysync/paysync/provider/payunit"
-	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // TestAmbiguousPayUnitAnswersNeverSettle runs hostile or ambiguous
@@ -93,42 +87,19 @@ func TestAmbiguousPayUnitAnswersNeverSettle(t *testing.T) {
 // checkout after one poller pass.
 func checkOnce(t *testing.T, mode, providerRef, body string) (store.Checkout, *store.DB) {
 	t.Helper()
-	ctx := t.Context()
-	clock := sandbox.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"),
-		store.Options{MasterKey: []byte("0123456789abcdef0123456789abcdef"), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	var asked atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	b := setup(t, options{mode: mode, payunit: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(body))
-	}))
-	t.Cleanup(srv.Close)
-	m, err := db.CreateMerchant(ctx, store.NewMerchant{Name: "acme",
-		PayUnit: &store.PayUnitAccount{BaseURL: srv.URL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: mode}})
+	})})
+	c, _, err := b.db.RegisterCheckout(b.ctx, store.NewCheckout{MerchantID: b.merchant.ID, Provider: store.ProviderPayUnit,
+		Reference: "txn-1", ProviderRef: providerRef, Amount: "10", Currency: "XAF", FirstCheckAt: b.clock.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _, err := db.RegisterCheckout(ctx, store.NewCheckout{MerchantID: m.ID, Provider: store.ProviderPayUnit,
-		Reference: "txn-1", ProviderRef: providerRef, Amount: "10", Currency: "XAF", FirstCheckAt: clock.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := New(db, map[string]Checker{store.ProviderPayUnit: PayUnitChecker{Client: payunit.New(srv.Client())}},
-		Config{Now: clock.Now, Jitter: func() float64 { return 0 }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := p.RunOnce(ctx); err != nil || n != 1 || asked.Load() != 1 {
+	if n, err := b.poller.RunOnce(b.ctx); err != nil || n != 1 || asked.Load() != 1 {
 		t.Fatalf("RunOnce = %d, %v; PayUnit asked %d times", n, err, asked.Load())
 	}
-	c, err = db.Checkout(ctx, m.ID, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, db
+	return b.get(t, c.ID), b.db
 }

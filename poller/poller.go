@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/service"
+	"github.com/paysync/paysync/provider/plugin"
+	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 )
 
@@ -37,7 +39,7 @@ type Poller struct {
 }
 
 // New returns a poller over st using checkers keyed by provider name
-// (store.ProviderPayUnit …). It fails when cfg is inconsistent.
+// (providers.Checkers). It fails when cfg is inconsistent.
 func New(st Store, checkers map[string]Checker, cfg Config) (*Poller, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -139,33 +141,33 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 // for the metrics. With the circuit open it returns errCircuitOpen, and
 // with the merchant over its check budget errOverBudget, each with an
 // observation that only reschedules.
-func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observation, Report, error) {
+func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observation, plugin.Report, error) {
 	obs := claimOf(c)
 	checker, ok := p.checkers[c.Provider]
 	if !ok {
-		return obs, Report{}, fmt.Errorf("no checker for provider %q", c.Provider)
+		return obs, plugin.Report{}, fmt.Errorf("no checker for provider %q", c.Provider)
 	}
 	m, err := p.accounts.get(ctx, c.MerchantID)
 	if err != nil {
-		return obs, Report{}, err
+		return obs, plugin.Report{}, err
 	}
 	now := p.cfg.Now()
 	wait, err := p.budget.Take(ctx, c.MerchantID, c.Provider, now)
 	if err != nil {
-		return obs, Report{}, err
+		return obs, plugin.Report{}, err
 	}
 	if wait > 0 {
-		return p.overBudget(obs, c, now, now.Add(wait)), Report{}, errOverBudget
+		return p.overBudget(obs, c, now, now.Add(wait)), plugin.Report{}, errOverBudget
 	}
-	endpoint := circuitKey(c.Provider, m)
+	endpoint := providers.Endpoint(c.Provider, m) // the circuit breaker's key
 	if ok, retryAt := p.breaker.allow(endpoint, c.MerchantID, now); !ok {
-		return p.heldBack(obs, c, retryAt), Report{}, errCircuitOpen
+		return p.heldBack(obs, c, retryAt), plugin.Report{}, errCircuitOpen
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.cfg.CheckTimeout)
 	r := checker.Check(cctx, m, c) // hop 1
 	cancel()
 	if ctx.Err() != nil {
-		return obs, Report{}, ctx.Err() // shutting down: don't record a check we cut short
+		return obs, plugin.Report{}, ctx.Err() // shutting down: don't record a check we cut short
 	}
 	now = p.cfg.Now()
 	p.breaker.record(endpoint, c.MerchantID, now, r.Unavailable)

@@ -1,94 +1,24 @@
-package poller_test
+package poller
 
 import (
-	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/poller"
-	"github.com/paysync/paysync/provider/payunit"
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
-	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
-
-// bundle is what a poller test works with.
-type bundle struct {
-	ctx      context.Context
-	clock    *sandbox.Clock
-	db       *store.DB
-	payunit  *sandbox.PayUnit
-	merchant store.CreatedMerchant
-	poller   *poller.Poller
-	cfg      poller.Config
-}
-
-var masterKey = []byte("0123456789abcdef0123456789abcdef")
-
-func setup(t *testing.T) *bundle {
-	t.Helper()
-	ctx := t.Context()
-	clock := sandbox.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	db, err := sqlitetest.Open(ctx, filepath.Join(t.TempDir(), "paysync.db"), store.Options{MasterKey: masterKey, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	pu := sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})
-	srv := httptest.NewServer(pu)
-	t.Cleanup(srv.Close)
-	m, err := db.CreateMerchant(ctx, store.NewMerchant{Name: "acme",
-		PayUnit: &store.PayUnitAccount{BaseURL: srv.URL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "test"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := poller.Config{MinInterval: 5 * time.Second, MaxInterval: 10 * time.Minute, MaxAge: 72 * time.Hour,
-		Now: clock.Now, Jitter: func() float64 { return 0 }, MerchantRate: 1000, MerchantBurst: 1000}
-	p, err := poller.New(db, map[string]poller.Checker{store.ProviderPayUnit: poller.PayUnitChecker{Client: payunit.New(nil)}}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &bundle{ctx: ctx, clock: clock, db: db, payunit: pu, merchant: m, poller: p, cfg: cfg}
-}
 
 // register creates a sandbox payment and registers it as a checkout whose
 // first fallback check is a minute away.
 func (b *bundle) register(t *testing.T, txn string, scenario sandbox.Scenario) (store.Checkout, string) {
 	t.Helper()
-	id := b.payunit.Create(sandbox.Payment{TransactionID: txn, Amount: "10", Currency: "XAF", Scenario: scenario})
-	c, _, err := b.db.RegisterCheckout(b.ctx, store.NewCheckout{MerchantID: b.merchant.ID, Provider: store.ProviderPayUnit,
-		Reference: txn, Amount: "10", Currency: "XAF", FirstCheckAt: b.clock.Now().Add(time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, id
-}
-
-func (b *bundle) runOnce(t *testing.T, want int) {
-	t.Helper()
-	n, err := b.poller.RunOnce(b.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n != want {
-		t.Fatalf("RunOnce checked %d checkouts, want %d", n, want)
-	}
-}
-
-func (b *bundle) get(t *testing.T, id string) store.Checkout {
-	t.Helper()
-	c, err := b.db.Checkout(b.ctx, b.merchant.ID, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return b.registerPayUnit(t, b.merchant, txn, scenario, b.clock.Now().Add(time.Minute))
 }
 
 func TestLostCallbackSettledByPoll(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setup(t, options{})
 	c, puID := b.register(t, "txn-lost", sandbox.ScenarioPaysLost)
 	if err := b.payunit.Resolve(b.ctx, puID); err != nil {
 		t.Fatal(err)
@@ -112,7 +42,7 @@ func TestLostCallbackSettledByPoll(t *testing.T) {
 
 func TestForgedCallbackLeavesPending(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setup(t, options{})
 	c, puID := b.register(t, "txn-forged", sandbox.ScenarioNeverResolves)
 	// Someone posts "SUCCESS" while PayUnit still says PENDING.
 	if _, err := b.db.RecordNotification(b.ctx, store.Notification{MerchantID: b.merchant.ID, Provider: store.ProviderPayUnit,
@@ -145,7 +75,7 @@ func TestAmountMismatchRaisesAnomaly(t *testing.T) {
 		{"100", "XAF", store.AnomalyAmountMismatch},
 		{"10", "EUR", store.AnomalyCurrencyMismatch},
 	} {
-		b := setup(t)
+		b := setup(t, options{})
 		c, puID := b.register(t, "txn-"+tt.code, sandbox.ScenarioPaysLost)
 		if err := b.payunit.Resolve(b.ctx, puID); err != nil {
 			t.Fatal(err)
@@ -167,7 +97,7 @@ func TestAmountMismatchRaisesAnomaly(t *testing.T) {
 
 func TestRetryAfterHonoured(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setup(t, options{})
 	c, _ := b.register(t, "txn-429", sandbox.ScenarioNeverResolves)
 	b.payunit.SetFaults(sandbox.Faults{Status429Rate: 1, RetryAfter: 120})
 	b.clock.Advance(time.Minute)
@@ -190,7 +120,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 
 func TestRejectedCredentialsSlowDown(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setup(t, options{})
 	m, err := b.db.CreateMerchant(b.ctx, store.NewMerchant{Name: "wrong-key",
 		PayUnit: &store.PayUnitAccount{BaseURL: b.merchant.PayUnit.BaseURL, APIUser: "u", APIPassword: "p", APIKey: "revoked", Mode: "test"}})
 	if err != nil {
@@ -216,7 +146,7 @@ func TestRejectedCredentialsSlowDown(t *testing.T) {
 
 func TestExpiryThenLateCallbackSettles(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setup(t, options{})
 	c, puID := b.register(t, "txn-late", sandbox.ScenarioPaysLost)
 	checks := 0
 	for b.get(t, c.ID).State != store.StateExpired {
@@ -255,34 +185,26 @@ func TestExpiryThenLateCallbackSettles(t *testing.T) {
 
 func TestLoopWakesOnCallback(t *testing.T) {
 	t.Parallel()
-	b := setup(t) // the fake clock stands still: only a wake can make the check happen
+	b := setup(t, options{}) // the fake clock stands still: only a wake can make the check happen
 	c, puID := b.register(t, "txn-wake", sandbox.ScenarioPaysLost)
 	if err := b.payunit.Resolve(b.ctx, puID); err != nil {
 		t.Fatal(err)
 	}
-	b.poller.Start(b.ctx)
-	t.Cleanup(b.poller.Stop)
+	b.start(t)
 	if _, err := b.db.RecordNotification(b.ctx, store.Notification{MerchantID: b.merchant.ID, Provider: store.ProviderPayUnit,
 		TransactionID: "txn-wake", Status: "SUCCESS", Body: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
 	b.poller.Wake()
-	deadline := time.Now().Add(10 * time.Second)
-	for b.get(t, c.ID).State != store.StateSucceeded {
-		if time.Now().After(deadline) {
-			t.Fatal("the poller did not settle the checkout after a wake")
-		}
-		waitBriefly()
-	}
+	testwait.For(t, "the poller settles the checkout after a wake", func() bool {
+		return b.get(t, c.ID).State == store.StateSucceeded
+	})
 	b.poller.Stop()
 }
 
-// waitBriefly yields between looks at a condition (not a wait for work).
-func waitBriefly() { <-time.After(5 * time.Millisecond) }
-
 func TestRefreshOfExpiredCheckoutChecksProvider(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setup(t, options{})
 	c, puID := b.register(t, "txn-refresh", sandbox.ScenarioPaysLost)
 	b.clock.Advance(b.cfg.MaxAge)
 	b.runOnce(t, 1)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/store"
 )
 
@@ -18,9 +19,9 @@ type outcome struct {
 }
 
 // outcomeOf is what a report says about scheduling, for Config.schedule.
-func outcomeOf(r Report) outcome {
+func outcomeOf(r plugin.Report) outcome {
 	return outcome{retryAfter: r.RetryAfter, slowDown: r.SlowDown,
-		action: r.State == store.StateActionRequired, notFound: r.NotFound, stop: r.Stop}
+		action: r.State == plugin.StateActionRequired, notFound: r.NotFound, stop: r.Stop}
 }
 
 // plan is when to check a checkout next: hop 3 of the verdict path, made by

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/provider/azotte"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/store"
 )
 
@@ -24,23 +24,23 @@ func TestScheduleAzotteRules(t *testing.T) {
 		name      string
 		now       time.Time
 		c         store.Checkout
-		r         Report
+		r         plugin.Report
 		wantDelay time.Duration // -1: no next check
 		notFound  bool
 	}{
-		{"3DS pending: slow", early, store.Checkout{}, Report{Finding: Finding{State: store.StateActionRequired}}, 30 * time.Second, false},
-		{"3DS pending: slow even on the tenth check", early, store.Checkout{Attempts: 9}, Report{Finding: Finding{State: store.StateActionRequired}}, 30 * time.Second, false},
-		{"3DS pending: retry-after larger than the action interval wins", early, store.Checkout{}, Report{Finding: Finding{State: store.StateActionRequired}, RetryAfter: 45 * time.Second}, 45 * time.Second, false},
-		{"browser back, still 3DS: quick", early, store.Checkout{WakeReason: browser}, Report{Finding: Finding{State: store.StateActionRequired}}, 5 * time.Second, false},
-		{"browser back, processing: quick", early, store.Checkout{WakeReason: browser, Attempts: 3}, Report{Finding: Finding{State: store.StatePending}}, 5 * time.Second, false},
-		{"browser back, quick checks spent: backoff from min", early, store.Checkout{WakeReason: browser, Attempts: 4}, Report{Finding: Finding{State: store.StatePending}}, 5 * time.Second, false},
-		{"browser back, quick checks spent, still 3DS: slow again", early, store.Checkout{WakeReason: browser, Attempts: 4}, Report{Finding: Finding{State: store.StateActionRequired}}, 30 * time.Second, false},
-		{"browser back: retry-after still honoured", early, store.Checkout{WakeReason: browser}, Report{Finding: Finding{State: store.StatePending}, RetryAfter: 8 * time.Second}, 8 * time.Second, false},
-		{"404 inside the window: backoff", early, store.Checkout{Attempts: 2}, Report{NotFound: true}, 20 * time.Second, false},
-		{"404 at the window's end: give up", created.Add(10 * time.Minute), store.Checkout{Attempts: 5}, Report{NotFound: true}, -1, true},
-		{"404 after a refresh past the window: give up at once", created.Add(time.Hour), store.Checkout{WakeReason: store.SourceRefresh}, Report{NotFound: true}, -1, true},
-		{"409: stop", early, store.Checkout{}, Report{Stop: true}, -1, false},
-		{"409 right after the browser's return: stop", early, store.Checkout{WakeReason: browser}, Report{Stop: true}, -1, false},
+		{"3DS pending: slow", early, store.Checkout{}, plugin.Report{Finding: plugin.Finding{State: plugin.StateActionRequired}}, 30 * time.Second, false},
+		{"3DS pending: slow even on the tenth check", early, store.Checkout{Attempts: 9}, plugin.Report{Finding: plugin.Finding{State: plugin.StateActionRequired}}, 30 * time.Second, false},
+		{"3DS pending: retry-after larger than the action interval wins", early, store.Checkout{}, plugin.Report{Finding: plugin.Finding{State: plugin.StateActionRequired}, RetryAfter: 45 * time.Second}, 45 * time.Second, false},
+		{"browser back, still 3DS: quick", early, store.Checkout{WakeReason: browser}, plugin.Report{Finding: plugin.Finding{State: plugin.StateActionRequired}}, 5 * time.Second, false},
+		{"browser back, processing: quick", early, store.Checkout{WakeReason: browser, Attempts: 3}, plugin.Report{Finding: plugin.Finding{State: plugin.StatePending}}, 5 * time.Second, false},
+		{"browser back, quick checks spent: backoff from min", early, store.Checkout{WakeReason: browser, Attempts: 4}, plugin.Report{Finding: plugin.Finding{State: plugin.StatePending}}, 5 * time.Second, false},
+		{"browser back, quick checks spent, still 3DS: slow again", early, store.Checkout{WakeReason: browser, Attempts: 4}, plugin.Report{Finding: plugin.Finding{State: plugin.StateActionRequired}}, 30 * time.Second, false},
+		{"browser back: retry-after still honoured", early, store.Checkout{WakeReason: browser}, plugin.Report{Finding: plugin.Finding{State: plugin.StatePending}, RetryAfter: 8 * time.Second}, 8 * time.Second, false},
+		{"404 inside the window: backoff", early, store.Checkout{Attempts: 2}, plugin.Report{NotFound: true}, 20 * time.Second, false},
+		{"404 at the window's end: give up", created.Add(10 * time.Minute), store.Checkout{Attempts: 5}, plugin.Report{NotFound: true}, -1, true},
+		{"404 after a refresh past the window: give up at once", created.Add(time.Hour), store.Checkout{WakeReason: store.SourceRefresh}, plugin.Report{NotFound: true}, -1, true},
+		{"409: stop", early, store.Checkout{}, plugin.Report{Stop: true}, -1, false},
+		{"409 right after the browser's return: stop", early, store.Checkout{WakeReason: browser}, plugin.Report{Stop: true}, -1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,26 +70,6 @@ func TestScheduleActionIntervalBounded(t *testing.T) {
 		p := cfg.schedule(now, store.Checkout{CreatedAt: now}, outcome{action: true}, 0)
 		if p.next == nil || p.next.Sub(now) != tt.want {
 			t.Errorf("action interval %v: next %v, want now+%v", tt.action, p.next, tt.want)
-		}
-	}
-}
-
-func TestUsableRedirect(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		r    azotte.Result
-		want bool
-	}{
-		{azotte.Result{RedirectURL: "https://psp.example/3ds/abc"}, true},
-		{azotte.Result{RedirectURL: "javascript:alert(1)"}, false},
-		{azotte.Result{RedirectURL: "/relative"}, false},
-		{azotte.Result{}, false},
-		{azotte.Result{HTMLContent: "<form></form>"}, false},
-		{azotte.Result{HTMLContent: "<form></form>", ShowHTMLContent: true}, true},
-		{azotte.Result{ShowHTMLContent: true, RedirectURL: "https://psp.example/x"}, true},
-	} {
-		if got := usableRedirect(tt.r); got != tt.want {
-			t.Errorf("usableRedirect(%+v) = %v, want %v", tt.r, got, tt.want)
 		}
 	}
 }

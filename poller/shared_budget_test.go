@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/provider/payunit"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/postgres"
@@ -89,7 +88,7 @@ func runTwoInstances(t *testing.T, windows int, budget func(*store.DB) Budget) [
 	}
 	var pollers []*Poller
 	for _, db := range dbs {
-		p, err := New(db, map[string]Checker{store.ProviderPayUnit: PayUnitChecker{Client: payunit.New(hs.Client())}},
+		p, err := New(db, map[string]Checker{store.ProviderPayUnit: checkerOf(t, store.ProviderPayUnit, hs.Client())},
 			Config{Now: clock.Now, Concurrency: 4, MerchantRate: 2, MerchantBurst: 2, Budget: budget(db),
 				Jitter: func() float64 { return 0 }})
 		if err != nil {

@@ -3,13 +3,14 @@ package poller
 import (
 	"fmt"
 
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/store"
 )
 
 // The verdict path, one finding from the provider to the store:
 //
-//  1. Checker.Check returns a Report (checker.go): the provider's answer
-//     in paysync's terms, a Finding plus scheduling hints.
+//  1. Checker.Check returns a plugin.Report (checker.go): the provider's
+//     answer in paysync's terms, a Finding plus scheduling hints.
 //  2. outcomeOf(Report) is an outcome (schedule.go): what the answer says
 //     about scheduling.
 //  3. Config.schedule(now, checkout, outcome, jitter) is a plan: when to
@@ -32,12 +33,18 @@ func claimOf(c store.Checkout) store.Observation {
 // verdict to resolvedBy(c) and raises not_found when pl gave up on a
 // checkout the provider never knew (unless f already has an anomaly). It is
 // pure.
-func (cfg Config) observation(c store.Checkout, f Finding, pl plan) store.Observation {
+func (cfg Config) observation(c store.Checkout, f plugin.Finding, pl plan) store.Observation {
 	obs := claimOf(c)
 	obs.Checked = true
-	obs.State, obs.ProviderStatus, obs.ProviderRef = f.State, f.ProviderStatus, f.ProviderRef
-	obs.Amount, obs.Currency, obs.Action = f.Amount, f.Currency, f.Action
-	obs.Anomaly, obs.Failure, obs.VerifiedByReference = f.Anomaly, f.Failure, f.VerifiedByReference
+	obs.State, obs.ProviderStatus, obs.ProviderRef = store.State(f.State), f.ProviderStatus, f.ProviderRef
+	obs.Amount, obs.Currency = f.Amount, f.Currency
+	if f.Action != nil {
+		obs.Action = &store.Action{Instructions: f.Action.Instructions}
+	}
+	if f.Anomaly != nil {
+		obs.Anomaly = &store.Anomaly{Code: f.Anomaly.Code, Detail: f.Anomaly.Detail}
+	}
+	obs.Failure, obs.VerifiedByReference = f.Failure, f.VerifiedByReference
 	if pl.notFound && obs.Anomaly == nil {
 		obs.Anomaly = &store.Anomaly{Code: store.AnomalyNotFound,
 			Detail: fmt.Sprintf("%s, %s after registration; polling stopped until a refresh or the buyer's return", f.Failure, cfg.NotFoundWindow)}

@@ -1,24 +1,23 @@
 package app
 
 import (
+	"net/http"
+
 	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/poller"
-	"github.com/paysync/paysync/provider/azotte"
-	"github.com/paysync/paysync/provider/payunit"
-	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/providers"
 )
 
-// checkers returns the poller's status checkers by provider, each talking
-// to its provider through a guarded HTTP client, wrapped by
-// cfg.WrapChecker when set.
+// checkers returns the poller's status checkers by provider, one per
+// registered provider (providers.Checkers), each talking to its provider
+// through a guarded HTTP client, wrapped by cfg.WrapChecker when set.
 func checkers(cfg Config) map[string]poller.Checker {
-	allow := cfg.AllowPrivateURLs
-	cs := map[string]poller.Checker{
-		store.ProviderPayUnit: poller.PayUnitChecker{Client: payunit.New(netguard.HTTPClient(allow, payunit.DefaultTimeout))},
-		store.ProviderAzotte:  poller.AzotteChecker{Client: azotte.New(netguard.HTTPClient(allow, azotte.DefaultTimeout))},
-	}
-	if cfg.WrapChecker != nil {
-		for name, c := range cs {
+	cs := map[string]poller.Checker{}
+	for name, c := range providers.Checkers(func(p providers.Provider) *http.Client {
+		return netguard.HTTPClient(cfg.AllowPrivateURLs, p.Timeout)
+	}) {
+		cs[name] = c
+		if cfg.WrapChecker != nil {
 			cs[name] = cfg.WrapChecker(name, c)
 		}
 	}

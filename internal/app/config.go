@@ -58,7 +58,7 @@ type Config struct {
 	// (default time.Now).
 	Now func() time.Time
 	// WrapChecker, when set, wraps each provider's status checker (keyed
-	// by store.ProviderPayUnit …) before the poller gets it.
+	// by provider name, see package providers) before the poller gets it.
 	WrapChecker func(provider string, c poller.Checker) poller.Checker
 	// OnChange, when set, also learns every committed checkout version,
 	// after the change feed and the dispatcher; it must not block.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/paysync/paysync/maintenance"
 	"github.com/paysync/paysync/poller"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/sqlite"
@@ -40,9 +41,9 @@ func TestNeverPaidCheckoutEventsOver72h(t *testing.T) {
 		t.Fatal(err)
 	}
 	checks := 0
-	pending := poller.CheckerFunc(func(context.Context, store.Merchant, store.Checkout) poller.Report {
+	pending := poller.CheckerFunc(func(context.Context, store.Merchant, store.Checkout) plugin.Report {
 		checks++
-		return poller.Report{Finding: poller.Finding{State: store.StatePending, ProviderStatus: "PENDING"}}
+		return plugin.Report{Finding: plugin.Finding{State: plugin.StatePending, ProviderStatus: "PENDING"}}
 	})
 	p, err := poller.New(db, map[string]poller.Checker{store.ProviderPayUnit: pending},
 		poller.Config{Now: clock.Now, Jitter: func() float64 { return 0.5 }, Concurrency: 1, MerchantRate: rate.Inf})

@@ -7,7 +7,6 @@ package azotte
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/paysync/paysync/provider/internal/statusapi"
 )
@@ -29,28 +28,15 @@ type Credentials struct {
 	APIKey   string // sent as x-api-key
 }
 
-// Client calls Azotte's status API. Its zero value is usable. Its fields
-// are those of statusapi.Client, which does the GET.
-type Client struct {
-	// HTTP sends the requests; nil means New(nil).HTTP.
-	HTTP *http.Client
-	// MaxBody bounds the response body read; 0 means DefaultMaxBody.
-	MaxBody int64
-	// Timeout bounds each call; 0 means DefaultTimeout.
-	Timeout time.Duration
-	// Now is the clock used for Retry-After dates; nil means time.Now.
-	Now func() time.Time
-}
+// Client calls Azotte's status API; its zero value is usable. Its fields
+// are statusapi.Client's: HTTP (nil: no redirects followed, a 10s
+// timeout), MaxBody (0: DefaultMaxBody), Timeout (0: DefaultTimeout) and
+// Now (the clock of Retry-After dates; nil: time.Now).
+type Client statusapi.Client
 
-// New returns a Client sending requests with httpClient. A nil httpClient is
-// replaced by one with a 10s timeout that does not follow redirects (a 3xx
-// is then reported as KindRejected). A non-nil httpClient is used as is.
-func New(httpClient *http.Client) *Client {
-	if httpClient == nil {
-		httpClient = statusapi.NewHTTPClient()
-	}
-	return &Client{HTTP: httpClient}
-}
+// New returns a Client sending requests with httpClient, or with the
+// default client when it is nil (a 3xx is then reported as KindRejected).
+func New(httpClient *http.Client) *Client { return (*Client)(statusapi.New(httpClient)) }
 
 // Status asks Azotte for the status of a checkout with
 // GET {BaseURL}/c2a/offer/checkout/{trackingID}/status.
@@ -63,27 +49,11 @@ func New(httpClient *http.Client) *Client {
 // KindRejected for other 3xx/4xx and for requests that cannot be built.
 // RetryAfter is filled from the Retry-After header of any response.
 func (c *Client) Status(ctx context.Context, creds Credentials, trackingID string) (Result, error) {
-	resp, f := statusapi.Client(*c).Get(ctx, func(ctx context.Context) (*http.Request, error) {
-		return newStatusRequest(ctx, creds, trackingID)
+	return statusapi.Status(ctx, statusapi.Client(*c), statusapi.Call[Result]{
+		Build: func(ctx context.Context) (*http.Request, error) {
+			return statusEndpoint.NewRequest(ctx, creds.BaseURL, trackingID, "x-tn", creds.TenantID, "x-api-key", creds.APIKey)
+		},
+		Parse: ParseStatus, Fail: func(f *statusapi.Failure) error { return newError(f) },
+		Stamp: func(r *Result, a statusapi.Answer) { r.RetryAfter, r.HTTPStatus = a.RetryAfter, a.StatusCode },
 	})
-	if f != nil {
-		return Result{}, newError(f)
-	}
-	r, err := ParseStatus(resp.Body)
-	if err != nil {
-		return Result{}, newError(resp.Malformed(err))
-	}
-	r.RetryAfter, r.HTTPStatus = resp.RetryAfter, resp.StatusCode
-	return r, nil
-}
-
-// newStatusRequest builds the GET request for trackingID.
-func newStatusRequest(ctx context.Context, creds Credentials, trackingID string) (*http.Request, error) {
-	req, err := statusEndpoint.NewRequest(ctx, creds.BaseURL, trackingID)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("x-tn", creds.TenantID)
-	req.Header.Set("x-api-key", creds.APIKey)
-	return req, nil
 }

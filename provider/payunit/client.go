@@ -6,7 +6,6 @@ package payunit
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/paysync/paysync/provider/internal/statusapi"
 )
@@ -30,28 +29,15 @@ type Credentials struct {
 	Mode        string // "live" or "test", sent as is in the mode header
 }
 
-// Client calls PayUnit's status API. Its zero value is usable. Its fields
-// are those of statusapi.Client, which does the GET.
-type Client struct {
-	// HTTP sends the requests; nil means New(nil).HTTP.
-	HTTP *http.Client
-	// MaxBody bounds the response body read; 0 means DefaultMaxBody.
-	MaxBody int64
-	// Timeout bounds each call; 0 means DefaultTimeout.
-	Timeout time.Duration
-	// Now is the clock used for Retry-After dates; nil means time.Now.
-	Now func() time.Time
-}
+// Client calls PayUnit's status API; its zero value is usable. Its fields
+// are statusapi.Client's: HTTP (nil: no redirects followed, a 10s
+// timeout), MaxBody (0: DefaultMaxBody), Timeout (0: DefaultTimeout) and
+// Now (the clock of Retry-After dates; nil: time.Now).
+type Client statusapi.Client
 
-// New returns a Client sending requests with httpClient. A nil httpClient is
-// replaced by one with a 10s timeout that does not follow redirects (a 3xx
-// is then reported as KindRejected). A non-nil httpClient is used as is.
-func New(httpClient *http.Client) *Client {
-	if httpClient == nil {
-		httpClient = statusapi.NewHTTPClient()
-	}
-	return &Client{HTTP: httpClient}
-}
+// New returns a Client sending requests with httpClient, or with the
+// default client when it is nil (a 3xx is then reported as KindRejected).
+func New(httpClient *http.Client) *Client { return (*Client)(statusapi.New(httpClient)) }
 
 // Status asks PayUnit for the status of checkout id with
 // GET {BaseURL}/api/gateway/checkout/status/{id}.
@@ -63,29 +49,13 @@ func New(httpClient *http.Client) *Client {
 // other 3xx/4xx and for requests that cannot be built (bad BaseURL, empty
 // id). RetryAfter is filled from the Retry-After header of any response.
 func (c *Client) Status(ctx context.Context, creds Credentials, id string) (Result, error) {
-	resp, f := statusapi.Client(*c).Get(ctx, func(ctx context.Context) (*http.Request, error) {
-		return newStatusRequest(ctx, creds, id)
-	})
-	if f != nil {
-		return Result{}, newError(f)
-	}
-	r, err := ParseStatus(resp.Body)
-	if err != nil {
-		return Result{}, newError(resp.Malformed(err))
-	}
-	r.RetryAfter, r.HTTPStatus = resp.RetryAfter, resp.StatusCode
-	return r, nil
+	return statusapi.Status(ctx, statusapi.Client(*c), statusapi.Call[Result]{
+		Build: func(ctx context.Context) (*http.Request, error) {
+			return statusEndpoint.NewRequest(ctx, creds.BaseURL, id, "x-api-key", creds.APIKey, "mode", creds.Mode,
+				"Content-Type", "application/json", "Authorization", statusapi.BasicAuth(creds.APIUser, creds.APIPassword))
+		},
+		Parse: ParseStatus, Fail: func(f *statusapi.Failure) error { return newError(f) }, Stamp: stamp})
 }
 
-// newStatusRequest builds the GET request for checkout id.
-func newStatusRequest(ctx context.Context, creds Credentials, id string) (*http.Request, error) {
-	req, err := statusEndpoint.NewRequest(ctx, creds.BaseURL, id)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("x-api-key", creds.APIKey)
-	req.Header.Set("mode", creds.Mode)
-	req.Header.Set("Content-Type", "application/json")
-	req.SetBasicAuth(creds.APIUser, creds.APIPassword)
-	return req, nil
-}
+// stamp keeps the answer's status code and Retry-After in r.
+func stamp(r *Result, a statusapi.Answer) { r.RetryAfter, r.HTTPStatus = a.RetryAfter, a.StatusCode }

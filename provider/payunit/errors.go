@@ -7,16 +7,18 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/provider/internal/statusapi"
+	"github.com/paysync/paysync/provider/plugin"
 )
 
 // ErrMalformed is wrapped by every error caused by a body that cannot be
 // understood: bad JSON, JSON of the wrong shape, a missing "data" object,
-// a bad form encoding or an invalid amount.
-var ErrMalformed = errors.New("malformed body")
+// a bad form encoding or an invalid amount. It is plugin.ErrMalformed.
+var ErrMalformed = plugin.ErrMalformed
 
 // ErrNoIdentifier is wrapped by ParseNotification's error when a callback
-// body parses but names neither a transaction_id nor a checkout_id.
-var ErrNoIdentifier = errors.New("no transaction_id or checkout_id")
+// body parses but names neither a transaction_id nor a checkout_id. It is
+// plugin.ErrNoIdentifier.
+var ErrNoIdentifier = plugin.ErrNoIdentifier
 
 // ErrInvalidAmount is wrapped by CanonicalAmount's errors.
 var ErrInvalidAmount = errors.New("invalid amount")

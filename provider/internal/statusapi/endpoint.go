@@ -2,6 +2,7 @@ package statusapi
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -39,8 +40,9 @@ func (e Endpoint) URL(base, id string) (string, error) {
 }
 
 // NewRequest returns the GET of URL(base, id) for ctx, accepting
-// application/json. The caller adds its credentials' headers.
-func (e Endpoint) NewRequest(ctx context.Context, base, id string) (*http.Request, error) {
+// application/json, with the headers given as name, value pairs (the
+// caller's credentials).
+func (e Endpoint) NewRequest(ctx context.Context, base, id string, header ...string) (*http.Request, error) {
 	u, err := e.URL(base, id)
 	if err != nil {
 		return nil, err
@@ -50,5 +52,14 @@ func (e Endpoint) NewRequest(ctx context.Context, base, id string) (*http.Reques
 		return nil, fmt.Errorf("new request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	return req, nil
+}
+
+// BasicAuth is the Authorization header's value for user and password
+// (RFC 7617), as http.Request.SetBasicAuth sets it.
+func BasicAuth(user, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
 }

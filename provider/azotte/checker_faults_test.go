@@ -1,4 +1,4 @@
-package poller
+package azotte
 
 import (
 	"context"
@@ -6,13 +6,12 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/paysync/paysync/provider/azotte"
-	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/provider/plugin"
 )
 
-// TestAzotteFaultsClassified checks which Azotte answers count toward the
+// TestFaultsClassified checks which Azotte answers count toward the
 // circuit breaker: no usable answer does, a 4xx verdict or pacing doesn't.
-func TestAzotteFaultsClassified(t *testing.T) {
+func TestFaultsClassified(t *testing.T) {
 	cases := []struct {
 		name        string
 		status      int
@@ -36,9 +35,9 @@ func TestAzotteFaultsClassified(t *testing.T) {
 				w.Write([]byte(tc.body))
 			}))
 			defer srv.Close()
-			ac := AzotteChecker{Client: azotte.New(srv.Client())}
-			m := store.Merchant{Azotte: &store.AzotteAccount{BaseURL: srv.URL + "/api/v1", TenantID: "t", APIKey: "k"}}
-			r := ac.Check(context.Background(), m, store.Checkout{Provider: store.ProviderAzotte, ProviderRef: "trk_1"})
+			ac := Checker{Client: New(srv.Client())}
+			acct := plugin.Account{BaseURL: srv.URL + "/api/v1", TenantID: "t", APIKey: "k"}
+			r := ac.Check(context.Background(), acct, plugin.Checkout{ProviderRef: "trk_1"})
 			if r.Unavailable != tc.unavailable {
 				t.Errorf("Unavailable = %v, want %v (report %+v)", r.Unavailable, tc.unavailable, r)
 			}

@@ -1,25 +1,24 @@
-package poller
+package payunit
 
 import (
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/provider/payunit"
+	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/sandbox"
-	"github.com/paysync/paysync/store"
 )
 
-// TestPayUnitFaultsClassified checks which sandbox faults count toward the
+// TestFaultsClassified checks which sandbox faults count toward the
 // circuit breaker: no usable answer does, a 4xx verdict does not.
-func TestPayUnitFaultsClassified(t *testing.T) {
+func TestFaultsClassified(t *testing.T) {
 	t.Parallel()
 	pu := sandbox.NewPayUnit(sandbox.PayUnitConfig{APIKey: "k", APIUser: "u", APIPassword: "p", Mode: "test"})
 	srv := httptest.NewServer(pu)
 	t.Cleanup(srv.Close)
 	pu.Create(sandbox.Payment{TransactionID: "txn", Amount: "10", Currency: "XAF"})
-	m := store.Merchant{PayUnit: &store.PayUnitAccount{BaseURL: srv.URL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "test"}}
-	pc := PayUnitChecker{Client: &payunit.Client{HTTP: srv.Client(), Timeout: 100 * time.Millisecond}}
+	acct := plugin.Account{BaseURL: srv.URL, APIUser: "u", APIPassword: "p", APIKey: "k", Mode: "test"}
+	pc := Checker{Client: &Client{HTTP: srv.Client(), Timeout: 100 * time.Millisecond}}
 	for _, tt := range []struct {
 		name        string
 		faults      sandbox.Faults
@@ -35,7 +34,7 @@ func TestPayUnitFaultsClassified(t *testing.T) {
 		{"429", sandbox.Faults{Status429Rate: 1, RetryAfter: 3}, false},
 	} {
 		pu.SetFaults(tt.faults)
-		r := pc.Check(t.Context(), m, store.Checkout{Reference: "txn"})
+		r := pc.Check(t.Context(), acct, plugin.Checkout{Reference: "txn"})
 		if r.Unavailable != tt.unavailable {
 			t.Errorf("%s: Unavailable = %v (failure %q)", tt.name, r.Unavailable, r.Failure)
 		}
@@ -43,10 +42,10 @@ func TestPayUnitFaultsClassified(t *testing.T) {
 			t.Errorf("%s: failure %q", tt.name, r.Failure)
 		}
 	}
-	wrong := *m.PayUnit
+	wrong := acct
 	wrong.APIKey = "revoked"
 	pu.SetFaults(sandbox.Faults{})
-	if r := pc.Check(t.Context(), store.Merchant{PayUnit: &wrong}, store.Checkout{Reference: "txn"}); r.Unavailable || r.Failure == "" {
+	if r := pc.Check(t.Context(), wrong, plugin.Checkout{Reference: "txn"}); r.Unavailable || r.Failure == "" {
 		t.Errorf("401: Unavailable = %v failure %q, want a failure that is not unavailability", r.Unavailable, r.Failure)
 	}
 }
