@@ -77,7 +77,7 @@ func (r *Relay) Start(ctx context.Context) {
 		return
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { r.resyncEvery(ctx) })
+	wg.Go(func() { service.Every(ctx, r.cfg.Resync, r.cfg.Resync, r.resync) })
 	wg.Go(func() {
 		if _, err := r.db.Listen(ctx, r.signal(ctx)); err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Error("listen for other instances' changes", "err", err)
@@ -88,19 +88,6 @@ func (r *Relay) Start(ctx context.Context) {
 		defer stopped()
 		wg.Wait()
 	}()
-}
-
-func (r *Relay) resyncEvery(ctx context.Context) {
-	t := time.NewTicker(r.cfg.Resync)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			r.resync(ctx)
-		}
-	}
 }
 
 func (r *Relay) signal(ctx context.Context) func(store.Signal) {

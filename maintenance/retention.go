@@ -101,20 +101,8 @@ func (s *Retention) size() float64 {
 }
 
 // Start runs a sweep at once, then every period, until Stop or ctx ends.
-func (s *Retention) Start(ctx context.Context) { s.Go(ctx, s.loop) }
-
-func (s *Retention) loop(ctx context.Context) {
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.sweepOnce(ctx)
-			t.Reset(s.cfg.Period)
-		}
-	}
+func (s *Retention) Start(ctx context.Context) {
+	s.Go(ctx, func(ctx context.Context) { service.Every(ctx, 0, s.cfg.Period, s.sweepOnce) })
 }
 
 // sweepOnce runs one sweep, bounded by the configured timeout, logs and
