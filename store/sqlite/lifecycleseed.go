@@ -81,12 +81,8 @@ func seedSettled(tx *sql.Tx, merchantID, ref string, at int64) error {
 
 // Checkpoint copies the WAL back into the main file and truncates it, so
 // that the file's size on disk is the database's (for tests and benchmarks
-// that measure it). It needs the writer idle. It runs on the
-// checkpointer's goroutine, between its own checkpoints.
+// that measure it). It needs the writer idle.
 func (b *Backend) Checkpoint(ctx context.Context) error {
-	if b.c != nil {
-		return b.c.truncate(ctx)
-	}
 	if _, err := b.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}

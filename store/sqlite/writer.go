@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
+
+	"github.com/paysync/paysync/service"
 )
 
 // errClosed is returned for writes submitted after Close.
@@ -19,23 +19,24 @@ var errClosed = errors.New("store closed")
 // savepoint of one transaction, and each caller learns its result only after
 // that transaction is durably committed. A failing write rolls back to its
 // savepoint without disturbing the others in the batch.
+//
+// Acknowledgements have a lane of their own (writeReq.ack: the callback
+// inbox's appends): each batch takes every one queued there first, then
+// fills up with the other writes, so that an acknowledgement waits for at
+// most the batch in flight, never behind a queue of status checks, drains
+// and claims. Each batch still takes at least one other write, so that the
+// drain of what was acknowledged keeps up.
+//
+// It is a service (service.Base): Open starts it, Close stops it after the
+// writes already queued have committed.
 type writer struct {
+	service.Base
 	db       *sql.DB
-	reqs     chan writeReq
+	acks     chan writeReq // writeReq.ack: taken first into each batch
+	reqs     chan writeReq // every other write
 	maxBatch int
-	quit     chan struct{}
-	done     chan struct{}
-	once     sync.Once
-
-	// commits counts the transactions committed; committed is signalled
-	// (without blocking) after each, for the WAL's checkpointer.
-	commits   atomic.Uint64
-	committed chan struct{}
-	inCommit  atomic.Bool // a batch is under way
+	quit     <-chan struct{} // the run's context's Done: closed once Stop began
 }
-
-// busy reports whether a write is under way or queued.
-func (w *writer) busy() bool { return w.inCommit.Load() || len(w.reqs) > 0 }
 
 type writeReq struct {
 	fn   func(*sql.Tx) error
@@ -48,43 +49,43 @@ type writeReq struct {
 	// half-applied; when it is the last of its batch, the writes before it
 	// (whose savepoints were released) still commit.
 	single bool
-	// after, when set, is called on the writer's goroutine with the
-	// write's outcome once its transaction ended (a write nobody waits for).
-	after func(error)
+	// ack queues the write in the acknowledgements' lane (see writer).
+	ack bool
 }
 
-// finish hands the write's outcome to its caller and its after hook.
-func (r writeReq) finish(err error) {
-	r.done <- err
-	if r.after != nil {
-		r.after(err)
+func newWriter(db *sql.DB, maxBatch int) *writer {
+	return &writer{db: db, acks: make(chan writeReq, maxBatch), reqs: make(chan writeReq, maxBatch), maxBatch: maxBatch}
+}
+
+// Start runs the writer's loop until Stop (or ctx's end), which lets the
+// writes already queued commit first.
+func (w *writer) Start(ctx context.Context) {
+	ctx, started, stopped, ok := w.StartInit(ctx)
+	if !ok {
+		return
 	}
+	w.quit = ctx.Done() // before any submit: Open starts the writer before it returns
+	started()
+	go func() {
+		defer stopped()
+		w.loop(ctx)
+	}()
 }
 
-func startWriter(db *sql.DB, maxBatch int) *writer {
-	w := &writer{db: db, reqs: make(chan writeReq, maxBatch), maxBatch: maxBatch,
-		quit: make(chan struct{}), done: make(chan struct{}), committed: make(chan struct{}, 1)}
-	go w.loop()
-	return w
-}
-
-// stop waits for the queued writes to commit, then ends the loop.
-func (w *writer) stop() {
-	w.once.Do(func() { close(w.quit) })
-	<-w.done
-}
-
-func (w *writer) loop() {
+func (w *writer) loop(ctx context.Context) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	defer close(w.done)
 	for {
 		select {
+		case r := <-w.acks:
+			w.commit(w.gather(r))
 		case r := <-w.reqs:
 			w.commit(w.gather(r))
-		case <-w.quit:
+		case <-ctx.Done():
 			for {
 				select {
+				case r := <-w.acks:
+					w.commit(w.gather(r))
 				case r := <-w.reqs:
 					w.commit(w.gather(r))
 				default:
@@ -95,13 +96,29 @@ func (w *writer) loop() {
 	}
 }
 
-// gather takes first plus whatever else is already waiting, up to maxBatch.
+// gather takes first plus whatever else is already waiting: every queued
+// acknowledgement up to maxBatch, then other writes up to maxBatch in all,
+// and at least one of them when one waits.
 func (w *writer) gather(first writeReq) []writeReq {
 	batch := []writeReq{first}
 	for len(batch) < w.maxBatch {
 		select {
+		case r := <-w.acks:
+			batch = append(batch, r)
+			continue
+		default:
+		}
+		break
+	}
+	others := 0
+	if !first.ack {
+		others = 1
+	}
+	for len(batch) < w.maxBatch || others == 0 {
+		select {
 		case r := <-w.reqs:
 			batch = append(batch, r)
+			others++
 		default:
 			return batch
 		}
@@ -110,13 +127,11 @@ func (w *writer) gather(first writeReq) []writeReq {
 }
 
 func (w *writer) commit(batch []writeReq) {
-	w.inCommit.Store(true)
-	defer w.inCommit.Store(false)
 	errs := make([]error, len(batch))
 	tx, err := w.db.Begin()
 	if err != nil {
 		for _, r := range batch {
-			r.finish(fmt.Errorf("begin: %w", err))
+			r.done <- fmt.Errorf("begin: %w", err)
 		}
 		return
 	}
@@ -156,14 +171,7 @@ func (w *writer) commit(batch []writeReq) {
 		commitErr = fmt.Errorf("commit: %w", commitErr)
 	}
 	for i, r := range batch {
-		r.finish(errors.Join(errs[i], commitErr))
-	}
-	if commitErr == nil && (len(batch) > 1 || errs[0] == nil) {
-		w.commits.Add(1)
-		select {
-		case w.committed <- struct{}{}:
-		default: // the checkpointer has one to see already
-		}
+		r.done <- errors.Join(errs[i], commitErr)
 	}
 }
 
@@ -212,8 +220,12 @@ func (b *Backend) exec(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // submit queues req and waits for its outcome (see Backend.exec).
 func (w *writer) submit(ctx context.Context, req writeReq) error {
+	lane := w.reqs
+	if req.ack {
+		lane = w.acks
+	}
 	select {
-	case w.reqs <- req:
+	case lane <- req:
 	case <-w.quit:
 		return errClosed
 	case <-ctx.Done():
@@ -222,23 +234,12 @@ func (w *writer) submit(ctx context.Context, req writeReq) error {
 	select {
 	case err := <-req.done:
 		return err
-	case <-w.done:
+	case <-w.Stopped():
 		select {
 		case err := <-req.done:
 			return err
 		default:
 			return errClosed
 		}
-	}
-}
-
-// enqueue queues req without waiting for it (req.after learns the
-// outcome); it returns errClosed, and req is not run, once the writer stops.
-func (w *writer) enqueue(req writeReq) error {
-	select {
-	case w.reqs <- req:
-		return nil
-	case <-w.quit:
-		return errClosed
 	}
 }
