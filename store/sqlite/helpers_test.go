@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -114,19 +113,6 @@ func mustEventTypes(t *testing.T, db *testDB, merchantID, checkoutID string) []s
 		types[i] = e.Type
 	}
 	return types
-}
-
-// waitFor yields until cond holds, failing the test after 10s. It is for
-// conditions set by the store's own goroutines (no sleeping on guesses).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		runtime.Gosched()
-	}
 }
 
 // wantCode fails the test unless err carries the store error code.

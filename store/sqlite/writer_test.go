@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/store"
 )
 
@@ -128,7 +129,7 @@ func TestGroupCommitFailingWriteIsolated(t *testing.T) {
 			})
 		})
 	}
-	waitFor(t, "all writes queued", func() bool { return len(db.b.w.reqs) == n })
+	testwait.For(t, "all writes queued", func() bool { return len(db.b.w.reqs) == n })
 	release()
 	wg.Wait()
 	if err := <-held; err != nil {
@@ -236,17 +237,10 @@ func TestCloseDrainsQueuedWrites(t *testing.T) {
 	go func() {
 		queued <- db.exec(context.Background(), func(tx *sql.Tx) error { return insertProbe(tx, "queued") })
 	}()
-	waitFor(t, "write queued", func() bool { return len(db.b.w.reqs) == 1 })
+	testwait.For(t, "write queued", func() bool { return len(db.b.w.reqs) == 1 })
 	closed := make(chan error, 1)
 	go func() { closed <- db.Close() }()
-	waitFor(t, "close started", func() bool {
-		select {
-		case <-db.b.w.quit:
-			return true
-		default:
-			return false
-		}
-	})
+	testwait.Signal(t, "close started", db.b.w.quit)
 	release()
 	if err := <-held; err != nil {
 		t.Fatal(err)
@@ -276,7 +270,7 @@ func TestExecContextBoundsOnlyTheQueueWait(t *testing.T) {
 	for range cap(db.b.w.reqs) {
 		wg.Go(func() { db.exec(context.Background(), func(tx *sql.Tx) error { return nil }) })
 	}
-	waitFor(t, "queue full", func() bool { return len(db.b.w.reqs) == cap(db.b.w.reqs) })
+	testwait.For(t, "queue full", func() bool { return len(db.b.w.reqs) == cap(db.b.w.reqs) })
 	if err := db.exec(ctx, func(tx *sql.Tx) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Fatalf("exec with a cancelled context and a full queue = %v, want context.Canceled", err)
 	}
@@ -332,5 +326,42 @@ func TestWriterSingleWritesInBatch(t *testing.T) {
 		if name != "" && probeExists(t, db, name) {
 			t.Errorf("write %s stored although its batch was rolled back", name)
 		}
+	}
+}
+
+// Each batch takes the queued acknowledgements first, then the other
+// writes, and at least one of those, so that the drain keeps up.
+func TestWriterGathersAcknowledgementsFirst(t *testing.T) {
+	w := newWriter(nil, 4) // never started: gather only reads the lanes
+	w.acks, w.reqs = make(chan writeReq, 16), make(chan writeReq, 16)
+	queue := func(ack bool, n int) {
+		for range n {
+			r := writeReq{fn: func(*sql.Tx) error { return nil }, ack: ack, done: make(chan error, 1)}
+			if ack {
+				w.acks <- r
+			} else {
+				w.reqs <- r
+			}
+		}
+	}
+	kinds := func(batch []writeReq) string {
+		var s string
+		for _, r := range batch {
+			s += map[bool]string{true: "A", false: "w"}[r.ack]
+		}
+		return s
+	}
+	queue(false, 3)
+	queue(true, 2)
+	if got := kinds(w.gather(<-w.reqs)); got != "wAAw" {
+		t.Fatalf("batch %s; want the first write, both acknowledgements, then one more write (maxBatch 4)", got)
+	}
+	if got := kinds(w.gather(<-w.reqs)); got != "w" {
+		t.Fatalf("next batch %s; want the last write", got)
+	}
+	queue(true, 6)
+	queue(false, 2)
+	if got := kinds(w.gather(<-w.acks)); got != "AAAAw" {
+		t.Fatalf("batch %s; want four acknowledgements and one write past maxBatch, so that other writes go on", got)
 	}
 }
