@@ -10,6 +10,7 @@ import (
 	"github.com/paysync/paysync/sandbox"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite/internal/seed"
 )
 
 // newFakeClock returns a settable clock for Options.Now, at millisecond
@@ -39,6 +40,11 @@ type testDB struct {
 
 // exec runs fn in the backend writer's next transaction.
 func (d *testDB) exec(ctx context.Context, fn func(*sql.Tx) error) error { return d.b.exec(ctx, fn) }
+
+// seedWrite is seed.Write on the backend's writer.
+func (d *testDB) seedWrite(ctx context.Context) seed.Write {
+	return func(fn func(*sql.Tx) error) error { return d.b.exec(ctx, fn) }
+}
 
 // openTestDB opens path with opts and closes it at the end of the test.
 func openTestDB(t *testing.T, path string, opts store.Options) *testDB {

@@ -147,6 +147,9 @@ func (b *Backend) Close() error {
 	return errors.Join(b.closeConns(), b.lock.release())
 }
 
+// Path returns the database file's path.
+func (b *Backend) Path() string { return b.path }
+
 // Ping reports whether the database answers and every migration is applied.
 func (b *Backend) Ping(ctx context.Context) error {
 	var n int

@@ -21,11 +21,13 @@ var errClosed = errors.New("store closed")
 // savepoint without disturbing the others in the batch.
 //
 // Acknowledgements have a lane of their own (writeReq.ack: the callback
-// inbox's appends): each batch takes every one queued there first, then
-// fills up with the other writes, so that an acknowledgement waits for at
-// most the batch in flight, never behind a queue of status checks, drains
-// and claims. Each batch still takes at least one other write, so that the
-// drain of what was acknowledged keeps up.
+// inbox's appends) and commit in batches of their own, ahead of the other
+// writes: when both lanes hold writes, the writer alternates, one batch of
+// every acknowledgement queued, then one batch of the others. So an
+// acknowledgement waits for at most the batch in flight and its own
+// (inserts only), never behind a queue of status checks, drains and
+// claims; and the other writes, the drain of what was acknowledged among
+// them, still get every other commit.
 //
 // It is a service (service.Base): Open starts it, Close stops it after the
 // writes already queued have committed.
@@ -76,49 +78,45 @@ func (w *writer) loop(ctx context.Context) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for {
-		select {
+		if batch := w.gather(w.acks, nil); len(batch) > 0 {
+			w.commit(batch)
+		}
+		if batch := w.gather(w.reqs, nil); len(batch) > 0 {
+			w.commit(batch)
+			continue
+		}
+		select { // both lanes are empty: wait for either
 		case r := <-w.acks:
-			w.commit(w.gather(r))
+			w.commit(w.gather(w.acks, &r))
 		case r := <-w.reqs:
-			w.commit(w.gather(r))
+			w.commit(w.gather(w.reqs, &r))
 		case <-ctx.Done():
-			for {
-				select {
-				case r := <-w.acks:
-					w.commit(w.gather(r))
-				case r := <-w.reqs:
-					w.commit(w.gather(r))
-				default:
+			for { // commit what was queued before Stop
+				acks, others := w.gather(w.acks, nil), w.gather(w.reqs, nil)
+				if len(acks)+len(others) == 0 {
 					return
+				}
+				for _, b := range [][]writeReq{acks, others} {
+					if len(b) > 0 {
+						w.commit(b)
+					}
 				}
 			}
 		}
 	}
 }
 
-// gather takes first plus whatever else is already waiting: every queued
-// acknowledgement up to maxBatch, then other writes up to maxBatch in all,
-// and at least one of them when one waits.
-func (w *writer) gather(first writeReq) []writeReq {
-	batch := []writeReq{first}
+// gather takes first (when set) plus whatever else is already waiting in
+// lane, up to maxBatch.
+func (w *writer) gather(lane chan writeReq, first *writeReq) []writeReq {
+	var batch []writeReq
+	if first != nil {
+		batch = append(batch, *first)
+	}
 	for len(batch) < w.maxBatch {
 		select {
-		case r := <-w.acks:
+		case r := <-lane:
 			batch = append(batch, r)
-			continue
-		default:
-		}
-		break
-	}
-	others := 0
-	if !first.ack {
-		others = 1
-	}
-	for len(batch) < w.maxBatch || others == 0 {
-		select {
-		case r := <-w.reqs:
-			batch = append(batch, r)
-			others++
 		default:
 			return batch
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -329,39 +330,41 @@ func TestWriterSingleWritesInBatch(t *testing.T) {
 	}
 }
 
-// Each batch takes the queued acknowledgements first, then the other
-// writes, and at least one of those, so that the drain keeps up.
-func TestWriterGathersAcknowledgementsFirst(t *testing.T) {
-	w := newWriter(nil, 4) // never started: gather only reads the lanes
-	w.acks, w.reqs = make(chan writeReq, 16), make(chan writeReq, 16)
-	queue := func(ack bool, n int) {
-		for range n {
-			r := writeReq{fn: func(*sql.Tx) error { return nil }, ack: ack, done: make(chan error, 1)}
-			if ack {
-				w.acks <- r
-			} else {
-				w.reqs <- r
-			}
+// The writer commits acknowledgements in batches of their own, ahead of
+// the other writes queued, and alternates when both lanes hold writes.
+func TestWriterCommitsAcknowledgementsFirst(t *testing.T) {
+	db := newTestDB(t, newFakeClock().Now)
+	release, held := holdWriter(t, db)
+	var order []string // appended on the writer's goroutine only
+	write := func(name string, ack bool) <-chan error {
+		errc := make(chan error, 1)
+		go func() {
+			errc <- db.b.w.submit(context.Background(), writeReq{ack: ack, single: ack, done: make(chan error, 1), fn: func(*sql.Tx) error {
+				order = append(order, name)
+				return nil
+			}})
+		}()
+		return errc
+	}
+	var done []<-chan error
+	for i := range 3 {
+		done = append(done, write(fmt.Sprint("w", i), false))
+		testwait.For(t, "the write queued", func() bool { return len(db.b.w.reqs) == i+1 })
+	}
+	for i := range 2 {
+		done = append(done, write(fmt.Sprint("a", i), true))
+		testwait.For(t, "the acknowledgement queued", func() bool { return len(db.b.w.acks) == i+1 })
+	}
+	release()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	for _, errc := range done {
+		if err := testwait.Signal(t, "a write's outcome", errc); err != nil {
+			t.Fatal(err)
 		}
 	}
-	kinds := func(batch []writeReq) string {
-		var s string
-		for _, r := range batch {
-			s += map[bool]string{true: "A", false: "w"}[r.ack]
-		}
-		return s
-	}
-	queue(false, 3)
-	queue(true, 2)
-	if got := kinds(w.gather(<-w.reqs)); got != "wAAw" {
-		t.Fatalf("batch %s; want the first write, both acknowledgements, then one more write (maxBatch 4)", got)
-	}
-	if got := kinds(w.gather(<-w.reqs)); got != "w" {
-		t.Fatalf("next batch %s; want the last write", got)
-	}
-	queue(true, 6)
-	queue(false, 2)
-	if got := kinds(w.gather(<-w.acks)); got != "AAAAw" {
-		t.Fatalf("batch %s; want four acknowledgements and one write past maxBatch, so that other writes go on", got)
+	if got := strings.Join(order, " "); got != "a0 a1 w0 w1 w2" {
+		t.Fatalf("writes ran in the order %s; want the acknowledgements first", got)
 	}
 }
