@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 
 	"github.com/paysync/paysync/service"
 )
@@ -23,11 +22,12 @@ var errClosed = errors.New("store closed")
 // Acknowledgements have a lane of their own (writeReq.ack: the callback
 // inbox's appends) and commit in batches of their own, ahead of the other
 // writes: when both lanes hold writes, the writer alternates, one batch of
-// every acknowledgement queued, then one batch of the others. So an
-// acknowledgement waits for at most the batch in flight and its own
-// (inserts only), never behind a queue of status checks, drains and
-// claims; and the other writes, the drain of what was acknowledged among
-// them, still get every other commit.
+// every acknowledgement queued, then one batch of the others; and a batch
+// of the others stops taking more writes, and commits, as soon as an
+// acknowledgement waits. So an acknowledgement waits for at most one other
+// write and a commit, then its own batch (inserts only), never behind a
+// queue of status checks, drains and claims; and the other writes, the
+// drain of what was acknowledged among them, still get every other commit.
 //
 // It is a service (service.Base): Open starts it, Close stops it after the
 // writes already queued have committed.
@@ -46,10 +46,9 @@ type writeReq struct {
 	// single marks a write of one statement that can fail only with the
 	// database (I/O, disk full: an append without constraints). It runs
 	// without a savepoint, which in a batch cost two statements per write.
-	// If it fails, the writes after it in the batch aren't run and fail,
-	// and the batch is rolled back with every write in it failing, none
-	// half-applied; when it is the last of its batch, the writes before it
-	// (whose savepoints were released) still commit.
+	// If it fails, the batch is rolled back with every write run in it
+	// failing, none half-applied, and the writes still queued wait for the
+	// next batch.
 	single bool
 	// ack queues the write in the acknowledgements' lane (see writer).
 	ack bool
@@ -78,87 +77,131 @@ func (w *writer) loop(ctx context.Context) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for {
-		if batch := w.gather(w.acks, nil); len(batch) > 0 {
-			w.commit(batch)
+		if r, ok := take(w.acks); ok {
+			w.commitLane(w.acks, r)
 		}
-		if batch := w.gather(w.reqs, nil); len(batch) > 0 {
-			w.commit(batch)
+		if r, ok := take(w.reqs); ok {
+			w.commitLane(w.reqs, r)
 			continue
 		}
 		select { // both lanes are empty: wait for either
 		case r := <-w.acks:
-			w.commit(w.gather(w.acks, &r))
+			w.commitLane(w.acks, r)
 		case r := <-w.reqs:
-			w.commit(w.gather(w.reqs, &r))
+			w.commitLane(w.reqs, r)
 		case <-ctx.Done():
 			for { // commit what was queued before Stop
-				acks, others := w.gather(w.acks, nil), w.gather(w.reqs, nil)
-				if len(acks)+len(others) == 0 {
+				a, acks := take(w.acks)
+				if acks {
+					w.commitLane(w.acks, a)
+				}
+				o, others := take(w.reqs)
+				if others {
+					w.commitLane(w.reqs, o)
+				}
+				if !acks && !others {
 					return
 				}
-				for _, b := range [][]writeReq{acks, others} {
-					if len(b) > 0 {
-						w.commit(b)
-					}
-				}
 			}
 		}
 	}
 }
 
-// gather takes first (when set) plus whatever else is already waiting in
-// lane, up to maxBatch.
-func (w *writer) gather(lane chan writeReq, first *writeReq) []writeReq {
-	var batch []writeReq
-	if first != nil {
-		batch = append(batch, *first)
+// take receives a write from lane when one waits.
+func take(lane chan writeReq) (writeReq, bool) {
+	select {
+	case r := <-lane:
+		return r, true
+	default:
+		return writeReq{}, false
 	}
-	for len(batch) < w.maxBatch {
-		select {
-		case r := <-lane:
-			batch = append(batch, r)
-		default:
-			return batch
-		}
-	}
-	return batch
 }
 
-func (w *writer) commit(batch []writeReq) {
-	errs := make([]error, len(batch))
-	tx, err := w.db.Begin()
-	if err != nil {
-		for _, r := range batch {
-			r.done <- fmt.Errorf("begin: %w", err)
-		}
+// commitLane commits first with the writes that follow it in lane, up to
+// maxBatch; a batch of the others' lane stops taking writes once an
+// acknowledgement waits. A write with nothing queued behind it runs alone,
+// without a savepoint.
+func (w *writer) commitLane(lane chan writeReq, first writeReq) {
+	if len(lane) == 0 {
+		w.run(first, nil)
 		return
 	}
-	if len(batch) == 1 {
-		errs[0] = runSafely(batch[0].fn, tx)
-	} else {
-		for i, r := range batch {
-			var broken bool
-			if r.single {
-				errs[i] = runSafely(r.fn, tx)
-				broken = errs[i] != nil
-			} else {
-				broken, errs[i] = runInSavepoint(tx, r.fn)
+	n := 1
+	w.run(first, func() (writeReq, bool) {
+		if n == w.maxBatch || lane == w.reqs && len(w.acks) > 0 {
+			return writeReq{}, false
+		}
+		r, ok := take(lane)
+		n++
+		return r, ok
+	})
+}
+
+// commit runs a known batch in one transaction (run); the writes a broken
+// batch never ran fail with errBatchAborted.
+func (w *writer) commit(batch []writeReq) {
+	i := 1
+	var next func() (writeReq, bool)
+	if len(batch) > 1 {
+		next = func() (writeReq, bool) {
+			if i == len(batch) {
+				return writeReq{}, false
 			}
+			i++
+			return batch[i-1], true
+		}
+	}
+	w.run(batch[0], next)
+	for _, r := range batch[i:] {
+		r.done <- errBatchAborted
+	}
+}
+
+// run runs first, then each write next hands it until it has no more, in
+// one transaction, each in a savepoint (a single write without), and gives
+// each its outcome once the transaction ended. With next nil, first runs
+// alone, without a savepoint: if it fails, the transaction is rolled back.
+// A write that breaks the transaction (see writeReq.single, and SQLite's
+// whole rollbacks on disk full or I/O errors) ends the batch: it is rolled
+// back and every write run in it fails.
+func (w *writer) run(first writeReq, next func() (writeReq, bool)) {
+	tx, err := w.db.Begin()
+	if err != nil {
+		first.done <- fmt.Errorf("begin: %w", err)
+		return
+	}
+	batch := []writeReq{first}
+	var errs []error
+	broken := false
+	if next == nil {
+		errs = append(errs, runSafely(first.fn, tx))
+	} else {
+		for r := first; ; {
+			var err error
+			if r.single {
+				err = runSafely(r.fn, tx)
+				broken = err != nil
+			} else {
+				broken, err = runInSavepoint(tx, r.fn)
+			}
+			errs = append(errs, err)
 			if broken {
 				// SQLite rolled the whole transaction back (disk full, I/O
 				// error): the writes before are gone with it, and a write
 				// run now would commit on its own. Run none of the rest.
-				for j := i + 1; j < len(batch); j++ {
-					errs[j] = errBatchAborted
-				}
 				break
 			}
+			var more bool
+			if r, more = next(); !more {
+				break
+			}
+			batch = append(batch, r)
 		}
 	}
 	var commitErr error
-	if aborted := slices.ContainsFunc(errs, func(err error) bool { return errors.Is(err, errBatchAborted) }); aborted || len(batch) == 1 && errs[0] != nil {
+	if broken || next == nil && errs[0] != nil {
 		tx.Rollback()
-		if aborted {
+		if broken {
 			for i := range errs {
 				if errs[i] == nil {
 					errs[i] = errBatchAborted

@@ -368,3 +368,48 @@ func TestWriterCommitsAcknowledgementsFirst(t *testing.T) {
 		t.Fatalf("writes ran in the order %s; want the acknowledgements first", got)
 	}
 }
+
+// A batch of other writes stops taking more, and commits, as soon as an
+// acknowledgement waits: the acknowledgement goes next.
+func TestWriterCutsABatchForAnAcknowledgement(t *testing.T) {
+	db := newTestDB(t, newFakeClock().Now)
+	release, held := holdWriter(t, db)
+	var order []string // appended on the writer's goroutine only
+	inW0, gate := make(chan struct{}), make(chan struct{})
+	write := func(name string, ack bool, fn func()) <-chan error {
+		errc := make(chan error, 1)
+		go func() {
+			errc <- db.b.w.submit(context.Background(), writeReq{ack: ack, single: ack, done: make(chan error, 1), fn: func(*sql.Tx) error {
+				order = append(order, name)
+				fn()
+				return nil
+			}})
+		}()
+		return errc
+	}
+	var done []<-chan error
+	for i := range 3 {
+		fn := func() {}
+		if i == 0 {
+			fn = func() { close(inW0); <-gate }
+		}
+		done = append(done, write(fmt.Sprint("w", i), false, fn))
+		testwait.For(t, "the write queued", func() bool { return len(db.b.w.reqs) == i+1 })
+	}
+	release()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	testwait.Signal(t, "w0 running", inW0)
+	done = append(done, write("a0", true, func() {}))
+	testwait.For(t, "the acknowledgement queued", func() bool { return len(db.b.w.acks) == 1 })
+	close(gate)
+	for _, errc := range done {
+		if err := testwait.Signal(t, "a write's outcome", errc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(order, " "); got != "w0 a0 w1 w2" {
+		t.Fatalf("writes ran in the order %s; want the acknowledgement right after the write in flight", got)
+	}
+}
