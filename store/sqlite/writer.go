@@ -34,7 +34,7 @@ var errClosed = errors.New("store closed")
 type writer struct {
 	service.Base
 	db       *sql.DB
-	acks     chan writeReq // writeReq.ack: taken first into each batch
+	acks     chan writeReq // writeReq.ack: committed first, in batches of their own
 	reqs     chan writeReq // every other write
 	maxBatch int
 	quit     <-chan struct{} // the run's context's Done: closed once Stop began
