@@ -22,12 +22,14 @@ var errClosed = errors.New("store closed")
 // Acknowledgements have a lane of their own (writeReq.ack: the callback
 // inbox's appends) and commit in batches of their own, ahead of the other
 // writes: when both lanes hold writes, the writer alternates, one batch of
-// every acknowledgement queued, then one batch of the others; and a batch
-// of the others stops taking more writes, and commits, as soon as an
-// acknowledgement waits. So an acknowledgement waits for at most one other
-// write and a commit, then its own batch (inserts only), never behind a
-// queue of status checks, drains and claims; and the other writes, the
-// drain of what was acknowledged among them, still get every other commit.
+// every acknowledgement queued, then one batch of the others. So an
+// acknowledgement waits for at most the batch in flight and its own
+// (inserts only), never behind a queue of status checks, drains and
+// claims; and the other writes, the drain of what was acknowledged among
+// them, still get every other commit, in batches as large as before.
+// (Cutting a batch of the others short as soon as an acknowledgement
+// waits was measured too: under overload it starved the status checks,
+// bench/RESULTS.md, issue 19.)
 //
 // It is a service (service.Base): Open starts it, Close stops it after the
 // writes already queued have committed.
@@ -118,9 +120,8 @@ func take(lane chan writeReq) (writeReq, bool) {
 }
 
 // commitLane commits first with the writes that follow it in lane, up to
-// maxBatch; a batch of the others' lane stops taking writes once an
-// acknowledgement waits. A write with nothing queued behind it runs alone,
-// without a savepoint.
+// maxBatch. A write with nothing queued behind it runs alone, without a
+// savepoint.
 func (w *writer) commitLane(lane chan writeReq, first writeReq) {
 	if len(lane) == 0 {
 		w.run(first, nil)
@@ -128,7 +129,7 @@ func (w *writer) commitLane(lane chan writeReq, first writeReq) {
 	}
 	n := 1
 	w.run(first, func() (writeReq, bool) {
-		if n == w.maxBatch || lane == w.reqs && len(w.acks) > 0 {
+		if n == w.maxBatch {
 			return writeReq{}, false
 		}
 		r, ok := take(lane)
