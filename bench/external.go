@@ -19,6 +19,7 @@ import (
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/sqlite"
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // externalFigures are the ingest and read measures of the service in its
@@ -152,11 +153,11 @@ func (s *extSetup) seed(ctx context.Context, sb *sandbox.PayUnit, key []byte, kn
 		return err
 	}
 	now := time.Now()
-	if s.known, err = b.SeedPendingCheckouts(ctx, s.merchant.ID, "s", known, func(int) time.Time { return now }); err != nil {
+	if s.known, err = sqlitetest.SeedPendingCheckouts(ctx, b, s.merchant.ID, "s", known, func(int) time.Time { return now }); err != nil {
 		return err
 	}
 	later := now.Add(24 * time.Hour)
-	_, err = b.SeedPendingCheckouts(ctx, s.merchant.ID, "p", pool, func(int) time.Time { return later })
+	_, err = sqlitetest.SeedPendingCheckouts(ctx, b, s.merchant.ID, "p", pool, func(int) time.Time { return later })
 	return err
 }
 
@@ -200,7 +201,7 @@ func (s *extSetup) stopService(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	defer b.Close()
-	return b.CountNotifications(ctx)
+	return sqlitetest.CountNotifications(ctx, b)
 }
 
 func (s *extSetup) close() {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/sandbox"
+
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // seedPaid seeds n pending checkouts due at due(i) whose PayUnit payments
@@ -20,7 +22,7 @@ func seedPaid(ctx context.Context, s *service, prefix string, n int, due func(i 
 			return nil, err
 		}
 	}
-	return s.backend.SeedPendingCheckouts(ctx, s.merchant.ID, prefix, n, due)
+	return sqlitetest.SeedPendingCheckouts(ctx, s.backend, s.merchant.ID, prefix, n, due)
 }
 
 // waitSettled waits until at least want settlements were committed.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
 
 // scaleFigures are the measurements with many pending checkouts.
@@ -33,7 +35,7 @@ func measureScale(ctx context.Context, s *service, o options) (scaleFigures, err
 	s.poller.Stop()
 	t0 := time.Now()
 	past := t0.Add(-time.Hour)
-	if _, err := s.backend.SeedPendingCheckouts(ctx, s.merchant.ID, "scale", o.scale, func(int) time.Time { return past }); err != nil {
+	if _, err := sqlitetest.SeedPendingCheckouts(ctx, s.backend, s.merchant.ID, "scale", o.scale, func(int) time.Time { return past }); err != nil {
 		return f, err
 	}
 	f.seedFor = time.Since(t0)
@@ -51,7 +53,7 @@ func measureScale(ctx context.Context, s *service, o options) (scaleFigures, err
 	}
 	slices.Sort(took)
 	f.claim50, f.claimMax = percentile(took, 50), took[len(took)-1].Round(10*time.Microsecond)
-	plan, err := s.backend.ClaimQueryPlan(ctx)
+	plan, err := sqlitetest.ClaimQueryPlan(ctx, s.backend)
 	if err != nil {
 		return f, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/postgres"
+	"github.com/paysync/paysync/store/postgres/pgtest"
 )
 
 // sharedFigures are the PostgreSQL measurements: draining one backlog of
@@ -175,7 +176,7 @@ func drainShared(ctx context.Context, o options, pu *sandbox.PayUnit, providerUR
 		}
 	}
 	at := time.Now().Add(2 * time.Second)
-	if _, err := b.SeedPendingCheckouts(ctx, m.ID, prefix, o.pending, func(int) time.Time { return at }); err != nil {
+	if _, err := pgtest.SeedPendingCheckouts(ctx, dbURL, m.ID, prefix, o.pending, func(int) time.Time { return at }); err != nil {
 		db.Close()
 		return 0, err
 	}

@@ -16,11 +16,12 @@ import (
 
 // providerHook handles POST /hooks/{provider}/:token, the notify URL of a
 // provider that sends callbacks (PayUnit's notify_url), parsed by its
-// Descriptor's ParseCallback. The callback is a hint, never a verdict: it is stored durably (the store
-// returns after the commit: in the inbox when it names a registered
-// checkout and Config.Inbox is set, recorded whole otherwise), its
-// checkout becomes due for a status check and the poller is woken (by the
-// inbox's drain, just after); then 200 {"received": true}. Unknown token →
+// Descriptor's ParseCallback. The callback is a hint, never a verdict: it
+// is stored durably by store.DB.AcceptNotification, the one way in for a
+// callback (it returns after the commit: in the inbox when it names a
+// registered checkout, recorded whole otherwise), its checkout becomes due
+// for a status check and the poller is woken (by the inbox's drain, just
+// after); then 200 {"received": true}. Unknown token →
 // 404, body over 64 KiB → 413, unparsable or unidentifiable body → 400,
 // store failure → 500 so PayUnit retries.
 func (s *server) providerHook(c echo.Context, p providers.Provider) error {
@@ -47,12 +48,7 @@ func (s *server) providerHook(c echo.Context, p providers.Provider) error {
 		ProviderCheckoutID: n.CheckoutID, Status: n.Status, ContentType: contentType,
 		Query: req.URL.RawQuery, Body: body,
 	}
-	var acc store.Accepted
-	if s.cfg.Inbox != nil {
-		acc, err = s.cfg.Store.AcceptNotification(ctx, notif)
-	} else {
-		acc.Recorded, err = s.cfg.Store.RecordNotification(ctx, notif)
-	}
+	acc, err := s.cfg.Store.AcceptNotification(ctx, notif)
 	if err != nil {
 		return fmt.Errorf("record %s callback: %w", p.Name, err)
 	}

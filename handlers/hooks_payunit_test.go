@@ -126,11 +126,11 @@ func TestCallbackErrors(t *testing.T) {
 	}
 }
 
-// failingStore fails RecordNotification and panics on Ping.
+// failingStore fails AcceptNotification and panics on Ping.
 type failingStore struct{ Store }
 
-func (failingStore) RecordNotification(context.Context, store.Notification) (store.RecordedNotification, error) {
-	return store.RecordedNotification{}, &store.Error{Code: store.EINTERNAL, Message: "disk on fire /var/secret"}
+func (failingStore) AcceptNotification(context.Context, store.Notification) (store.Accepted, error) {
+	return store.Accepted{}, &store.Error{Code: store.EINTERNAL, Message: "disk on fire /var/secret"}
 }
 
 func (failingStore) Ping(context.Context) error { panic("ping exploded") }

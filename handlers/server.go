@@ -38,7 +38,6 @@ type Store interface {
 	ListCheckouts(ctx context.Context, merchantID string, f store.CheckoutFilter) ([]store.Checkout, string, error)
 	Events(ctx context.Context, merchantID, checkoutID string) ([]store.Event, error)
 	RequestCheck(ctx context.Context, merchantID, id string) (store.Checkout, error)
-	RecordNotification(ctx context.Context, n store.Notification) (store.RecordedNotification, error)
 	AcceptNotification(ctx context.Context, n store.Notification) (store.Accepted, error)
 	Ping(ctx context.Context) error
 	WebhookStore
@@ -48,10 +47,10 @@ type Store interface {
 type Config struct {
 	Store Store
 	Waker store.Waker // the poller (default: store.NopWaker)
-	// Inbox, when set, drains the callback inbox: a callback naming a
-	// registered checkout is then acknowledged once appended there
-	// (store.DB.AcceptNotification) and Inbox is woken; unset, each
-	// callback is recorded whole before its answer (RecordNotification).
+	// Inbox drains the callback inbox: a callback naming a registered
+	// checkout is acknowledged once appended there
+	// (store.DB.AcceptNotification), and Inbox is woken (default: does
+	// nothing; the drainer then finds the entry on its own tick).
 	Inbox store.Waker
 	// Webhooks wakes the webhook dispatcher after a redelivery (default: does nothing).
 	Webhooks store.Waker
@@ -166,6 +165,9 @@ func withDefaults(cfg Config) (Config, error) {
 	}
 	if cfg.Waker == nil {
 		cfg.Waker = store.NopWaker{}
+	}
+	if cfg.Inbox == nil {
+		cfg.Inbox = store.NopWaker{}
 	}
 	if cfg.Webhooks == nil {
 		cfg.Webhooks = store.NopWaker{}

@@ -92,7 +92,7 @@ func setup(t testing.TB, edit ...func(*Config)) *harness {
 	}
 	t.Cleanup(func() { db.Close() })
 	h.db = db
-	cfg := Config{Store: db, Waker: h.waker, Logger: slog.New(slog.NewJSONHandler(h.logs, nil)),
+	cfg := Config{Store: db, Waker: h.waker, Inbox: drainNow{h}, Logger: slog.New(slog.NewJSONHandler(h.logs, nil)),
 		PublicURL: "http://paysync.test/", AdminToken: testAdminToken, Now: h.clock.Now,
 		Changes: h.changes}
 	for _, f := range edit {
@@ -102,6 +102,23 @@ func setup(t testing.TB, edit ...func(*Config)) *harness {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// drainNow is the tests' inbox drainer: woken by the handler after each
+// callback it queued, it drains the inbox there and then (before the
+// answer), and wakes the poller when the drain made a checkout due, as the
+// service's drainer does just after.
+type drainNow struct{ h *harness }
+
+func (d drainNow) Wake() {
+	r, err := d.h.db.DrainInbox(context.Background(), 0, 256)
+	if err != nil {
+		d.h.t.Errorf("drain the inbox: %v", err)
+		return
+	}
+	if r.Woke {
+		d.h.waker.Wake()
+	}
 }
 
 // request sends a request through the router. body may be a string (sent

@@ -27,9 +27,11 @@ type CallbackTx interface {
 	// providerCheckoutID; found is false when there is none.
 	MatchNotification(ctx context.Context, n Notification) (id string, state State, found bool, err error)
 	// TakeInbox returns up to limit inbox entries with an id above afterID,
-	// oldest first, locked, skipping entries other transactions hold.
+	// oldest first, locked, skipping entries other transactions hold; they
+	// are read in this transaction.
 	TakeInbox(ctx context.Context, afterID int64, limit int) ([]InboxEntry, error)
-	// DeleteInbox deletes the inbox entries with these ids.
+	// DeleteInbox deletes the inbox entries with these ids in this
+	// transaction: they go exactly when it commits.
 	DeleteInbox(ctx context.Context, ids []int64) error
 	// InsertNotification stores a callback, attached to checkoutID unless
 	// it is "", and returns its id. It returns ErrDuplicate, with the

@@ -24,8 +24,9 @@ type Accepted struct {
 	Recorded RecordedNotification
 }
 
-// AcceptNotification stores a callback durably (it returns after the
-// commit) in the cheapest way that loses nothing:
+// AcceptNotification is the one way in for a callback the service
+// received: it stores it durably (it returns after the commit) in the
+// cheapest way that loses nothing:
 //
 //   - when it names a registered checkout (namesRegistered), it is
 //     appended to the inbox: one insert, and the matching, the event, the

@@ -18,9 +18,9 @@ type Notification struct {
 	Query              string
 	Body               []byte
 	// InboxKey, set on a callback coming from the inbox, makes recording
-	// it idempotent: a second record of the same key is skipped (a
-	// backend whose inbox lives apart from its state may hand an entry
-	// over again after a crash between the two commits).
+	// it idempotent: a second record of the same key is skipped (an entry
+	// store/sqlite moved from the inbox file of an earlier version may
+	// have been recorded before that version deleted it).
 	InboxKey string
 }
 
@@ -44,6 +44,10 @@ type RecordedNotification struct {
 // before it looks for its checkout, as RegisterCheckout locks them before
 // it looks for early callbacks: a callback racing the registration it
 // names is either matched here or adopted there, never left unmatched.
+//
+// The service's one way in for a callback is AcceptNotification, which
+// calls this for a callback naming no registered checkout; tests call it
+// to record one at once.
 func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedNotification, error) {
 	var out RecordedNotification
 	err := db.write(ctx, func(tx Tx) error {

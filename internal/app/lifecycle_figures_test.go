@@ -107,10 +107,10 @@ func TestSettledCheckoutsSizeBeforeAfterSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.SeedSettledCheckouts(ctx, m.ID, "paid", n, clock.Now()); err != nil {
+	if err := sqlitetest.SeedSettledCheckouts(ctx, b, m.ID, "paid", n, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Checkpoint(ctx); err != nil {
+	if err := sqlitetest.Checkpoint(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(maintenance.DefaultRetention + time.Hour)
@@ -120,7 +120,7 @@ func TestSettledCheckoutsSizeBeforeAfterSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
-	if err := b.Checkpoint(ctx); err != nil {
+	if err := sqlitetest.Checkpoint(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)

@@ -91,7 +91,7 @@ func TestBackupDuringCallbackBurst(t *testing.T) {
 
 	restored := &app{t: t, admin: a.admin, dbPath: copyPath, apiKey: a.apiKey, notify: a.notify, puURL: a.puURL}
 	restored.boot("--poll-grace", "1h")
-	for _, i := range before { // those still in the inbox copy are drained just after the start
+	for _, i := range before { // those still in the copy's inbox table are drained just after the start
 		testwait.For(t, fmt.Sprintf("burst-%d's callback in the copy", i), func() bool {
 			return restored.events(ids[i])["callback_received"] == 1
 		})

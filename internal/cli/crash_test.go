@@ -20,7 +20,6 @@ import (
 
 	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/sandbox"
-	"github.com/paysync/paysync/store/sqlite"
 )
 
 var (
@@ -132,14 +131,9 @@ func TestKillAndRestart(t *testing.T) {
 	defer db.Close()
 	// Callbacks acknowledged into the inbox before a kill were drained at
 	// the next start; the last start drains what the last kill left.
-	inbox, err := sql.Open("sqlite3", "file:"+sqlite.InboxPath(p.db)+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inbox.Close()
 	testwait.For(t, "the inbox to be drained", func() bool {
 		var n int
-		return inbox.QueryRow(`SELECT count(*) FROM inbox`).Scan(&n) == nil && n == 0
+		return db.QueryRow(`SELECT count(*) FROM inbox`).Scan(&n) == nil && n == 0
 	})
 	p.kill() // audit the file as a crash leaves it
 	var callbacks int64

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite/internal/seed"
 )
 
 func TestClaimDue(t *testing.T) {
@@ -368,7 +369,7 @@ func TestClaimQueryPlanUsesIndex(t *testing.T) {
 	for i := range 20 {
 		mustRegister(t, db, newPayUnitCheckout(m, fmt.Sprint("ref-", i), db.Now()))
 	}
-	plan, err := db.b.ClaimQueryPlan(context.Background())
+	plan, err := seed.QueryPlan(context.Background(), db.read, seed.ClaimQuery, 0, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

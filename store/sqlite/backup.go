@@ -18,24 +18,19 @@ import (
 // integrity_check. It fails when dst exists, and removes a partial copy
 // when it fails.
 //
-// The callback inbox beside src (InboxPath) is copied beside dst first:
-// a callback acknowledged before the backup began is either still in the
-// inbox copy or, drained since, in the database copy (in both, its key
-// makes the restored service skip the second); the restored service
-// drains the inbox copy when it starts.
-func Backup(ctx context.Context, src, dst string) (err error) {
+// The callback inbox is a table of the database, so the copy holds every
+// callback acknowledged before the backup began. An inbox file an earlier
+// version left beside src (moved into the database when paysync next opens
+// it) makes Backup fail rather than copy the database without it.
+func Backup(ctx context.Context, src, dst string) error {
 	if src == "" || dst == "" {
 		return errors.New("backup: a database and a destination are required")
 	}
-	if _, err := os.Stat(InboxPath(src)); err == nil {
-		if err := backupFile(ctx, InboxPath(src), InboxPath(dst)); err != nil {
-			return err
+	for _, f := range []string{legacyInboxPath(src), legacyInboxPath(src) + "-wal"} {
+		if _, err := os.Stat(f); err == nil {
+			return fmt.Errorf("backup: %s, the callback inbox of an earlier paysync, is beside the database: "+
+				"start paysync once on %s to move it into the database, then back up", f, src)
 		}
-		defer func() {
-			if err != nil {
-				os.Remove(InboxPath(dst))
-			}
-		}()
 	}
 	return backupFile(ctx, src, dst)
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/paysync/paysync/sandbox"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite/internal/seed"
 )
 
 // newFakeClock returns a settable clock for Options.Now, at millisecond
@@ -40,6 +40,11 @@ type testDB struct {
 
 // exec runs fn in the backend writer's next transaction.
 func (d *testDB) exec(ctx context.Context, fn func(*sql.Tx) error) error { return d.b.exec(ctx, fn) }
+
+// seedWrite is seed.Write on the backend's writer.
+func (d *testDB) seedWrite(ctx context.Context) seed.Write {
+	return func(fn func(*sql.Tx) error) error { return d.b.exec(ctx, fn) }
+}
 
 // openTestDB opens path with opts and closes it at the end of the test.
 func openTestDB(t *testing.T, path string, opts store.Options) *testDB {
@@ -114,19 +119,6 @@ func mustEventTypes(t *testing.T, db *testDB, merchantID, checkoutID string) []s
 		types[i] = e.Type
 	}
 	return types
-}
-
-// waitFor yields until cond holds, failing the test after 10s. It is for
-// conditions set by the store's own goroutines (no sleeping on guesses).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		runtime.Gosched()
-	}
 }
 
 // wantCode fails the test unless err carries the store error code.

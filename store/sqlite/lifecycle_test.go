@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite/internal/seed"
 )
 
 // fileSize returns the size on disk of the database file, its WAL
 // checkpointed into it first.
 func fileSize(t *testing.T, d *testDB) int64 {
 	t.Helper()
-	if err := d.b.Checkpoint(context.Background()); err != nil {
+	if _, err := d.write.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(d.b.path)
@@ -34,7 +35,7 @@ func TestSweepShrinksFile(t *testing.T) {
 	d := newTestDB(t, clock.Now)
 	m := newTestMerchant(t, d)
 	const n = 3000
-	if err := d.b.SeedSettledCheckouts(ctx, m.ID, "paid", n, clock.Now()); err != nil {
+	if err := seed.SettledCheckouts(d.seedWrite(ctx), m.ID, "paid", n, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	before, sizeBefore := fileSize(t, d), mustSize(t, d)

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite/internal/seed"
 )
 
 // planOf returns SQLite's plan for q with args.
 func planOf(t *testing.T, db *testDB, q string, args []any) string {
 	t.Helper()
-	plan, err := db.b.QueryPlan(context.Background(), q, args...)
+	plan, err := seed.QueryPlan(context.Background(), db.read, q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/sqlite/internal/seed"
 )
 
 // queryPlan returns SQLite's plan for q (arguments all NULL).
 func queryPlan(t *testing.T, db *testDB, q string, nargs int) string {
 	t.Helper()
-	plan, err := db.b.QueryPlan(context.Background(), q, make([]any, nargs)...)
+	plan, err := seed.QueryPlan(context.Background(), db.read, q, make([]any, nargs)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,9 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
-	"slices"
 	"time"
 
-	sqlite3 "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
+	_ "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
 
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/store/internal/migration"
@@ -32,33 +31,6 @@ type Options struct {
 	// Now is the clock for the migrations' bookkeeping and the recovery of
 	// leases at open; time.Now by default.
 	Now func() time.Time
-
-	// BackgroundCheckpoint takes WAL checkpoints off the commit path: the
-	// writer's connection never checkpoints (SQLite's automatic checkpoint
-	// runs inside the commit that crosses 1000 pages, stalling it and the
-	// callers in its group); a checkpointer goroutine does, on a connection
-	// of its own (checkpoint.go). Off by default: on the 2-vCPU VM with
-	// one virtual disk where it was measured (bench/RESULTS.md, issue 14)
-	// it made the p99 of acknowledgements worse, its checkpoints' fsyncs
-	// competing with the commits'. Measure it on your disk.
-	BackgroundCheckpoint bool
-
-	// CheckpointPages is how many frames (pages) the WAL may hold beyond the
-	// last checkpoint before the checkpointer runs a PASSIVE one (1000,
-	// SQLite's wal_autocheckpoint default: about 4 MiB).
-	CheckpointPages int
-	// CheckpointInterval is how often the checkpointer checkpoints what
-	// fewer writes left in the WAL (1s). It checkpoints only when the WAL
-	// holds frames not checkpointed yet, or a checkpoint has stalled.
-	CheckpointInterval time.Duration
-	// WALLimit bounds the WAL (64 MiB). When its frames reach it, because
-	// writes never paused long enough for a PASSIVE checkpoint to catch up,
-	// the checkpointer runs a RESTART checkpoint after the PASSIVE one, and
-	// the WAL starts again from its first frame. When its file is over it
-	// and PASSIVE checkpoints keep stalling on readers, it runs a TRUNCATE
-	// one. Both wait for readers for at most a fifth of BusyTimeout and
-	// hold new writes while they finish.
-	WALLimit int64
 }
 
 // Backend is paysync's SQLite database.
@@ -66,10 +38,7 @@ type Backend struct {
 	path  string
 	write *sql.DB
 	read  *sql.DB
-	ckpt  *sql.DB // the checkpointer's connection
 	w     *writer
-	inbox *inbox        // the callback inbox, a file of its own (inbox.go)
-	c     *checkpointer // nil with Options.autoCheckpoint
 	lock  *fileLock
 }
 
@@ -78,8 +47,10 @@ var _ store.Backend = (*Backend)(nil)
 // Open opens (creating if needed) the SQLite file at path: it takes the
 // file's exclusive lock (failing if another process serves it), sets WAL,
 // synchronous=FULL, foreign keys and the busy timeout, applies the
-// embedded migrations, recovers the leases a previous process left behind
-// and starts the writer and the WAL's checkpointer. Close releases it.
+// embedded migrations, moves the entries of an inbox file an earlier
+// version left beside it into the database (inbox_legacy.go; a damaged one
+// refuses the start), recovers the leases a previous process left behind
+// and starts the writer. Close releases it.
 func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 	if path == "" {
 		return nil, errors.New("open sqlite: empty path")
@@ -104,11 +75,10 @@ func Open(ctx context.Context, path string, opts Options) (*Backend, error) {
 func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) error {
 	busy := cmp.Or(opts.BusyTimeout, 5*time.Second)
 	dsn := func(extra string) string { return fileDSN(b.path, busy, extra) }
-	drv := &sqlite3.SQLiteDriver{ConnectHook: noAutoCheckpoint}
-	if !opts.BackgroundCheckpoint {
-		drv.ConnectHook = nil
+	var err error
+	if b.write, err = sql.Open("sqlite3", dsn("&_txlock=immediate")); err != nil {
+		return err
 	}
-	b.write = sql.OpenDB(connector{dsn: dsn("&_txlock=immediate"), drv: drv})
 	b.write.SetMaxOpenConns(1)
 	b.write.SetMaxIdleConns(1)
 	b.write.SetConnMaxLifetime(0)
@@ -118,39 +88,20 @@ func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) 
 	if err := migrate(ctx, b.write, now); err != nil {
 		return err
 	}
+	if err := moveLegacyInbox(ctx, b.write, b.path); err != nil {
+		return err
+	}
 	if err := recoverLeases(ctx, b.write, now()); err != nil {
 		return err
 	}
-	var err error
 	if b.read, err = sql.Open("sqlite3", dsn("&_query_only=true")); err != nil {
 		return err
 	}
 	b.read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	b.read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
-	if b.inbox, err = openInbox(ctx, InboxPath(b.path), busy); err != nil {
-		return err
-	}
-	b.w = startWriter(b.write, cmp.Or(opts.MaxBatch, 128))
-	if opts.BackgroundCheckpoint {
-		b.startCheckpointer(opts, busy)
-	}
+	b.w = newWriter(b.write, cmp.Or(opts.MaxBatch, 128))
+	b.w.Start(context.WithoutCancel(ctx))
 	return nil
-}
-
-// startCheckpointer opens the checkpointer's one connection, whose busy
-// timeout (how long a TRUNCATE checkpoint waits for readers while it
-// holds new writes) is a fifth of the others', so that a write waiting
-// on it gives up well after the checkpoint does.
-func (b *Backend) startCheckpointer(opts Options, busy time.Duration) {
-	b.ckpt = sql.OpenDB(connector{drv: &sqlite3.SQLiteDriver{},
-		dsn: "file:" + url.PathEscape(b.path) + fmt.Sprintf("?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=%d", (busy/5).Milliseconds())})
-	b.ckpt.SetMaxOpenConns(1)
-	b.ckpt.SetMaxIdleConns(1)
-	b.ckpt.SetConnMaxLifetime(0)
-	opts.CheckpointPages = cmp.Or(opts.CheckpointPages, defaultCheckpointPages)
-	opts.CheckpointInterval = cmp.Or(opts.CheckpointInterval, defaultCheckpointInterval)
-	opts.WALLimit = cmp.Or(opts.WALLimit, defaultWALLimit)
-	b.c = startCheckpointer(b.ckpt, b.w, b.path, opts)
 }
 
 // fileDSN is the DSN of a paysync SQLite file: WAL, synchronous=FULL,
@@ -186,26 +137,18 @@ func (b *Backend) closeConns() error {
 	if b.write != nil {
 		errs = append(errs, b.write.Close())
 	}
-	if b.ckpt != nil {
-		errs = append(errs, b.ckpt.Close())
-	}
 	return errors.Join(errs...)
 }
 
-// Close stops the writer after the writes already queued, then the
-// checkpointer after a last TRUNCATE checkpoint, closes the connections
-// and releases the file's lock.
+// Close stops the writer after the writes already queued, closes the
+// connections and releases the file's lock.
 func (b *Backend) Close() error {
-	b.w.stop()
-	if b.c != nil {
-		b.c.stop()
-	}
-	err := b.closeConns()
-	if b.inbox != nil {
-		err = errors.Join(err, b.inbox.close())
-	}
-	return errors.Join(err, b.lock.release())
+	b.w.Stop()
+	return errors.Join(b.closeConns(), b.lock.release())
 }
+
+// Path returns the database file's path.
+func (b *Backend) Path() string { return b.path }
 
 // Ping reports whether the database answers and every migration is applied.
 func (b *Backend) Ping(ctx context.Context) error {
@@ -221,31 +164,7 @@ func (b *Backend) Ping(ctx context.Context) error {
 
 // Write runs fn in the writer's next transaction (see writer).
 func (b *Backend) Write(ctx context.Context, fn func(store.Tx) error) error {
-	var w *tx
-	err := b.exec(ctx, func(t *sql.Tx) error {
-		w = &tx{Tx: t, b: b}
-		return fn(w)
-	})
-	if w != nil && len(w.inboxTaken) > 0 {
-		if err != nil {
-			b.inbox.release(w.inboxTaken)
-		} else {
-			b.inbox.release(notIn(w.inboxTaken, w.inboxDone))
-			b.inbox.forget(w.inboxDone)
-		}
-	}
-	return err
-}
-
-// notIn returns the ids of all that aren't in some.
-func notIn(all, some []int64) []int64 {
-	var out []int64
-	for _, id := range all {
-		if !slices.Contains(some, id) {
-			out = append(out, id)
-		}
-	}
-	return out
+	return b.exec(ctx, func(t *sql.Tx) error { return fn(&tx{Tx: t, b: b}) })
 }
 
 // The time and NULL encodings are rowscan's, shared with PostgreSQL.

@@ -15,9 +15,7 @@ import (
 // has nothing to do: every write transaction already runs alone.
 type tx struct {
 	*sql.Tx
-	b          *Backend
-	inboxTaken []int64 // inbox entries this transaction took (TakeInbox), held until it ends
-	inboxDone  []int64 // inbox entries to delete once this transaction committed (DeleteInbox)
+	b *Backend
 }
 
 var _ store.Tx = (*tx)(nil)

@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
-	"sync"
-	"sync/atomic"
+
+	"github.com/paysync/paysync/service"
 )
 
 // errClosed is returned for writes submitted after Close.
@@ -19,23 +18,29 @@ var errClosed = errors.New("store closed")
 // savepoint of one transaction, and each caller learns its result only after
 // that transaction is durably committed. A failing write rolls back to its
 // savepoint without disturbing the others in the batch.
+//
+// Acknowledgements have a lane of their own (writeReq.ack: the callback
+// inbox's appends) and commit in batches of their own, ahead of the other
+// writes: when both lanes hold writes, the writer alternates, one batch of
+// every acknowledgement queued, then one batch of the others. So an
+// acknowledgement waits for at most the batch in flight and its own
+// (inserts only), never behind a queue of status checks, drains and
+// claims; and the other writes, the drain of what was acknowledged among
+// them, still get every other commit, in batches as large as before.
+// (Cutting a batch of the others short as soon as an acknowledgement
+// waits was measured too: under overload it starved the status checks,
+// bench/RESULTS.md, issue 19.)
+//
+// It is a service (service.Base): Open starts it, Close stops it after the
+// writes already queued have committed.
 type writer struct {
+	service.Base
 	db       *sql.DB
-	reqs     chan writeReq
+	acks     chan writeReq // writeReq.ack: committed first, in batches of their own
+	reqs     chan writeReq // every other write
 	maxBatch int
-	quit     chan struct{}
-	done     chan struct{}
-	once     sync.Once
-
-	// commits counts the transactions committed; committed is signalled
-	// (without blocking) after each, for the WAL's checkpointer.
-	commits   atomic.Uint64
-	committed chan struct{}
-	inCommit  atomic.Bool // a batch is under way
+	quit     <-chan struct{} // the run's context's Done: closed once Stop began
 }
-
-// busy reports whether a write is under way or queued.
-func (w *writer) busy() bool { return w.inCommit.Load() || len(w.reqs) > 0 }
 
 type writeReq struct {
 	fn   func(*sql.Tx) error
@@ -43,51 +48,60 @@ type writeReq struct {
 	// single marks a write of one statement that can fail only with the
 	// database (I/O, disk full: an append without constraints). It runs
 	// without a savepoint, which in a batch cost two statements per write.
-	// If it fails, the writes after it in the batch aren't run and fail,
-	// and the batch is rolled back with every write in it failing, none
-	// half-applied; when it is the last of its batch, the writes before it
-	// (whose savepoints were released) still commit.
+	// If it fails, the batch is rolled back with every write run in it
+	// failing, none half-applied, and the writes still queued wait for the
+	// next batch.
 	single bool
-	// after, when set, is called on the writer's goroutine with the
-	// write's outcome once its transaction ended (a write nobody waits for).
-	after func(error)
+	// ack queues the write in the acknowledgements' lane (see writer).
+	ack bool
 }
 
-// finish hands the write's outcome to its caller and its after hook.
-func (r writeReq) finish(err error) {
-	r.done <- err
-	if r.after != nil {
-		r.after(err)
+func newWriter(db *sql.DB, maxBatch int) *writer {
+	return &writer{db: db, acks: make(chan writeReq, maxBatch), reqs: make(chan writeReq, maxBatch), maxBatch: maxBatch}
+}
+
+// Start runs the writer's loop until Stop (or ctx's end), which lets the
+// writes already queued commit first.
+func (w *writer) Start(ctx context.Context) {
+	ctx, started, stopped, ok := w.StartInit(ctx)
+	if !ok {
+		return
 	}
+	w.quit = ctx.Done() // before any submit: Open starts the writer before it returns
+	started()
+	go func() {
+		defer stopped()
+		w.loop(ctx)
+	}()
 }
 
-func startWriter(db *sql.DB, maxBatch int) *writer {
-	w := &writer{db: db, reqs: make(chan writeReq, maxBatch), maxBatch: maxBatch,
-		quit: make(chan struct{}), done: make(chan struct{}), committed: make(chan struct{}, 1)}
-	go w.loop()
-	return w
-}
-
-// stop waits for the queued writes to commit, then ends the loop.
-func (w *writer) stop() {
-	w.once.Do(func() { close(w.quit) })
-	<-w.done
-}
-
-func (w *writer) loop() {
+func (w *writer) loop(ctx context.Context) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	defer close(w.done)
 	for {
-		select {
+		if r, ok := take(w.acks); ok {
+			w.commitLane(w.acks, r)
+		}
+		if r, ok := take(w.reqs); ok {
+			w.commitLane(w.reqs, r)
+			continue
+		}
+		select { // both lanes are empty: wait for either
+		case r := <-w.acks:
+			w.commitLane(w.acks, r)
 		case r := <-w.reqs:
-			w.commit(w.gather(r))
-		case <-w.quit:
-			for {
-				select {
-				case r := <-w.reqs:
-					w.commit(w.gather(r))
-				default:
+			w.commitLane(w.reqs, r)
+		case <-ctx.Done():
+			for { // commit what was queued before Stop
+				a, acks := take(w.acks)
+				if acks {
+					w.commitLane(w.acks, a)
+				}
+				o, others := take(w.reqs)
+				if others {
+					w.commitLane(w.reqs, o)
+				}
+				if !acks && !others {
 					return
 				}
 			}
@@ -95,57 +109,100 @@ func (w *writer) loop() {
 	}
 }
 
-// gather takes first plus whatever else is already waiting, up to maxBatch.
-func (w *writer) gather(first writeReq) []writeReq {
-	batch := []writeReq{first}
-	for len(batch) < w.maxBatch {
-		select {
-		case r := <-w.reqs:
-			batch = append(batch, r)
-		default:
-			return batch
-		}
+// take receives a write from lane when one waits.
+func take(lane chan writeReq) (writeReq, bool) {
+	select {
+	case r := <-lane:
+		return r, true
+	default:
+		return writeReq{}, false
 	}
-	return batch
 }
 
-func (w *writer) commit(batch []writeReq) {
-	w.inCommit.Store(true)
-	defer w.inCommit.Store(false)
-	errs := make([]error, len(batch))
-	tx, err := w.db.Begin()
-	if err != nil {
-		for _, r := range batch {
-			r.finish(fmt.Errorf("begin: %w", err))
-		}
+// commitLane commits first with the writes that follow it in lane, up to
+// maxBatch. A write with nothing queued behind it runs alone, without a
+// savepoint.
+func (w *writer) commitLane(lane chan writeReq, first writeReq) {
+	if len(lane) == 0 {
+		w.run(first, nil)
 		return
 	}
-	if len(batch) == 1 {
-		errs[0] = runSafely(batch[0].fn, tx)
-	} else {
-		for i, r := range batch {
-			var broken bool
-			if r.single {
-				errs[i] = runSafely(r.fn, tx)
-				broken = errs[i] != nil
-			} else {
-				broken, errs[i] = runInSavepoint(tx, r.fn)
+	n := 1
+	w.run(first, func() (writeReq, bool) {
+		if n == w.maxBatch {
+			return writeReq{}, false
+		}
+		r, ok := take(lane)
+		n++
+		return r, ok
+	})
+}
+
+// commit runs a known batch in one transaction (run); the writes a broken
+// batch never ran fail with errBatchAborted.
+func (w *writer) commit(batch []writeReq) {
+	i := 1
+	var next func() (writeReq, bool)
+	if len(batch) > 1 {
+		next = func() (writeReq, bool) {
+			if i == len(batch) {
+				return writeReq{}, false
 			}
+			i++
+			return batch[i-1], true
+		}
+	}
+	w.run(batch[0], next)
+	for _, r := range batch[i:] {
+		r.done <- errBatchAborted
+	}
+}
+
+// run runs first, then each write next hands it until it has no more, in
+// one transaction, each in a savepoint (a single write without), and gives
+// each its outcome once the transaction ended. With next nil, first runs
+// alone, without a savepoint: if it fails, the transaction is rolled back.
+// A write that breaks the transaction (see writeReq.single, and SQLite's
+// whole rollbacks on disk full or I/O errors) ends the batch: it is rolled
+// back and every write run in it fails.
+func (w *writer) run(first writeReq, next func() (writeReq, bool)) {
+	tx, err := w.db.Begin()
+	if err != nil {
+		first.done <- fmt.Errorf("begin: %w", err)
+		return
+	}
+	batch := []writeReq{first}
+	var errs []error
+	broken := false
+	if next == nil {
+		errs = append(errs, runSafely(first.fn, tx))
+	} else {
+		for r := first; ; {
+			var err error
+			if r.single {
+				err = runSafely(r.fn, tx)
+				broken = err != nil
+			} else {
+				broken, err = runInSavepoint(tx, r.fn)
+			}
+			errs = append(errs, err)
 			if broken {
 				// SQLite rolled the whole transaction back (disk full, I/O
 				// error): the writes before are gone with it, and a write
 				// run now would commit on its own. Run none of the rest.
-				for j := i + 1; j < len(batch); j++ {
-					errs[j] = errBatchAborted
-				}
 				break
 			}
+			var more bool
+			if r, more = next(); !more {
+				break
+			}
+			batch = append(batch, r)
 		}
 	}
 	var commitErr error
-	if aborted := slices.ContainsFunc(errs, func(err error) bool { return errors.Is(err, errBatchAborted) }); aborted || len(batch) == 1 && errs[0] != nil {
+	if broken || next == nil && errs[0] != nil {
 		tx.Rollback()
-		if aborted {
+		if broken {
 			for i := range errs {
 				if errs[i] == nil {
 					errs[i] = errBatchAborted
@@ -156,14 +213,7 @@ func (w *writer) commit(batch []writeReq) {
 		commitErr = fmt.Errorf("commit: %w", commitErr)
 	}
 	for i, r := range batch {
-		r.finish(errors.Join(errs[i], commitErr))
-	}
-	if commitErr == nil && (len(batch) > 1 || errs[0] == nil) {
-		w.commits.Add(1)
-		select {
-		case w.committed <- struct{}{}:
-		default: // the checkpointer has one to see already
-		}
+		r.done <- errors.Join(errs[i], commitErr)
 	}
 }
 
@@ -212,8 +262,12 @@ func (b *Backend) exec(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // submit queues req and waits for its outcome (see Backend.exec).
 func (w *writer) submit(ctx context.Context, req writeReq) error {
+	lane := w.reqs
+	if req.ack {
+		lane = w.acks
+	}
 	select {
-	case w.reqs <- req:
+	case lane <- req:
 	case <-w.quit:
 		return errClosed
 	case <-ctx.Done():
@@ -222,23 +276,12 @@ func (w *writer) submit(ctx context.Context, req writeReq) error {
 	select {
 	case err := <-req.done:
 		return err
-	case <-w.done:
+	case <-w.Stopped():
 		select {
 		case err := <-req.done:
 			return err
 		default:
 			return errClosed
 		}
-	}
-}
-
-// enqueue queues req without waiting for it (req.after learns the
-// outcome); it returns errClosed, and req is not run, once the writer stops.
-func (w *writer) enqueue(req writeReq) error {
-	select {
-	case w.reqs <- req:
-		return nil
-	case <-w.quit:
-		return errClosed
 	}
 }

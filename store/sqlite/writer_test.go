@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/store"
 )
 
@@ -128,7 +130,7 @@ func TestGroupCommitFailingWriteIsolated(t *testing.T) {
 			})
 		})
 	}
-	waitFor(t, "all writes queued", func() bool { return len(db.b.w.reqs) == n })
+	testwait.For(t, "all writes queued", func() bool { return len(db.b.w.reqs) == n })
 	release()
 	wg.Wait()
 	if err := <-held; err != nil {
@@ -236,17 +238,10 @@ func TestCloseDrainsQueuedWrites(t *testing.T) {
 	go func() {
 		queued <- db.exec(context.Background(), func(tx *sql.Tx) error { return insertProbe(tx, "queued") })
 	}()
-	waitFor(t, "write queued", func() bool { return len(db.b.w.reqs) == 1 })
+	testwait.For(t, "write queued", func() bool { return len(db.b.w.reqs) == 1 })
 	closed := make(chan error, 1)
 	go func() { closed <- db.Close() }()
-	waitFor(t, "close started", func() bool {
-		select {
-		case <-db.b.w.quit:
-			return true
-		default:
-			return false
-		}
-	})
+	testwait.Signal(t, "close started", db.b.w.quit)
 	release()
 	if err := <-held; err != nil {
 		t.Fatal(err)
@@ -276,7 +271,7 @@ func TestExecContextBoundsOnlyTheQueueWait(t *testing.T) {
 	for range cap(db.b.w.reqs) {
 		wg.Go(func() { db.exec(context.Background(), func(tx *sql.Tx) error { return nil }) })
 	}
-	waitFor(t, "queue full", func() bool { return len(db.b.w.reqs) == cap(db.b.w.reqs) })
+	testwait.For(t, "queue full", func() bool { return len(db.b.w.reqs) == cap(db.b.w.reqs) })
 	if err := db.exec(ctx, func(tx *sql.Tx) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Fatalf("exec with a cancelled context and a full queue = %v, want context.Canceled", err)
 	}
@@ -332,5 +327,44 @@ func TestWriterSingleWritesInBatch(t *testing.T) {
 		if name != "" && probeExists(t, db, name) {
 			t.Errorf("write %s stored although its batch was rolled back", name)
 		}
+	}
+}
+
+// The writer commits acknowledgements in batches of their own, ahead of
+// the other writes queued, and alternates when both lanes hold writes.
+func TestWriterCommitsAcknowledgementsFirst(t *testing.T) {
+	db := newTestDB(t, newFakeClock().Now)
+	release, held := holdWriter(t, db)
+	var order []string // appended on the writer's goroutine only
+	write := func(name string, ack bool) <-chan error {
+		errc := make(chan error, 1)
+		go func() {
+			errc <- db.b.w.submit(context.Background(), writeReq{ack: ack, single: ack, done: make(chan error, 1), fn: func(*sql.Tx) error {
+				order = append(order, name)
+				return nil
+			}})
+		}()
+		return errc
+	}
+	var done []<-chan error
+	for i := range 3 {
+		done = append(done, write(fmt.Sprint("w", i), false))
+		testwait.For(t, "the write queued", func() bool { return len(db.b.w.reqs) == i+1 })
+	}
+	for i := range 2 {
+		done = append(done, write(fmt.Sprint("a", i), true))
+		testwait.For(t, "the acknowledgement queued", func() bool { return len(db.b.w.acks) == i+1 })
+	}
+	release()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	for _, errc := range done {
+		if err := testwait.Signal(t, "a write's outcome", errc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(order, " "); got != "a0 a1 w0 w1 w2" {
+		t.Fatalf("writes ran in the order %s; want the acknowledgements first", got)
 	}
 }
