@@ -134,24 +134,25 @@ func (p *PayUnit) payView(checkoutID string) (payPageView, bool) {
 		Description: pay.Description, Status: pay.status, ReturnURL: pay.ReturnURL, Choices: payChoices}, true
 }
 
-// Choose ends a pending payment the way a buyer on the hosted page does:
-// s (ScenarioPays, ScenarioFails, ScenarioCancelled or ScenarioPaysLost)
+// Choose ends a pending payment, named by its checkout id or the merchant's
+// transaction id, the way a buyer on the hosted page does: s (ScenarioPays, ScenarioFails, ScenarioCancelled or ScenarioPaysLost)
 // sets the final status and, unless it loses the callback or the payment
 // has no NotifyURL, the callback is posted synchronously. A payment no
 // longer pending is left as it is. It returns the payment's ReturnURL ("" if
 // none) with ErrNotFound, ErrUnknownScenario, or the callback POST's error
 // (the status is set even when the callback fails).
-func (p *PayUnit) Choose(ctx context.Context, checkoutID string, s Scenario) (returnURL string, err error) {
+func (p *PayUnit) Choose(ctx context.Context, id string, s Scenario) (returnURL string, err error) {
 	status, callback, ok := s.outcome()
 	if !ok || status == "" {
-		return "", fmt.Errorf("choose %q for %s: %w", s, checkoutID, ErrUnknownScenario)
+		return "", fmt.Errorf("choose %q for %s: %w", s, id, ErrUnknownScenario)
 	}
 	p.mu.Lock()
-	pay, found := p.payments[checkoutID]
-	if !found {
+	pay := p.lookup(id)
+	if pay == nil {
 		p.mu.Unlock()
-		return "", fmt.Errorf("choose for %s: %w", checkoutID, ErrNotFound)
+		return "", fmt.Errorf("choose for %s: %w", id, ErrNotFound)
 	}
+	checkoutID := pay.checkoutID
 	returnURL, notifyURL := pay.ReturnURL, pay.NotifyURL
 	if pay.status != StatusPending {
 		p.mu.Unlock()

@@ -18,7 +18,8 @@ func (c *Console) demoPage(e echo.Context) error {
 }
 
 // demoStart handles POST /console/demo: it starts the chosen sandbox
-// payment and shows its checkout.
+// payment and sends the browser to the provider's pay page when the
+// newcomer is the buyer, else to the checkout's page.
 func (c *Console) demoStart(e echo.Context) error {
 	d := c.cfg.Demo
 	if d == nil || !viewerOf(e).Operator() {
@@ -28,9 +29,12 @@ func (c *Console) demoStart(e echo.Context) error {
 	if !slices.Contains(d.Scenarios, scenario) {
 		return c.message(e, http.StatusBadRequest, "Not understood", "Pick one of the listed payments.")
 	}
-	id, err := d.Start(e.Request().Context(), scenario)
+	p, err := d.Start(e.Request().Context(), scenario)
 	if err != nil {
 		return c.fail(e, fmt.Errorf("start demo payment %s: %w", scenario, err))
 	}
-	return e.Redirect(http.StatusSeeOther, back(id, "demo"))
+	if p.PayURL != "" {
+		return e.Redirect(http.StatusSeeOther, p.PayURL)
+	}
+	return e.Redirect(http.StatusSeeOther, back(p.CheckoutID, "demo"))
 }
