@@ -3,6 +3,7 @@ package console
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paysync/paysync/store"
@@ -11,8 +12,9 @@ import (
 // entry is one line of a checkout's timeline.
 type entry struct {
 	At       time.Time
-	Kind     string // callback, check, transition, browser, merchant, anomaly, webhook, other
+	Kind     string // callback, check, transition, browser, merchant, start, anomaly, webhook, other
 	Title    string // English; the template translates it
+	Outcome  string // a start's: "started", "refused" or "no answer" (English; translated)
 	Source   string
 	Status   string // the provider's raw status, when there is one
 	From, To store.State
@@ -88,10 +90,30 @@ func eventEntry(e store.Event) entry {
 		en.Kind, en.Title = "merchant", "Check requested"
 	case store.EventBrowserReturned:
 		en.Kind, en.Title = "browser", "Browser returned"
+	case eventPaymentStarted:
+		en.Kind, en.Title, en.Outcome = "start", "Payment started at PayUnit", startOutcome(e.Detail)
 	default:
 		en.Kind, en.Title = "other", e.Type
 	}
 	return en
+}
+
+// eventPaymentStarted is the event paysync logs when it asked the provider
+// to start a checkout's payment (only PayUnit's can be started).
+const eventPaymentStarted = "payment_started"
+
+// startOutcome is how a start went, from its event's detail, which begins
+// with the outcome: "started" (the detail names the pay URL), "refused"
+// (PayUnit's message), anything else is "no answer" (PayUnit may have
+// created the payment).
+func startOutcome(detail string) string {
+	switch word, _, _ := strings.Cut(strings.TrimSpace(detail), " "); strings.TrimRight(word, ":,;.") {
+	case "started":
+		return "started"
+	case "refused":
+		return "refused"
+	}
+	return "no answer"
 }
 
 // overviewData is the overview page's data.
