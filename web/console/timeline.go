@@ -90,7 +90,7 @@ func eventEntry(e store.Event) entry {
 		en.Kind, en.Title = "merchant", "Check requested"
 	case store.EventBrowserReturned:
 		en.Kind, en.Title = "browser", "Browser returned"
-	case eventPaymentStarted:
+	case store.EventPaymentStarted:
 		en.Kind, en.Title, en.Outcome = "start", "Payment started at PayUnit", startOutcome(e.Detail)
 	default:
 		en.Kind, en.Title = "other", e.Type
@@ -98,11 +98,8 @@ func eventEntry(e store.Event) entry {
 	return en
 }
 
-// eventPaymentStarted is the event paysync logs when it asked the provider
-// to start a checkout's payment (only PayUnit's can be started).
-const eventPaymentStarted = "payment_started"
-
-// startOutcome is how a start went, from its event's detail, which begins
+// startOutcome is how a start (store.EventPaymentStarted; only PayUnit's
+// payments can be started) went, from its event's detail, which begins
 // with the outcome: "started" (the detail names the pay URL), "refused"
 // (PayUnit's message), anything else is "no answer" (PayUnit may have
 // created the payment).

@@ -19,7 +19,7 @@ func TestPaymentStartedEntry(t *testing.T) {
 		{"no answer: HTTP 503", "no answer"},
 		{"", "no answer"},
 	} {
-		en := eventEntry(store.Event{Type: eventPaymentStarted, Source: store.ByPaysync, Detail: tt.detail})
+		en := eventEntry(store.Event{Type: store.EventPaymentStarted, Source: store.ByPaysync, Detail: tt.detail})
 		if en.Kind != "start" || en.Title != "Payment started at PayUnit" || en.Outcome != tt.want || en.Detail != tt.detail {
 			t.Errorf("detail %q: entry %+v, want outcome %q", tt.detail, en, tt.want)
 		}
