@@ -79,6 +79,7 @@ var french = map[string]string{
 	"Amount":                   "Montant",
 	"Reference":                "Référence",
 	"Provider ref":             "Réf. prestataire",
+	"Pay page":                 "Page de paiement",
 	"Merchant":                 "Marchand",
 	"Created":                  "Créé",
 	"Last check":               "Dernière vérification",
