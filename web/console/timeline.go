@@ -91,7 +91,8 @@ func eventEntry(e store.Event) entry {
 	case store.EventBrowserReturned:
 		en.Kind, en.Title = "browser", "Browser returned"
 	case store.EventPaymentStarted:
-		en.Kind, en.Title, en.Outcome = "start", "Payment started at PayUnit", startOutcome(e.Detail)
+		en.Kind, en.Title = "start", "Payment started at PayUnit"
+		en.Outcome, en.Detail = startOutcome(e.Detail)
 	default:
 		en.Kind, en.Title = "other", e.Type
 	}
@@ -99,18 +100,25 @@ func eventEntry(e store.Event) entry {
 }
 
 // startOutcome is how a start (store.EventPaymentStarted; only PayUnit's
-// payments can be started) went, from its event's detail, which begins
-// with the outcome: "started" (the detail names the pay URL), "refused"
-// (PayUnit's message), anything else is "no answer" (PayUnit may have
-// created the payment).
-func startOutcome(detail string) string {
-	switch word, _, _ := strings.Cut(strings.TrimSpace(detail), " "); strings.TrimRight(word, ":,;.") {
-	case "started":
-		return "started"
-	case "refused":
-		return "refused"
+// payments can be started) went, from its event's detail: the detail
+// without its "payment started at <provider>: " prefix (the entry's title
+// says it), and the outcome its first word gives: "started", "refused",
+// or "no answer" for anything else (PayUnit may have created the payment).
+func startOutcome(detail string) (outcome, rest string) {
+	rest = strings.TrimSpace(detail)
+	if strings.HasPrefix(strings.ToLower(rest), "payment started at ") {
+		if _, after, ok := strings.Cut(rest, ": "); ok {
+			rest = strings.TrimSpace(after)
+		}
 	}
-	return "no answer"
+	word, _, _ := strings.Cut(rest, " ")
+	switch strings.TrimRight(word, ":,;.") {
+	case "started":
+		return "started", rest
+	case "refused":
+		return "refused", rest
+	}
+	return "no answer", rest
 }
 
 // overviewData is the overview page's data.
