@@ -62,16 +62,17 @@ type PayUnit struct {
 	cfg PayUnitConfig
 	mux *http.ServeMux
 
-	mu        sync.Mutex
-	payments  map[string]*payment // by checkout id
-	byTxn     map[string]string   // merchant transaction id -> checkout id
-	nextID    int
-	faults    Faults
-	injected  map[string]int // faults served, by kind
-	rng       *mrand.Rand
-	total     int
-	inits     []InitializeRequest // initialize requests that started or repeated a payment
-	initCalls int                 // requests to the initialize endpoint
+	mu         sync.Mutex
+	payments   map[string]*payment // by checkout id
+	byTxn      map[string]string   // merchant transaction id -> checkout id
+	nextID     int
+	faults     Faults
+	injected   map[string]int // faults served, by kind
+	rng        *mrand.Rand
+	total      int
+	inits      []InitializeRequest // initialize requests that started or repeated a payment
+	initFaults Faults              // faults of the initialize endpoint
+	initCalls  int                 // requests to the initialize endpoint
 }
 
 // payment is PayUnit's record of one checkout.

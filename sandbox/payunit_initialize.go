@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // InitializeRequest is one request to POST /api/gateway/initialize as the
@@ -62,13 +63,20 @@ func payPath(checkoutID string) string { return "/sandbox/payments/" + checkoutI
 // ends it there. Bad credentials answer 401, a bad body 400, both with
 // statusCode and message in the body. The same transaction_id again, while
 // its payment is pending with the same amount, currency and URLs, answers
-// the same payment; otherwise a used transaction_id is a 400.
+// the same payment; otherwise a used transaction_id is a 400. Faults set
+// with SetInitializeFaults replace or spoil the answer.
 func (p *PayUnit) handleInitialize(w http.ResponseWriter, r *http.Request) {
-	p.countInitialize()
+	if d := p.countInitialize(); d > 0 && !wait(r, d) {
+		return
+	}
 	if !p.authorized(r) {
 		writeJSON(w, http.StatusUnauthorized, initializeResponse{
 			Status: StatusFailed, StatusCode: http.StatusUnauthorized, Message: "Unauthorized: invalid API credentials",
 		})
+		return
+	}
+	f := p.rollInitializeFaults()
+	if f.kind != FaultTimeout && writeFault(w, r, f) { // in front of PayUnit: nothing is created
 		return
 	}
 	req, msg := readInitialize(r)
@@ -82,11 +90,28 @@ func (p *PayUnit) handleInitialize(w http.ResponseWriter, r *http.Request) {
 			Message: "transaction_id " + req.TransactionID + " is already used"})
 		return
 	}
-	writeJSON(w, http.StatusOK, initializeResponse{
+	body, err := json.Marshal(initializeResponse{
 		Status: StatusSuccess, StatusCode: http.StatusOK, Message: "Transaction created!",
 		Data: &initializeData{TID: checkoutID, TransactionID: req.TransactionID,
 			TransactionURL: p.pageBase(r) + payPath(checkoutID), CheckoutID: checkoutID},
 	})
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	switch f.kind { // PayUnit created the payment; its answer is lost or spoilt
+	case FaultTimeout:
+		writeFault(w, r, f)
+		return
+	case FaultMalformed:
+		body = body[:len(body)/2]
+	case FaultSlowBody:
+		writeSlowly(w, r, body, f.pause)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
 }
 
 // readInitialize decodes and checks an initialize body; msg says what is
@@ -145,11 +170,13 @@ func (p *PayUnit) initialize(req InitializeRequest) (string, bool) {
 		NotifyURL: req.NotifyURL, ReturnURL: req.ReturnURL, Description: req.Description}), true
 }
 
-// countInitialize records a request to the initialize endpoint.
-func (p *PayUnit) countInitialize() {
+// countInitialize records a request to the initialize endpoint and
+// returns the delay to sleep before answering it.
+func (p *PayUnit) countInitialize() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.initCalls++
+	return p.initFaults.Delay
 }
 
 // pageBase is the scheme and host of the hosted pages: PageURL, else the

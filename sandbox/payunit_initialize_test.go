@@ -301,3 +301,53 @@ func TestPayPageWithoutReturnURL(t *testing.T) {
 		t.Errorf("page of an unknown payment: %d", resp.StatusCode)
 	}
 }
+
+func TestInitializeFaults(t *testing.T) {
+	t.Parallel()
+	pu, srv := setup(t)
+	body := startBody("https://a.example/n", "https://a.example/r")
+
+	// In front of PayUnit: nothing is created.
+	pu.SetInitializeFaults(Faults{Status5xxRate: 1})
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/api/gateway/initialize", strings.NewReader(body))
+	req.Header.Set("x-api-key", testCreds.APIKey)
+	req.Header.Set("mode", testCreds.Mode)
+	req.SetBasicAuth(testCreds.APIUser, testCreds.APIPassword)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || len(pu.Initializations()) != 0 {
+		t.Fatalf("503 fault: %d, %d payments started", resp.StatusCode, len(pu.Initializations()))
+	}
+
+	// The answer lost: the payment exists, and the same request again
+	// finds it.
+	pu.SetInitializeFaults(Faults{MalformedRate: 1})
+	req, _ = http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/api/gateway/initialize", strings.NewReader(body))
+	req.Header.Set("x-api-key", testCreds.APIKey)
+	req.Header.Set("mode", testCreds.Mode)
+	req.SetBasicAuth(testCreds.APIUser, testCreds.APIPassword)
+	resp, err = srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spoilt, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var v any
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(spoilt, &v) == nil {
+		t.Fatalf("malformed fault: %d %s", resp.StatusCode, spoilt)
+	}
+	pu.SetInitializeFaults(Faults{})
+	code, got, raw := initialize(t, srv, testCreds, body)
+	if code != http.StatusOK || got.Data == nil || !strings.Contains(string(spoilt), got.Data.CheckoutID[:20]) {
+		t.Fatalf("after a lost answer: %d %s (lost answer %s)", code, raw, spoilt)
+	}
+	if n := len(pu.Initializations()); n != 2 {
+		t.Errorf("%d initializations recorded, want 2", n)
+	}
+	if c := pu.FaultCounts(); c[FaultServer] != 1 || c[FaultMalformed] != 1 {
+		t.Errorf("FaultCounts = %v", c)
+	}
+}
