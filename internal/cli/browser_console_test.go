@@ -371,12 +371,15 @@ func TestConsoleDemoPaymentForm(t *testing.T) {
 	}
 	b.screens("demo-checkout")
 
-	// The newcomer as the buyer: the console sends the browser to the
+	// The newcomer as the buyer: the started checkout's page links the
 	// sandbox PayUnit's page; paying there leads through paysync's return
 	// page back to the shop (here the console's checkouts).
 	b.navigate(base + "/console/demo")
 	b.click("#scenario-payunit_page")
 	b.click("#start")
+	b.waitVisible("#pay-as-buyer", 10*time.Second)
+	b.waitVisible("#timeline .kind-start", 10*time.Second)
+	b.click("#pay-as-buyer")
 	b.waitVisible("#pay", 10*time.Second)
 	b.screens("demo-payunit-page")
 	b.click("#pay")

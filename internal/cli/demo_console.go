@@ -18,8 +18,8 @@ import (
 )
 
 // The demo console's sandbox payments (its "start a sandbox payment" form):
-// payunit_page sends the newcomer to the sandbox PayUnit's pay page as the
-// buyer; the other PayUnit ones are paid by the demo's buyer a moment later.
+// with payunit_page the newcomer is the buyer on the sandbox PayUnit's pay
+// page; the other PayUnit ones are paid by the demo's buyer a moment later.
 var demoScenarios = []string{"payunit_page", "payunit_pays", "payunit_pays_lost", "payunit_fails", "payunit_cancelled", "azotte_3ds"}
 
 // demoBuyer is what the demo's buyer chooses on the sandbox PayUnit's page
@@ -59,15 +59,16 @@ func (d *demoPayments) console() *console.Demo {
 	return &console.Demo{SignInToken: hex.EncodeToString(b), Scenarios: demoScenarios, Start: d.start}
 }
 
-// start starts a sandbox payment of scenario: for payunit_page it returns
-// the pay page the newcomer goes to; for the other PayUnit scenarios the
-// demo's buyer makes the scenario's choice on that page a moment later.
-func (d *demoPayments) start(ctx context.Context, scenario string) (console.DemoPayment, error) {
+// start starts a sandbox payment of scenario and returns its checkout id.
+// For payunit_page the newcomer pays on the sandbox PayUnit's page (the
+// console's checkout page links it); for the other PayUnit scenarios the
+// demo's buyer makes the scenario's choice there a moment later.
+func (d *demoPayments) start(ctx context.Context, scenario string) (string, error) {
 	d.mu.Lock()
 	publicURL, key := d.publicURL, d.apiKey
 	d.mu.Unlock()
 	if key == "" {
-		return console.DemoPayment{}, fmt.Errorf("the demo merchant is not ready")
+		return "", fmt.Errorf("the demo merchant is not ready")
 	}
 	ref := "order" + randomHex(4) // letters and digits: PayUnit's rails want no other
 	back := publicURL + "/console/checkouts?q=" + ref
@@ -76,19 +77,19 @@ func (d *demoPayments) start(ctx context.Context, scenario string) (console.Demo
 		c, err := d.register(ctx, publicURL, key, map[string]any{"provider": "azotte", "provider_ref": tn, "reference": ref,
 			"amount": "2500", "currency": "XAF", "success_url": back, "cancel_url": back})
 		if err != nil {
-			return console.DemoPayment{}, err
+			return "", err
 		}
 		d.azotte.SetReturnURL(tn, c.ReturnURL)
-		return console.DemoPayment{CheckoutID: c.ID}, nil
+		return c.ID, nil
 	}
 	c, err := d.register(ctx, publicURL, key, map[string]any{"provider": "payunit", "start": true, "reference": ref,
 		"amount": "2500", "currency": "XAF", "description": "Demo order " + ref, "success_url": back, "cancel_url": back})
 	if err != nil {
-		return console.DemoPayment{}, err
+		return "", err
 	}
 	choice, auto := demoBuyer[scenario]
 	if !auto {
-		return console.DemoPayment{CheckoutID: c.ID, PayURL: c.PayURL}, nil
+		return c.ID, nil // the newcomer pays from the checkout's page (its pay page link)
 	}
 	d.wg.Add(1)
 	go func() { // the buyer pays a moment later, so the newcomer sees the checkout move
@@ -99,13 +100,12 @@ func (d *demoPayments) start(ctx context.Context, scenario string) (console.Demo
 		case <-d.ctx.Done():
 		}
 	}()
-	return console.DemoPayment{CheckoutID: c.ID}, nil
+	return c.ID, nil
 }
 
 type demoCheckout struct {
 	ID        string `json:"id"`
 	ReturnURL string `json:"return_url"`
-	PayURL    string `json:"pay_url"`
 }
 
 // register registers (and with "start", starts) a checkout through

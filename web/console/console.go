@@ -57,19 +57,9 @@ type Demo struct {
 	SignInToken string
 	// Scenarios are the sandbox payments the demo form offers, in order.
 	Scenarios []string
-	// Start starts a sandbox payment of a scenario and says where the
-	// browser goes next.
-	Start func(ctx context.Context, scenario string) (DemoPayment, error)
-}
-
-// DemoPayment is a sandbox payment the demo form started.
-type DemoPayment struct {
-	// CheckoutID is the id of the checkout paysync watches.
-	CheckoutID string
-	// PayURL, when set, is the provider's page where the newcomer pays as
-	// the buyer: the console sends the browser there instead of to the
-	// checkout's page.
-	PayURL string
+	// Start starts a sandbox payment of a scenario and returns the id of
+	// the checkout paysync watches.
+	Start func(ctx context.Context, scenario string) (checkoutID string, err error)
 }
 
 // Config configures New. Store is required.

@@ -18,8 +18,7 @@ func (c *Console) demoPage(e echo.Context) error {
 }
 
 // demoStart handles POST /console/demo: it starts the chosen sandbox
-// payment and sends the browser to the provider's pay page when the
-// newcomer is the buyer, else to the checkout's page.
+// payment and shows its checkout.
 func (c *Console) demoStart(e echo.Context) error {
 	d := c.cfg.Demo
 	if d == nil || !viewerOf(e).Operator() {
@@ -29,12 +28,9 @@ func (c *Console) demoStart(e echo.Context) error {
 	if !slices.Contains(d.Scenarios, scenario) {
 		return c.message(e, http.StatusBadRequest, "Not understood", "Pick one of the listed payments.")
 	}
-	p, err := d.Start(e.Request().Context(), scenario)
+	id, err := d.Start(e.Request().Context(), scenario)
 	if err != nil {
 		return c.fail(e, fmt.Errorf("start demo payment %s: %w", scenario, err))
 	}
-	if p.PayURL != "" {
-		return e.Redirect(http.StatusSeeOther, p.PayURL)
-	}
-	return e.Redirect(http.StatusSeeOther, back(p.CheckoutID, "demo"))
+	return e.Redirect(http.StatusSeeOther, back(id, "demo"))
 }

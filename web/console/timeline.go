@@ -32,6 +32,7 @@ type checkoutView struct {
 	Pending    bool   // a delivery is still to be attempted: the page keeps refreshing
 	Done       string // what the last action did, for the flash line
 	Purged     bool   // the checkout's history is no longer kept
+	Demo       bool   // in `paysync demo`: a started payment's page is offered to the newcomer as the buyer
 }
 
 // timelineView merges what paysync saw of a checkout into one list,
