@@ -103,8 +103,9 @@ func eventEntry(e store.Event) entry {
 // startOutcome is how a start (store.EventPaymentStarted; only PayUnit's
 // payments can be started) went, from its event's detail: the detail
 // without its "payment started at <provider>: " prefix (the entry's title
-// says it), and the outcome its first word gives: "started", "refused",
-// or "no answer" for anything else (PayUnit may have created the payment).
+// says it) and without the outcome word its badge shows, and the outcome
+// its first word gives: "started", "refused", or "no answer" for anything
+// else (PayUnit may have created the payment).
 func startOutcome(detail string) (outcome, rest string) {
 	rest = strings.TrimSpace(detail)
 	if strings.HasPrefix(strings.ToLower(rest), "payment started at ") {
@@ -113,11 +114,9 @@ func startOutcome(detail string) (outcome, rest string) {
 		}
 	}
 	word, _, _ := strings.Cut(rest, " ")
-	switch strings.TrimRight(word, ":,;.") {
-	case "started":
-		return "started", rest
-	case "refused":
-		return "refused", rest
+	switch w := strings.TrimRight(word, ":,;."); w {
+	case "started", "refused":
+		return w, strings.TrimLeft(rest[len(w):], ":,;. ") // the badge says it
 	}
 	return "no answer", rest
 }

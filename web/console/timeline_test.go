@@ -11,13 +11,13 @@ func TestPaymentStartedEntry(t *testing.T) {
 	for _, tt := range []struct {
 		detail, want, shown string
 	}{
-		{"payment started at PayUnit: started (HTTP 200)", "started", "started (HTTP 200)"},
+		{"payment started at PayUnit: started (HTTP 200)", "started", "(HTTP 200)"},
 		{"payment started at PayUnit: refused (HTTP 400, statusCode 400): transaction_id order1 is already used", "refused",
-			"refused (HTTP 400, statusCode 400): transaction_id order1 is already used"},
+			"(HTTP 400, statusCode 400): transaction_id order1 is already used"},
 		{"payment started at PayUnit: no usable answer (HTTP 503, server error)", "no answer", "no usable answer (HTTP 503, server error)"},
 		{"payment started at PayUnit: no usable answer (send request)", "no answer", "no usable answer (send request)"},
-		{"started: https://pay.example/p/1", "started", "started: https://pay.example/p/1"},
-		{"refused", "refused", "refused"},
+		{"started: https://pay.example/p/1", "started", "https://pay.example/p/1"},
+		{"refused", "refused", ""},
 		{"", "no answer", ""},
 	} {
 		en := eventEntry(store.Event{Type: store.EventPaymentStarted, Source: store.ByPaysync, Detail: tt.detail})
