@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/web"
@@ -38,6 +39,7 @@ type Store interface {
 	ListCheckouts(ctx context.Context, merchantID string, f store.CheckoutFilter) ([]store.Checkout, string, error)
 	Events(ctx context.Context, merchantID, checkoutID string) ([]store.Event, error)
 	RequestCheck(ctx context.Context, merchantID, id string) (store.Checkout, error)
+	RecordStart(ctx context.Context, r store.StartResult) (store.Checkout, error)
 	RecordNotification(ctx context.Context, n store.Notification) (store.RecordedNotification, error)
 	AcceptNotification(ctx context.Context, n store.Notification) (store.Accepted, error)
 	Ping(ctx context.Context) error
@@ -97,6 +99,12 @@ type Config struct {
 	Reads Reads
 	// ReadCacheSize bounds that cache, in checkouts (default 10000).
 	ReadCacheSize int
+	// ProviderClient returns the HTTP client that starts payments at a
+	// provider (POST /v1/checkouts with start), built once per provider
+	// that can start them. Default: a guarded client
+	// (netguard.HTTPClient with AllowPrivateURLs and the provider's
+	// Timeout).
+	ProviderClient func(providers.Provider) *http.Client
 }
 
 // server holds the handlers' dependencies; its methods are the routes.
@@ -106,6 +114,9 @@ type server struct {
 	metrics *metrics
 	auth    *merchantCache
 	reads   *checkoutCache // nil when Config.Reads is ReadsUncached
+	// startClients are Config.ProviderClient's, by provider name, for
+	// the providers that can start payments.
+	startClients map[string]*http.Client
 }
 
 // Body limits.
@@ -136,7 +147,13 @@ func New(cfg Config) (*echo.Echo, error) {
 			return nil, fmt.Errorf("new handlers: %w", err)
 		}
 	}
-	s := &server{cfg: cfg, log: cfg.Logger, metrics: met, auth: newMerchantCache(cfg.AuthCacheTTL, cfg.Now)}
+	s := &server{cfg: cfg, log: cfg.Logger, metrics: met, auth: newMerchantCache(cfg.AuthCacheTTL, cfg.Now),
+		startClients: map[string]*http.Client{}}
+	for _, p := range providers.All() {
+		if p.Start != nil {
+			s.startClients[p.Name] = cfg.ProviderClient(p)
+		}
+	}
 	if cfg.Reads != ReadsUncached {
 		s.reads = newCheckoutCache(cmp.Or(cfg.ReadCacheSize, defaultReadCacheSize), s.encodeCached)
 		cfg.Changes.Observe(s.reads)
@@ -183,6 +200,10 @@ func withDefaults(cfg Config) (Config, error) {
 		cfg.Changes = store.NewFeed()
 	}
 	cfg.Heartbeat = cmp.Or(cfg.Heartbeat, 15*time.Second)
+	if cfg.ProviderClient == nil {
+		allow := cfg.AllowPrivateURLs
+		cfg.ProviderClient = func(p providers.Provider) *http.Client { return netguard.HTTPClient(allow, p.Timeout) }
+	}
 	return cfg, nil
 }
 
