@@ -99,7 +99,8 @@ func (r *checkoutRequest) providerFields(m store.Merchant) []fieldError {
 // createCheckout handles POST /v1/checkouts: 201 for a new checkout, 200
 // for the same registration again, 409 when it disagrees. A new checkout
 // wakes the poller; callbacks that came before the registration make it
-// due at once.
+// due at once. With start, a checkout waiting for its start (new, or an
+// earlier start without a usable answer) is then started (startCheckout).
 func (s *server) createCheckout(c echo.Context) error {
 	m := merchantOf(c)
 	idem := c.Request().Header.Get("Idempotency-Key")
@@ -110,8 +111,11 @@ func (s *server) createCheckout(c echo.Context) error {
 	if err := decodeJSON(c, &req, func() []fieldError { return req.checkFor(m) }); err != nil {
 		return err
 	}
-	if req.Start && req.Reference == "" {
-		req.Reference = startReference(m.ID, idem)
+	if req.Start {
+		var err error
+		if m, err = s.prepareStart(c.Request().Context(), m, &req, idem); err != nil {
+			return err
+		}
 	}
 	ck, created, err := s.cfg.Store.RegisterCheckout(c.Request().Context(), store.NewCheckout{
 		MerchantID: m.ID, Provider: req.Provider, Reference: req.Reference, ProviderRef: req.ProviderRef,

@@ -40,6 +40,7 @@ type Store interface {
 	Events(ctx context.Context, merchantID, checkoutID string) ([]store.Event, error)
 	RequestCheck(ctx context.Context, merchantID, id string) (store.Checkout, error)
 	RecordStart(ctx context.Context, r store.StartResult) (store.Checkout, error)
+	MerchantSecrets(ctx context.Context, id string) (store.Merchant, string, error)
 	RecordNotification(ctx context.Context, n store.Notification) (store.RecordedNotification, error)
 	AcceptNotification(ctx context.Context, n store.Notification) (store.Accepted, error)
 	Ping(ctx context.Context) error

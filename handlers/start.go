@@ -64,6 +64,20 @@ func startReference(merchantID, idempotencyKey string) string {
 	return "ps" + hex.EncodeToString(b[:])
 }
 
+// prepareStart returns m with its provider credentials, read before
+// anything is registered (a start that can't be sent registers nothing),
+// and gives req a reference when it has none (startReference).
+func (s *server) prepareStart(ctx context.Context, m store.Merchant, req *checkoutRequest, idem string) (store.Merchant, error) {
+	m, _, err := s.cfg.Store.MerchantSecrets(ctx, m.ID)
+	if err != nil {
+		return store.Merchant{}, fmt.Errorf("read merchant secrets: %w", err)
+	}
+	if req.Reference == "" {
+		req.Reference = startReference(m.ID, idem)
+	}
+	return m, nil
+}
+
 // needsStart reports whether ck, registered with start, still waits for
 // its start: pending without a pay URL (new, or an earlier start got no
 // usable answer or didn't finish).
