@@ -134,7 +134,7 @@ func (s *server) createCheckout(c echo.Context) error {
 		status = http.StatusCreated
 	}
 	if req.Start && needsStart(ck) {
-		return s.startCheckout(c, m, req, ck, status)
+		return s.startOnce(c, m, req, ck, status)
 	}
 	return s.renderCheckout(c, status, ck)
 }

@@ -118,6 +118,7 @@ type server struct {
 	// startClients are Config.ProviderClient's, by provider name, for
 	// the providers that can start payments.
 	startClients map[string]*http.Client
+	starts       *startFlights // the starts in flight in this process
 }
 
 // Body limits.
@@ -131,9 +132,15 @@ const (
 // one log line per request, body limits). It fails when Store is nil or
 // PublicURL is not an absolute http(s) URL.
 func New(cfg Config) (*echo.Echo, error) {
+	_, e, err := newServer(cfg)
+	return e, err
+}
+
+// newServer is New, with the server whose methods are the routes.
+func newServer(cfg Config) (*server, *echo.Echo, error) {
 	cfg, err := withDefaults(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("new handlers: %w", err)
+		return nil, nil, fmt.Errorf("new handlers: %w", err)
 	}
 	var reg prometheus.Registerer
 	if cfg.Metrics != nil {
@@ -141,15 +148,15 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	met, err := newMetrics(reg)
 	if err != nil {
-		return nil, fmt.Errorf("new handlers: %w", err)
+		return nil, nil, fmt.Errorf("new handlers: %w", err)
 	}
 	if reg != nil {
 		if err := reg.Register(waitersGauge(cfg.Changes)); err != nil {
-			return nil, fmt.Errorf("new handlers: %w", err)
+			return nil, nil, fmt.Errorf("new handlers: %w", err)
 		}
 	}
 	s := &server{cfg: cfg, log: cfg.Logger, metrics: met, auth: newMerchantCache(cfg.AuthCacheTTL, cfg.Now),
-		startClients: map[string]*http.Client{}}
+		startClients: map[string]*http.Client{}, starts: &startFlights{}}
 	for _, p := range providers.All() {
 		if p.Start != nil {
 			s.startClients[p.Name] = cfg.ProviderClient(p)
@@ -168,10 +175,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	s.routes(e)
 	pages, err := web.New(web.Config{Store: cfg.Store, Waker: cfg.Waker, Logger: cfg.Logger.With("component", "web")})
 	if err != nil {
-		return nil, fmt.Errorf("new handlers: %w", err)
+		return nil, nil, fmt.Errorf("new handlers: %w", err)
 	}
 	pages.Register(e.Group("/pay")) // HTML pages: their own errors and headers, not problem+json
-	return e, nil
+	return s, e, nil
 }
 
 func withDefaults(cfg Config) (Config, error) {

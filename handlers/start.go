@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -85,6 +86,95 @@ func needsStart(ck store.Checkout) bool {
 	return ck.StartRequested && ck.State == store.StatePending && ck.PayURL == ""
 }
 
+// startFlights are the starts in flight in this process, by checkout id:
+// a repeat of a start that comes while the first is at the provider (a
+// client that gave up waiting and tries again) waits for its outcome
+// instead of starting the payment a second time.
+type startFlights struct {
+	mu      sync.Mutex
+	m       map[string]chan struct{}
+	waiting int // repeats waiting, for tests
+}
+
+// join returns the channel closed when the start of id in flight ends;
+// when none is, it returns end instead, which the caller, now the one
+// starting id, calls when done.
+func (f *startFlights) join(id string) (done <-chan struct{}, end func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ch, ok := f.m[id]; ok {
+		f.waiting++
+		return ch, nil
+	}
+	if f.m == nil {
+		f.m = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	f.m[id] = ch
+	return nil, func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		delete(f.m, id)
+		close(ch)
+	}
+}
+
+// left records that a waiting repeat stopped waiting.
+func (f *startFlights) left() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.waiting--
+}
+
+// waiters is how many repeats wait for a start in flight.
+func (f *startFlights) waiters() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.waiting
+}
+
+// startOnce starts ck (startCheckout) unless this process is starting it
+// already; then it waits for that start and answers with the checkout
+// it left: status with it, or 502 provider-unavailable when it is still
+// waiting for a start (that start got no usable answer).
+func (s *server) startOnce(c echo.Context, m store.Merchant, req checkoutRequest, ck store.Checkout, status int) error {
+	done, end := s.starts.join(ck.ID)
+	if end != nil {
+		defer end()
+		return s.startCheckout(c, m, req, ck, status)
+	}
+	ctx := c.Request().Context()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	s.starts.left()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("wait for a start in flight: %w", err)
+	}
+	ck, err := s.cfg.Store.Checkout(ctx, m.ID, ck.ID)
+	if err != nil {
+		return err
+	}
+	if needsStart(ck) {
+		return unavailableStart(providerTitle(ck.Provider), ck.ID, "a concurrent start of this checkout got no usable answer")
+	}
+	return s.renderCheckout(c, status, ck)
+}
+
+// providerTitle is the name for people of the provider called name.
+func providerTitle(name string) string {
+	p, _ := providers.Lookup(name)
+	return p.Title
+}
+
+// unavailableStart is the 502 of a start without a usable answer.
+func unavailableStart(title, checkoutID, why string) *apiError {
+	return &apiError{Status: http.StatusBadGateway, Slug: "provider-unavailable", CheckoutID: checkoutID,
+		Detail: title + " gave no usable answer (" + why + "); checkout " + checkoutID +
+			" stays pending and is checked; send the same request again to retry the start"}
+}
+
 // startCheckout starts the payment of the registered checkout ck at its
 // provider and records the outcome (store.RecordStart), then answers:
 // status (201 new, 200 a repeat) with the checkout and its pay_url when
@@ -115,10 +205,10 @@ func (s *server) startCheckout(c echo.Context, m store.Merchant, req checkoutReq
 	case started.Outcome == plugin.StartRefused:
 		return &apiError{Status: http.StatusBadGateway, Slug: "start-refused", CheckoutID: ck.ID,
 			Detail: p.Title + " refused the payment: " + result.Message}
+	case started.Outcome == plugin.StartOK: // settled meanwhile: no page to pay on
+		return s.renderCheckout(c, status, ck)
 	}
-	return &apiError{Status: http.StatusBadGateway, Slug: "provider-unavailable", CheckoutID: ck.ID,
-		Detail: p.Title + " gave no usable answer (" + startFailure(started) + "); checkout " + ck.ID +
-			" stays pending and is checked; send the same request again to retry the start"}
+	return unavailableStart(p.Title, ck.ID, startFailure(started))
 }
 
 // startResult is what started means for the store: the event's detail

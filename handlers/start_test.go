@@ -457,3 +457,43 @@ func lastEvent(t *testing.T, h *harness, key, id string) map[string]any {
 	}
 	return list[len(list)-1].(map[string]any)
 }
+
+// TestStartRepeatWhileInFlight: a repeat that comes while the first start
+// is at PayUnit waits for its outcome and answers with the same checkout
+// and pay_url; PayUnit is called once.
+func TestStartRepeatWhileInFlight(t *testing.T) {
+	h, f, _, key := setupStart(t)
+	inFlight, release := make(chan struct{}), make(chan struct{})
+	f.setAnswer(func(w http.ResponseWriter, r *http.Request) {
+		close(inFlight)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		answerStarted(w, r, "order1042")
+	})
+	send := func() <-chan *httptest.ResponseRecorder {
+		done := make(chan *httptest.ResponseRecorder, 1)
+		go func() { done <- h.request(http.MethodPost, "/v1/checkouts", key, startBody()) }()
+		return done
+	}
+	first := send()
+	testwait.Signal(t, "initialize in flight", inFlight)
+	second := send()
+	testwait.For(t, "the repeat to wait for the start in flight", func() bool { return h.s.starts.waiters() == 1 })
+	close(release)
+	a, b := testwait.Signal(t, "the first answer", first), testwait.Signal(t, "the repeat's answer", second)
+	wantStatus(t, a, http.StatusCreated)
+	wantStatus(t, b, http.StatusOK)
+	ca, cb := decode(t, a), decode(t, b)
+	if ca["id"] != cb["id"] || ca["pay_url"] != payURLOf("order1042") || cb["pay_url"] != ca["pay_url"] {
+		t.Fatalf("first %v, repeat %v", ca, cb)
+	}
+	if n := len(f.recorded()); n != 1 {
+		t.Fatalf("%d initialize calls, want 1", n)
+	}
+	if h.s.starts.waiters() != 0 {
+		t.Fatalf("%d still waiting", h.s.starts.waiters())
+	}
+}
