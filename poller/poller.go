@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/paysync/paysync/service"
 	"github.com/paysync/paysync/provider/plugin"
 	"github.com/paysync/paysync/providers"
+	"github.com/paysync/paysync/service"
 	"github.com/paysync/paysync/store"
 )
 
