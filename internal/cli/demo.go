@@ -151,8 +151,8 @@ Try it (in another terminal):
   curl -s $PAYSYNC/v1/checkouts/<id from step 1> -H "Authorization: Bearer $KEY"
   curl -s $PAYSYNC/v1/checkouts/<id from step 1>/events -H "Authorization: Bearer $KEY"
 
-Choose "Pay, but lose the callback" (choice=pays_lost) for a payment whose callback never
-comes: the poller settles it after the grace period ({{.Grace}}).
+With choice=pays_lost the callback never comes: in a browser, paysync's return page checks
+at once; with curl alone, the poller settles it after the grace period ({{.Grace}}).
 
 A payment the shop started at PayUnit itself is only registered with paysync:
 
