@@ -8,11 +8,10 @@ import (
 	"github.com/paysync/paysync/store"
 )
 
-// testRevFollowsEveryWrite: every write of a checkout's row, those that
-// keep its version included (a callback's callback_received_at and wake,
-// a refresh, a claim's lease, the retention sweep's history_purged_at;
-// a start's pay_url, which makes a version),
-// bumps Rev; CheckoutRev reads it, scoped by merchant; and the store
+// testRevFollowsEveryWrite: every write of a checkout's row (a start's
+// pay_url among them), those that keep its version included (a callback's
+// callback_received_at and wake, a refresh, a claim's lease, the
+// retention sweep's history_purged_at), bumps Rev; CheckoutRev reads it, scoped by merchant; and the store
 // announces each write after its commit, by OnChange with a snapshot of
 // that very Rev or by OnTouch. A cache keyed on Rev and fed by both can't
 // hold a body older than the row.
