@@ -11,31 +11,28 @@ import (
 // inside return_url and action.redirect_url; merchant id and schedule
 // bookkeeping are never shown.
 type Checkout struct {
-	ID             string      `json:"id"`
-	Provider       string      `json:"provider"`
-	Reference      *string     `json:"reference"`
-	ProviderRef    *string     `json:"provider_ref"`
-	Amount         string      `json:"amount"`
-	Currency       string      `json:"currency"`
-	SuccessURL     *string     `json:"success_url"`
-	CancelURL      *string     `json:"cancel_url"`
-	State          store.State `json:"state"`
-	Terminal       bool        `json:"terminal"`
-	ProviderStatus *string     `json:"provider_status"`
-	Action         *Action     `json:"action"`
-	Anomaly        *Anomaly    `json:"anomaly"`
-	ResolvedBy     *string     `json:"resolved_by"`
-	ReturnURL      string      `json:"return_url"`
-	// PayURL is the provider's page where the buyer pays, for a checkout
-	// paysync started ("start": true); null until then and for checkouts
-	// only registered.
-	PayURL             *string `json:"pay_url"`
-	CallbackReceivedAt *Time   `json:"callback_received_at"`
-	LastCheckedAt      *Time   `json:"last_checked_at"`
-	NextCheckAt        *Time   `json:"next_check_at"`
-	CreatedAt          Time    `json:"created_at"`
-	UpdatedAt          Time    `json:"updated_at"`
-	Version            int64   `json:"version"`
+	ID                 string      `json:"id"`
+	Provider           string      `json:"provider"`
+	Reference          *string     `json:"reference"`
+	ProviderRef        *string     `json:"provider_ref"`
+	Amount             string      `json:"amount"`
+	Currency           string      `json:"currency"`
+	SuccessURL         *string     `json:"success_url"`
+	CancelURL          *string     `json:"cancel_url"`
+	State              store.State `json:"state"`
+	Terminal           bool        `json:"terminal"`
+	ProviderStatus     *string     `json:"provider_status"`
+	Action             *Action     `json:"action"`
+	Anomaly            *Anomaly    `json:"anomaly"`
+	ResolvedBy         *string     `json:"resolved_by"`
+	ReturnURL          string      `json:"return_url"`
+	PayURL             *string     `json:"pay_url"` // where the buyer pays (a started checkout); null before, and if only registered
+	CallbackReceivedAt *Time       `json:"callback_received_at"`
+	LastCheckedAt      *Time       `json:"last_checked_at"`
+	NextCheckAt        *Time       `json:"next_check_at"`
+	CreatedAt          Time        `json:"created_at"`
+	UpdatedAt          Time        `json:"updated_at"`
+	Version            int64       `json:"version"`
 	// HistoryPurgedAt is when the retention sweep deleted the checkout's
 	// events, raw callbacks and delivery attempts; null while kept.
 	HistoryPurgedAt *Time `json:"history_purged_at"`

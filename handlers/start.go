@@ -192,6 +192,7 @@ func (s *server) startCheckout(c echo.Context, m store.Merchant, req checkoutReq
 		NotifyURL: hookURL(s.cfg.PublicURL, p.Name, m.HookToken), ReturnURL: view.ReturnURL,
 		Description: req.Description, PaymentCountry: req.PaymentCountry, PayWith: req.PayWith,
 	})
+	s.metrics.starts.WithLabelValues(p.Name, string(started.Outcome)).Inc()
 	result := startResult(p.Title, ck.ID, started)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordStartTimeout)
 	defer cancel()

@@ -271,28 +271,34 @@ func TestStartRepeat(t *testing.T) {
 // with start_refused, its webhooks in the outbox, and a repeat doesn't
 // call PayUnit again.
 func TestStartRefused(t *testing.T) {
-	for name, answer := range map[string]http.HandlerFunc{
-		"400": func(w http.ResponseWriter, r *http.Request) {
+	for _, tt := range []struct {
+		name, message string
+		answer        http.HandlerFunc
+	}{
+		{"400", "Invalid pay_with", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
 			w.Write([]byte(`{"status":"FAILED","statusCode":400,"message":"Invalid pay_with"}`))
-		},
-		"200 with statusCode 409": func(w http.ResponseWriter, r *http.Request) {
+		}},
+		{"200 with statusCode 409", "Invalid pay_with", func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{"status":"FAILED","statusCode":409,"message":"Invalid pay_with"}`))
-		},
+		}},
+		{"401 without a message", "PayUnit refused the payment (HTTP 401, credentials rejected)", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusUnauthorized)
+		}},
 	} {
-		t.Run(name, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			h, f, _, key := setupStart(t)
-			f.setAnswer(answer)
+			f.setAnswer(tt.answer)
 			rec := h.request(http.MethodPost, "/v1/checkouts", key, startBody())
 			p := wantProblem(t, rec, http.StatusBadGateway, "start-refused")
-			if !strings.Contains(p["detail"].(string), "Invalid pay_with") || p["checkout_id"] == nil {
+			if !strings.Contains(p["detail"].(string), tt.message) || p["checkout_id"] == nil {
 				t.Fatalf("problem %v", p)
 			}
 			id := p["checkout_id"].(string)
 			c := decode(t, h.request(http.MethodGet, "/v1/checkouts/"+id, key, nil))
 			anomaly, _ := c["anomaly"].(map[string]any)
 			if c["state"] != "failed" || c["terminal"] != true || c["pay_url"] != nil || c["next_check_at"] != nil ||
-				anomaly["code"] != store.AnomalyStartRefused || anomaly["detail"] != "Invalid pay_with" {
+				anomaly["code"] != store.AnomalyStartRefused || anomaly["detail"] != tt.message {
 				t.Fatalf("checkout %v", c)
 			}
 			var hooks []string
