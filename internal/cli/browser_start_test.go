@@ -134,7 +134,12 @@ func TestBrowserStartedPaymentSandboxFlow(t *testing.T) {
 		t.Fatalf("pay page amount %q", got)
 	}
 	b.screenshot("payunit-page")
-	b.do("pay with the keyboard", chromedp.Focus(chromedp.CSS("#pay")), chromedp.KeyEvent(kb.Enter))
+	// Keyboard only: the first Tab reaches Pay, Enter submits it.
+	b.do("tab to the first button", chromedp.KeyEvent(kb.Tab))
+	if got := evalJS[string](b, "document.activeElement.id"); got != "pay" {
+		t.Fatalf("the first Tab focuses %q, want the Pay button", got)
+	}
+	b.do("pay with the keyboard", chromedp.KeyEvent(kb.Enter))
 
 	u := b.waitURL("the shop's success URL", onPath("/thanks"))
 	if u.Query().Get("order") != "order1042" || !strings.HasPrefix(u.String(), s.url) {
