@@ -26,6 +26,7 @@ type Checkout struct {
 	Anomaly            *Anomaly    `json:"anomaly"`
 	ResolvedBy         *string     `json:"resolved_by"`
 	ReturnURL          string      `json:"return_url"`
+	PayURL             *string     `json:"pay_url"` // where the buyer pays (a started checkout); null before, and if only registered
 	CallbackReceivedAt *Time       `json:"callback_received_at"`
 	LastCheckedAt      *Time       `json:"last_checked_at"`
 	NextCheckAt        *Time       `json:"next_check_at"`
@@ -57,7 +58,7 @@ func CheckoutOf(c store.Checkout, publicURL string) Checkout {
 		ID: c.ID, Provider: c.Provider, Reference: Nullable(c.Reference), ProviderRef: Nullable(c.ProviderRef),
 		Amount: c.Amount, Currency: c.Currency, SuccessURL: Nullable(c.SuccessURL), CancelURL: Nullable(c.CancelURL),
 		State: c.State, Terminal: c.State.Terminal(), ProviderStatus: Nullable(c.ProviderStatus),
-		ResolvedBy: Nullable(c.ResolvedBy), ReturnURL: pay + "/return",
+		ResolvedBy: Nullable(c.ResolvedBy), ReturnURL: pay + "/return", PayURL: Nullable(c.PayURL),
 		CallbackReceivedAt: UTC(c.CallbackReceivedAt), LastCheckedAt: UTC(c.LastCheckedAt), NextCheckAt: UTC(c.NextCheckAt),
 		CreatedAt: At(c.CreatedAt), UpdatedAt: At(c.UpdatedAt), Version: c.Version,
 		HistoryPurgedAt: UTC(c.HistoryPurgedAt),

@@ -157,7 +157,7 @@ func DecodeMerchant(body []byte, allowPrivateURLs bool) (store.NewMerchant, erro
 
 func merchantView(m store.Merchant, publicURL string) MerchantJSON {
 	out := MerchantJSON{ID: m.ID, Name: m.Name, WebhookURL: nullable(m.WebhookURL), ReturnHosts: m.ReturnHosts,
-		PayUnitNotifyURL: strings.TrimRight(publicURL, "/") + "/hooks/payunit/" + m.HookToken, CreatedAt: apiview.At(m.CreatedAt),
+		PayUnitNotifyURL: hookURL(strings.TrimRight(publicURL, "/"), "payunit", m.HookToken), CreatedAt: apiview.At(m.CreatedAt),
 		WebhookDisabledAt: apiview.UTC(m.WebhookDisabledAt)}
 	if out.ReturnHosts == nil {
 		out.ReturnHosts = []string{}

@@ -34,11 +34,19 @@ type checkoutRequest struct {
 	Currency    string `json:"currency" validate:"required,iso4217"`
 	SuccessURL  string `json:"success_url" validate:"omitempty,max=2048,httpurl"`
 	CancelURL   string `json:"cancel_url" validate:"omitempty,max=2048,httpurl"`
+	// Start asks paysync to start the payment at the provider after the
+	// registration (CONTRACT §12, startCheckout); the fields below are
+	// sent to the provider then, and ignored without it.
+	Start          bool   `json:"start"`
+	Description    string `json:"description" validate:"max=255,printable"`
+	PaymentCountry string `json:"payment_country" validate:"omitempty,iso3166_1_alpha2"`
+	PayWith        string `json:"pay_with" validate:"max=64,printable"`
 }
 
 func (r *checkoutRequest) normalize() {
 	r.Provider = strings.ToLower(strings.TrimSpace(r.Provider))
 	r.Currency = strings.ToUpper(strings.TrimSpace(r.Currency))
+	r.PaymentCountry = strings.ToUpper(strings.TrimSpace(r.PaymentCountry))
 }
 
 // checkFor returns the field errors that depend on the merchant or on
@@ -47,7 +55,7 @@ func (r *checkoutRequest) normalize() {
 // currency can hold (store.AmountIn), and return URLs on the merchant's
 // return hosts.
 func (r *checkoutRequest) checkFor(m store.Merchant) []fieldError {
-	errs := r.providerFields(m)
+	errs := mergeFields(r.providerFields(m), r.startFields())
 	if _, err := store.AmountIn(string(r.Amount), r.Currency); err != nil && r.Amount != "" {
 		field := "amount"
 		if errors.Is(err, store.ErrUnknownCurrency) {
@@ -79,7 +87,7 @@ func (r *checkoutRequest) providerFields(m store.Merchant) []fieldError {
 	if _, ok := p.Account(m); !ok {
 		errs = append(errs, fieldError{"provider", "the merchant has no " + p.Name + " account configured"})
 	}
-	if p.Registration.NeedsReference && r.Reference == "" {
+	if p.Registration.NeedsReference && r.Reference == "" && !(r.Start && p.Start != nil) { // a start generates one
 		errs = append(errs, fieldError{"reference", "is required for this provider"})
 	}
 	if p.Registration.NeedsProviderRef && r.ProviderRef == "" {
@@ -91,7 +99,8 @@ func (r *checkoutRequest) providerFields(m store.Merchant) []fieldError {
 // createCheckout handles POST /v1/checkouts: 201 for a new checkout, 200
 // for the same registration again, 409 when it disagrees. A new checkout
 // wakes the poller; callbacks that came before the registration make it
-// due at once.
+// due at once. With start, a checkout waiting for its start (new, or an
+// earlier start without a usable answer) is then started (startCheckout).
 func (s *server) createCheckout(c echo.Context) error {
 	m := merchantOf(c)
 	idem := c.Request().Header.Get("Idempotency-Key")
@@ -102,22 +111,32 @@ func (s *server) createCheckout(c echo.Context) error {
 	if err := decodeJSON(c, &req, func() []fieldError { return req.checkFor(m) }); err != nil {
 		return err
 	}
+	if req.Start {
+		var err error
+		if m, err = s.prepareStart(c.Request().Context(), m, &req, idem); err != nil {
+			return err
+		}
+	}
 	ck, created, err := s.cfg.Store.RegisterCheckout(c.Request().Context(), store.NewCheckout{
 		MerchantID: m.ID, Provider: req.Provider, Reference: req.Reference, ProviderRef: req.ProviderRef,
 		Amount: string(req.Amount), Currency: req.Currency, SuccessURL: req.SuccessURL, CancelURL: req.CancelURL,
-		IdempotencyKey: idem, FirstCheckAt: s.firstCheckAt(req.Provider),
+		IdempotencyKey: idem, Start: req.Start, FirstCheckAt: s.firstCheckAt(req.Provider),
 	})
 	if err != nil {
 		return err
 	}
-	if !created {
-		return s.renderCheckout(c, http.StatusOK, ck)
+	status := http.StatusOK
+	if created {
+		// A new checkout changes the schedule: due now if early callbacks
+		// were attached, else at FirstCheckAt, which may be sooner than
+		// the poller's idle sleep. Waking lets it re-read the schedule.
+		s.cfg.Waker.Wake()
+		status = http.StatusCreated
 	}
-	// A new checkout changes the schedule: due now if early callbacks were
-	// attached, else at FirstCheckAt, which may be sooner than the poller's
-	// idle sleep. Waking lets it re-read the schedule.
-	s.cfg.Waker.Wake()
-	return s.renderCheckout(c, http.StatusCreated, ck)
+	if req.Start && needsStart(ck) {
+		return s.startOnce(c, m, req, ck, status)
+	}
+	return s.renderCheckout(c, status, ck)
 }
 
 // firstCheckAt is when a new checkout of the provider called name is

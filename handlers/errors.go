@@ -22,6 +22,9 @@ type problem struct {
 	Status int          `json:"status"`
 	Detail string       `json:"detail"`
 	Errors []fieldError `json:"errors,omitempty"`
+	// CheckoutID names the checkout a failed start registered (502 of
+	// POST /v1/checkouts with start).
+	CheckoutID string `json:"checkout_id,omitempty"`
 }
 
 // fieldError names one invalid request field by its JSON name.
@@ -37,6 +40,8 @@ type apiError struct {
 	Slug   string
 	Detail string
 	Fields []fieldError
+	// CheckoutID, when set, is shown as the problem's checkout_id.
+	CheckoutID string
 }
 
 // Error returns the slug, the detail and any field errors.
@@ -142,7 +147,9 @@ func (s *server) problemFor(err error, c echo.Context) problem {
 	storeStatus, storeSlug, isStoreErr := storeProblem(store.ErrorCode(err))
 	switch {
 	case errors.As(err, &ae):
-		return newProblem(ae.Status, ae.Slug, ae.Detail, ae.Fields)
+		p := newProblem(ae.Status, ae.Slug, ae.Detail, ae.Fields)
+		p.CheckoutID = ae.CheckoutID
+		return p
 	case errors.As(err, &mbe):
 		return s.problemFor(tooLarge(), c)
 	case isStoreErr:

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
 	"github.com/paysync/paysync/web"
@@ -38,6 +39,8 @@ type Store interface {
 	ListCheckouts(ctx context.Context, merchantID string, f store.CheckoutFilter) ([]store.Checkout, string, error)
 	Events(ctx context.Context, merchantID, checkoutID string) ([]store.Event, error)
 	RequestCheck(ctx context.Context, merchantID, id string) (store.Checkout, error)
+	RecordStart(ctx context.Context, r store.StartResult) (store.Checkout, error)
+	MerchantSecrets(ctx context.Context, id string) (store.Merchant, string, error)
 	AcceptNotification(ctx context.Context, n store.Notification) (store.Accepted, error)
 	Ping(ctx context.Context) error
 	WebhookStore
@@ -96,6 +99,12 @@ type Config struct {
 	Reads Reads
 	// ReadCacheSize bounds that cache, in checkouts (default 10000).
 	ReadCacheSize int
+	// ProviderClient returns the HTTP client that starts payments at a
+	// provider (POST /v1/checkouts with start), built once per provider
+	// that can start them. Default: a guarded client
+	// (netguard.HTTPClient with AllowPrivateURLs and the provider's
+	// Timeout).
+	ProviderClient func(providers.Provider) *http.Client
 }
 
 // server holds the handlers' dependencies; its methods are the routes.
@@ -105,6 +114,10 @@ type server struct {
 	metrics *metrics
 	auth    *merchantCache
 	reads   *checkoutCache // nil when Config.Reads is ReadsUncached
+	// startClients are Config.ProviderClient's, by provider name, for
+	// the providers that can start payments.
+	startClients map[string]*http.Client
+	starts       *startFlights // the starts in flight in this process
 }
 
 // Body limits.
@@ -118,9 +131,15 @@ const (
 // one log line per request, body limits). It fails when Store is nil or
 // PublicURL is not an absolute http(s) URL.
 func New(cfg Config) (*echo.Echo, error) {
+	_, e, err := newServer(cfg)
+	return e, err
+}
+
+// newServer is New, with the server whose methods are the routes.
+func newServer(cfg Config) (*server, *echo.Echo, error) {
 	cfg, err := withDefaults(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("new handlers: %w", err)
+		return nil, nil, fmt.Errorf("new handlers: %w", err)
 	}
 	var reg prometheus.Registerer
 	if cfg.Metrics != nil {
@@ -128,14 +147,20 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	met, err := newMetrics(reg)
 	if err != nil {
-		return nil, fmt.Errorf("new handlers: %w", err)
+		return nil, nil, fmt.Errorf("new handlers: %w", err)
 	}
 	if reg != nil {
 		if err := reg.Register(waitersGauge(cfg.Changes)); err != nil {
-			return nil, fmt.Errorf("new handlers: %w", err)
+			return nil, nil, fmt.Errorf("new handlers: %w", err)
 		}
 	}
-	s := &server{cfg: cfg, log: cfg.Logger, metrics: met, auth: newMerchantCache(cfg.AuthCacheTTL, cfg.Now)}
+	s := &server{cfg: cfg, log: cfg.Logger, metrics: met, auth: newMerchantCache(cfg.AuthCacheTTL, cfg.Now),
+		startClients: map[string]*http.Client{}, starts: &startFlights{}}
+	for _, p := range providers.All() {
+		if p.Start != nil {
+			s.startClients[p.Name] = cfg.ProviderClient(p)
+		}
+	}
 	if cfg.Reads != ReadsUncached {
 		s.reads = newCheckoutCache(cmp.Or(cfg.ReadCacheSize, defaultReadCacheSize), s.encodeCached)
 		cfg.Changes.Observe(s.reads)
@@ -149,10 +174,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	s.routes(e)
 	pages, err := web.New(web.Config{Store: cfg.Store, Waker: cfg.Waker, Logger: cfg.Logger.With("component", "web")})
 	if err != nil {
-		return nil, fmt.Errorf("new handlers: %w", err)
+		return nil, nil, fmt.Errorf("new handlers: %w", err)
 	}
 	pages.Register(e.Group("/pay")) // HTML pages: their own errors and headers, not problem+json
-	return e, nil
+	return s, e, nil
 }
 
 func withDefaults(cfg Config) (Config, error) {
@@ -185,6 +210,10 @@ func withDefaults(cfg Config) (Config, error) {
 		cfg.Changes = store.NewFeed()
 	}
 	cfg.Heartbeat = cmp.Or(cfg.Heartbeat, 15*time.Second)
+	if cfg.ProviderClient == nil {
+		allow := cfg.AllowPrivateURLs
+		cfg.ProviderClient = func(p providers.Provider) *http.Client { return netguard.HTTPClient(allow, p.Timeout) }
+	}
 	return cfg, nil
 }
 

@@ -71,6 +71,7 @@ func (b *syncBuffer) String() string {
 type harness struct {
 	t     testing.TB
 	e     *echo.Echo
+	s     *server
 	db    *store.DB
 	waker *fakeWaker
 	clock *fakeClock
@@ -98,7 +99,7 @@ func setup(t testing.TB, edit ...func(*Config)) *harness {
 	for _, f := range edit {
 		f(&cfg)
 	}
-	if h.e, err = New(cfg); err != nil {
+	if h.s, h.e, err = newServer(cfg); err != nil {
 		t.Fatal(err)
 	}
 	return h

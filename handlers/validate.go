@@ -88,6 +88,8 @@ func message(fe validator.FieldError) string {
 		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
 	case "iso4217":
 		return "must be an ISO 4217 currency code such as XAF"
+	case "iso3166_1_alpha2":
+		return "must be an ISO 3166-1 alpha-2 country code such as CM"
 	case "httpurl":
 		return "must be an absolute http or https URL"
 	case "publichost":

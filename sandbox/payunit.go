@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"html/template"
 	mrand "math/rand/v2"
 	"net/http"
 	"regexp"
@@ -49,24 +48,31 @@ type PayUnitConfig struct {
 	Now func() time.Time
 	// Client posts callbacks; default a client with a 5s timeout.
 	Client *http.Client
+	// PageURL is the scheme and host of the hosted pay pages named in
+	// initialize answers (data.transaction_url); default the host the
+	// initialize request came to.
+	PageURL string
 }
 
-// PayUnit is a fake PayUnit gateway: an http.Handler serving the checkout
-// status endpoint in the shape PayUnit documents, plus /sandbox/ routes to
-// create and resolve payments. It is safe for concurrent use.
+// PayUnit is a fake PayUnit gateway: an http.Handler serving the
+// initialize and checkout status endpoints in the shape PayUnit documents,
+// the hosted page where a buyer pays a started payment, plus /sandbox/
+// routes to create and resolve payments. It is safe for concurrent use.
 type PayUnit struct {
-	cfg     PayUnitConfig
-	mux     *http.ServeMux
-	payPage *template.Template
+	cfg PayUnitConfig
+	mux *http.ServeMux
 
-	mu       sync.Mutex
-	payments map[string]*payment // by checkout id
-	byTxn    map[string]string   // merchant transaction id -> checkout id
-	nextID   int
-	faults   Faults
-	injected map[string]int // faults served, by kind
-	rng      *mrand.Rand
-	total    int
+	mu         sync.Mutex
+	payments   map[string]*payment // by checkout id
+	byTxn      map[string]string   // merchant transaction id -> checkout id
+	nextID     int
+	faults     Faults
+	injected   map[string]int // faults served, by kind
+	rng        *mrand.Rand
+	total      int
+	inits      []InitializeRequest // initialize requests that started or repeated a payment
+	initFaults Faults              // faults of the initialize endpoint
+	initCalls  int                 // requests to the initialize endpoint
 }
 
 // payment is PayUnit's record of one checkout.
@@ -94,7 +100,6 @@ func NewPayUnit(cfg PayUnitConfig) *PayUnit {
 	}
 	p := &PayUnit{
 		cfg:      cfg,
-		payPage:  template.Must(template.New("pay").Parse(payPageHTML)),
 		payments: make(map[string]*payment),
 		byTxn:    make(map[string]string),
 		nextID:   168,
@@ -104,11 +109,14 @@ func NewPayUnit(cfg PayUnitConfig) *PayUnit {
 	p.mux.HandleFunc("GET /api/gateway/checkout/status/{id}", p.handleStatus)
 	p.mux.HandleFunc("POST /sandbox/payments", p.handleCreate)
 	p.mux.HandleFunc("POST /sandbox/payments/{checkout_id}/resolve", p.handleResolve)
+	p.mux.HandleFunc("POST /api/gateway/initialize", p.handleInitialize)
 	p.mux.HandleFunc("GET /sandbox/payments/{checkout_id}/pay", p.handlePayPage)
+	p.mux.HandleFunc("POST /sandbox/payments/{checkout_id}/pay", p.handlePay)
 	return p
 }
 
-// ServeHTTP serves the status API and the /sandbox/ driving routes.
+// ServeHTTP serves the initialize and status APIs, the hosted pay pages
+// and the /sandbox/ driving routes.
 func (p *PayUnit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mux.ServeHTTP(w, r)
 }
@@ -122,12 +130,16 @@ func (p *PayUnit) Create(pay Payment) string {
 	if !ValidAmount(pay.Amount) {
 		panic(fmt.Sprintf("sandbox: PayUnit.Create: invalid amount %q", pay.Amount))
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.create(pay)
+}
+
+// create is Create with p.mu held.
+func (p *PayUnit) create(pay Payment) string {
 	pay.Scenario = cmp.Or(pay.Scenario, ScenarioPays)
 	now := p.cfg.Now()
 	checkoutID := "PU_payment_" + newUUID()
-
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.nextID++
 	p.payments[checkoutID] = &payment{
 		Payment:    pay,

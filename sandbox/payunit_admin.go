@@ -49,7 +49,8 @@ func (p *PayUnit) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if req.Currency == "" {
 		req.Currency = "XAF"
 	}
-	checkoutID := p.Create(Payment(req))
+	checkoutID := p.Create(Payment{TransactionID: req.TransactionID, Amount: req.Amount, Currency: req.Currency,
+		NotifyURL: req.NotifyURL, Scenario: req.Scenario})
 	writeJSON(w, http.StatusCreated, map[string]string{"checkout_id": checkoutID})
 }
 
@@ -83,19 +84,6 @@ func (p *PayUnit) handleResolve(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// handlePayPage serves GET /sandbox/payments/{checkout_id}/pay: a page with
-// a Pay button posting to the resolve route.
-func (p *PayUnit) handlePayPage(w http.ResponseWriter, r *http.Request) {
-	checkoutID := r.PathValue("checkout_id")
-	status := p.status(checkoutID)
-	if status == "" {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = p.payPage.Execute(w, struct{ CheckoutID, Status string }{checkoutID, status})
-}
-
 // status returns the payment's current status, or "" if it is unknown.
 func (p *PayUnit) status(checkoutID string) string {
 	p.mu.Lock()
@@ -105,14 +93,3 @@ func (p *PayUnit) status(checkoutID string) string {
 	}
 	return ""
 }
-
-const payPageHTML = `<!doctype html>
-<html><head><meta charset="utf-8"><title>PayUnit sandbox</title></head>
-<body>
-<h1>PayUnit sandbox checkout</h1>
-<p>Checkout {{.CheckoutID}} is {{.Status}}.</p>
-<form method="post" action="/sandbox/payments/{{.CheckoutID}}/resolve">
-<button type="submit">Pay</button>
-</form>
-</body></html>
-`

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// Faults are failures injected into the status endpoint. Rates are
+// Faults are failures injected into the status endpoint (SetFaults) or the
+// initialize endpoint (SetInitializeFaults). Rates are
 // probabilities in [0, 1]; 1 means every request. At most one fault is
 // served per request, drawn in the order of the fields below.
 type Faults struct {
@@ -69,6 +70,20 @@ func (p *PayUnit) SetFaults(f Faults) {
 	}
 }
 
+// SetInitializeFaults replaces the faults applied to later initialize
+// requests. A timeout, a malformed or a slow body comes after the payment
+// is created (PayUnit started it, its answer is lost); 429, 503, 502 and
+// HTML pages come from in front of PayUnit, so nothing is created. The
+// zero Faults turns them off.
+func (p *PayUnit) SetInitializeFaults(f Faults) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initFaults = f
+	if f.Seed != 0 {
+		p.rng = mrand.New(mrand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
+	}
+}
+
 // FaultCounts returns how many faults of each kind (Fault* names) were
 // served since the PayUnit was created.
 func (p *PayUnit) FaultCounts() map[string]int {
@@ -85,11 +100,23 @@ type rolledFaults struct {
 	pause      time.Duration
 }
 
-// rollFaults draws this request's fault from the seeded source and counts it.
+// rollFaults draws this status request's fault from the seeded source and counts it.
 func (p *PayUnit) rollFaults() rolledFaults {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	f := p.faults
+	return p.roll(p.faults)
+}
+
+// rollInitializeFaults draws this initialize request's fault and counts it.
+func (p *PayUnit) rollInitializeFaults() rolledFaults {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.roll(p.initFaults)
+}
+
+// roll draws a fault of f from the seeded source and counts it. The
+// caller holds p.mu.
+func (p *PayUnit) roll(f Faults) rolledFaults {
 	out := rolledFaults{retryAfter: f.RetryAfter, pause: f.SlowBodyPause}
 	for _, c := range []struct {
 		rate float64

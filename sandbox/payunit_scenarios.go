@@ -53,6 +53,10 @@ type Payment struct {
 	Currency string
 	// NotifyURL receives the callbacks.
 	NotifyURL string
+	// ReturnURL is where the hosted pay page sends the buyer afterwards.
+	ReturnURL string
+	// Description is shown on the hosted pay page.
+	Description string
 	// Scenario says how Resolve ends the payment; empty means ScenarioPays.
 	Scenario Scenario
 }

@@ -388,7 +388,7 @@ func TestSandboxRoutes(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "/resolve") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `action="/sandbox/payments/`+created.CheckoutID+`/pay"`) {
 		t.Errorf("pay page: %d %s", resp.StatusCode, page)
 	}
 

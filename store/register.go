@@ -22,6 +22,9 @@ type NewCheckout struct {
 	SuccessURL     string
 	CancelURL      string
 	IdempotencyKey string
+	// Start says paysync starts the payment at the provider after the
+	// registration (RecordStart); a repeat must agree.
+	Start bool
 	// FirstCheckAt is when the fallback poller first checks if no callback
 	// comes (registration time plus the poll grace).
 	FirstCheckAt time.Time
@@ -165,6 +168,8 @@ func sameRegistration(c Checkout, in NewCheckout) error {
 		return diff("success_url")
 	case c.CancelURL != in.CancelURL:
 		return diff("cancel_url")
+	case c.StartRequested != in.Start:
+		return diff("start")
 	}
 	return nil
 }
@@ -178,7 +183,7 @@ func insertCheckout(ctx context.Context, tx Tx, in NewCheckout, now time.Time) (
 		ID: "chk_" + uuid.NewString(), MerchantID: in.MerchantID, Provider: in.Provider,
 		Reference: in.Reference, ProviderRef: in.ProviderRef, Amount: in.Amount, Currency: in.Currency,
 		SuccessURL: in.SuccessURL, CancelURL: in.CancelURL, Token: randomToken(24),
-		IdempotencyKey: in.IdempotencyKey, State: StatePending, NextCheckAt: &first,
+		IdempotencyKey: in.IdempotencyKey, StartRequested: in.Start, State: StatePending, NextCheckAt: &first,
 		CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
 	if err := tx.InsertCheckout(ctx, c); err != nil {

@@ -192,7 +192,7 @@ func equalCode(a, b string) bool {
 
 // changed reports whether a merchant-visible field differs.
 func changed(a, b Checkout) bool {
-	return a.State != b.State || a.ProviderStatus != b.ProviderStatus || a.ProviderRef != b.ProviderRef ||
+	return a.State != b.State || a.ProviderStatus != b.ProviderStatus || a.ProviderRef != b.ProviderRef || a.PayURL != b.PayURL ||
 		a.ResolvedBy != b.ResolvedBy || !sameAnomaly(a.Anomaly, b.Anomaly) || !sameAction(a.Action, b.Action)
 }
 

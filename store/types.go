@@ -111,6 +111,10 @@ const (
 	// ProblemDetails, e.g. the tracking number belongs to another tenant);
 	// polling stopped.
 	AnomalyConflict = "conflict"
+	// AnomalyStartRefused: the provider refused to start the payment
+	// (RecordStart); the checkout failed, its detail is the provider's
+	// message.
+	AnomalyStartRefused = "start_refused"
 )
 
 // Checkout is a payment paysync watches.
@@ -143,6 +147,13 @@ type Checkout struct {
 	// HistoryPurgedAt is when the retention sweep deleted the checkout's
 	// events, raw callbacks and delivery attempts; nil while they are kept.
 	HistoryPurgedAt *time.Time
+	// StartRequested says the checkout was registered with start: paysync
+	// starts its payment at the provider (RecordStart).
+	StartRequested bool
+	// PayURL is the provider's page where the buyer pays, learned when
+	// paysync started the payment; "" until then and for checkouts only
+	// registered.
+	PayURL string
 
 	// Schedule bookkeeping, for the poller.
 	Attempts   int    // checks since the last wake
@@ -199,4 +210,7 @@ const (
 	EventAnomaly          = "anomaly_raised"
 	EventRefreshRequested = "refresh_requested"
 	EventBrowserReturned  = "browser_returned"
+	// EventPaymentStarted: paysync asked the provider to start the
+	// payment; the detail says how that went (RecordStart).
+	EventPaymentStarted = "payment_started"
 )

@@ -107,7 +107,7 @@ func (a *App) build(ctx context.Context) (err error) {
 	e, err := handlers.New(handlers.Config{Store: a.db, Waker: a.poller, Inbox: inbox, Webhooks: n, Logger: a.log.With("component", "http"),
 		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, MetricsToken: a.cfg.MetricsToken, PollGrace: a.cfg.PollGrace,
 		PollMinInterval: a.cfg.PollMinInterval, AllowPrivateURLs: a.cfg.AllowPrivateURLs, Now: a.cfg.Now,
-		Metrics: reg, Changes: a.feed, Reads: readsFor(a.db)})
+		Metrics: reg, Changes: a.feed, Reads: readsFor(a.db), ProviderClient: providerClient(a.cfg)})
 	if err != nil {
 		return err
 	}

@@ -13,13 +13,20 @@ import (
 // through a guarded HTTP client, wrapped by cfg.WrapChecker when set.
 func checkers(cfg Config) map[string]poller.Checker {
 	cs := map[string]poller.Checker{}
-	for name, c := range providers.Checkers(func(p providers.Provider) *http.Client {
-		return netguard.HTTPClient(cfg.AllowPrivateURLs, p.Timeout)
-	}) {
+	for name, c := range providers.Checkers(providerClient(cfg)) {
 		cs[name] = c
 		if cfg.WrapChecker != nil {
 			cs[name] = cfg.WrapChecker(name, c)
 		}
 	}
 	return cs
+}
+
+// providerClient returns, for a provider, the guarded HTTP client that
+// talks to it: its status checks and, for one that can, the starts of
+// payments (handlers.Config.ProviderClient).
+func providerClient(cfg Config) func(providers.Provider) *http.Client {
+	return func(p providers.Provider) *http.Client {
+		return netguard.HTTPClient(cfg.AllowPrivateURLs, p.Timeout)
+	}
 }

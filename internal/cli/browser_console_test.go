@@ -371,6 +371,31 @@ func TestConsoleDemoPaymentForm(t *testing.T) {
 	}
 	b.screens("demo-checkout")
 
+	// The newcomer as the buyer: the started checkout's page links the
+	// sandbox PayUnit's page; paying there leads through paysync's return
+	// page back to the shop (here the console's checkouts).
+	b.navigate(base + "/console/demo")
+	b.click("#scenario-payunit_page")
+	b.click("#start")
+	b.waitVisible("#pay-as-buyer", 10*time.Second)
+	b.waitVisible("#timeline .kind-start", 10*time.Second)
+	b.click("#pay-as-buyer")
+	b.waitVisible("#pay", 10*time.Second)
+	b.screens("demo-payunit-page")
+	b.click("#pay")
+	b.waitURL("back in the console from PayUnit", onPath("/console/checkouts"))
+	b.waitVisible("#results", 10*time.Second)
+	testwait.For(t, "the paid payment settled", func() bool {
+		b.navigate(b.location())
+		b.waitVisible("#results", 10*time.Second)
+		return strings.Contains(b.outerHTML("#results"), "state-succeeded")
+	})
+	b.click("#results a.id")
+	b.waitVisible("#timeline .kind-start", 10*time.Second)
+	if got := b.text("#timeline .kind-start"); !strings.Contains(got, "Payment started at PayUnit") || !strings.Contains(got, "started") {
+		t.Fatalf("the timeline's start entry reads %q", got)
+	}
+
 	// Azotte with a 3-D Secure challenge, approved in the sandbox's page.
 	b.navigate(base + "/console/demo")
 	b.click("#scenario-azotte_3ds")

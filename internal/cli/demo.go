@@ -59,11 +59,11 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer stopAzotte()
 
-	hooksURL, stopHooks, err := loopbackServer(&demoWebhooks{})
+	shopURL, stopShop, err := loopbackServer(&demoShop{})
 	if err != nil {
 		return err
 	}
-	defer stopHooks()
+	defer stopShop()
 	payments := &demoPayments{ctx: ctx, payunit: pu, azotte: azotte, client: &http.Client{Timeout: 10 * time.Second},
 		delay: 2 * time.Second}
 	defer payments.wg.Wait()
@@ -71,7 +71,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 
 	log := newLogger(stderr)
 	return serve(ctx, cfg, log, stdout, func(a *paysync.App) {
-		m, err := a.Store().CreateMerchant(ctx, store.NewMerchant{Name: "demo shop", WebhookURL: hooksURL,
+		m, err := a.Store().CreateMerchant(ctx, store.NewMerchant{Name: "demo shop", WebhookURL: shopURL + "/webhooks",
 			ReturnHosts: []string{"127.0.0.1", "localhost", "shop.example"},
 			PayUnit:     &store.PayUnitAccount{BaseURL: sandboxURL, APIUser: "demo", APIPassword: "demo", APIKey: "test_demo_key", Mode: "test"},
 			Azotte:      demoAzotteAccount(azotteURL)})
@@ -79,10 +79,10 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 			log.Error("create demo merchant", "err", err)
 			return
 		}
-		payments.bind(a.PublicURL(), m.APIKey, a.PublicURL()+"/hooks/payunit/"+m.HookToken)
+		payments.bind(a.PublicURL(), m.APIKey)
 		demoText.Execute(stdout, map[string]string{"Console": a.PublicURL() + "/console/signin/" + cfg.consoleDemo.SignInToken,
-			"Hooks": hooksURL,
-			"URL":   a.PublicURL(), "Sandbox": sandboxURL, "APIKey": m.APIKey, "Admin": cfg.AdminToken,
+			"Shop": shopURL,
+			"URL":  a.PublicURL(), "Sandbox": sandboxURL, "APIKey": m.APIKey, "Admin": cfg.AdminToken,
 			"Notify": a.PublicURL() + "/hooks/payunit/" + m.HookToken, "DB": cfg.DB,
 			"Grace": cfg.PollGrace.String(),
 		})
@@ -130,26 +130,36 @@ paysync demo is running.
   merchant API key {{.APIKey}}
   admin token      {{.Admin}}
   PayUnit notify   {{.Notify}}
-  shop webhooks    {{.Hooks}}   (the demo merchant's webhook_url, served by the demo)
+  demo shop        {{.Shop}}   (its pages are the success and cancel URLs; it takes the demo merchant's webhooks)
 
 Try it (in another terminal):
 
   export PAYSYNC={{.URL}} KEY={{.APIKey}} SANDBOX={{.Sandbox}}
 
-  # 1. the shop starts a payment at (sandbox) PayUnit, with paysync's notify URL
-  curl -s $SANDBOX/sandbox/payments -d '{"transaction_id":"order-1","amount":"2500","currency":"XAF","notify_url":"{{.Notify}}","scenario":"pays"}'
-
-  # 2. the shop tells paysync to watch it
+  # 1. the shop asks paysync to start a payment: paysync registers it, then starts it at
+  #    (sandbox) PayUnit with its own notify URL, and answers with the page the buyer pays on
   curl -s $PAYSYNC/v1/checkouts -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
-       -d '{"provider":"payunit","reference":"order-1","amount":"2500","currency":"XAF"}'
+       -d '{"provider":"payunit","start":true,"reference":"order1","amount":"2500","currency":"XAF","description":"Order 1","success_url":"{{.Shop}}/thanks","cancel_url":"{{.Shop}}/cart"}'
+  # → 201 {"id":"chk_...","pay_url":"$SANDBOX/sandbox/payments/PU_payment_.../pay",...}
 
-  # 3. the buyer pays: PayUnit posts its callback, paysync verifies it with the status API
-  curl -s -X POST $SANDBOX/sandbox/payments/<checkout_id from step 1>/resolve
+  # 2. the buyer opens pay_url in a browser and chooses: pay, fail, cancel, or pay but lose the
+  #    callback. PayUnit posts its callback to paysync and sends the browser to paysync's return
+  #    page, which checks at once and forwards it to the shop. Without a browser:
+  curl -s -X POST <pay_url from step 1> -d choice=pays
 
-  # 4. the verified state, and what paysync saw
-  curl -s $PAYSYNC/v1/checkouts/<id from step 2> -H "Authorization: Bearer $KEY"
-  curl -s $PAYSYNC/v1/checkouts/<id from step 2>/events -H "Authorization: Bearer $KEY"
+  # 3. the verified state, and what paysync saw
+  curl -s $PAYSYNC/v1/checkouts/<id from step 1> -H "Authorization: Bearer $KEY"
+  curl -s $PAYSYNC/v1/checkouts/<id from step 1>/events -H "Authorization: Bearer $KEY"
 
-Use "scenario":"pays_lost" for a payment whose callback never comes: the poller
-settles it after the grace period ({{.Grace}}). Stop with Ctrl-C.
+With choice=pays_lost the callback never comes: in a browser, paysync's return page checks
+at once; with curl alone, the poller settles it after the grace period ({{.Grace}}).
+
+A payment the shop started at PayUnit itself is only registered with paysync:
+
+  curl -s $SANDBOX/sandbox/payments -d '{"transaction_id":"order2","amount":"2500","currency":"XAF","notify_url":"{{.Notify}}","scenario":"pays"}'
+  curl -s $PAYSYNC/v1/checkouts -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+       -d '{"provider":"payunit","reference":"order2","amount":"2500","currency":"XAF"}'
+  curl -s -X POST $SANDBOX/sandbox/payments/<checkout_id from the first answer>/resolve
+
+Stop with Ctrl-C.
 `))

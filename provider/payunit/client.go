@@ -1,5 +1,6 @@
-// Package payunit is paysync's client of PayUnit's "get payment status" API,
-// the only code that talks to PayUnit, and the parser of PayUnit's callback
+// Package payunit is paysync's client of PayUnit's "get payment status" API
+// and of its "initialize" call that starts a payment, the only code that
+// talks to PayUnit, and the parser of PayUnit's callback
 // (notify_url) bodies, which are hints only.
 package payunit
 
@@ -29,7 +30,8 @@ type Credentials struct {
 	Mode        string // "live" or "test", sent as is in the mode header
 }
 
-// Client calls PayUnit's status API; its zero value is usable. Its fields
+// Client calls PayUnit's status API (Status) and its initialize call
+// (Start); its zero value is usable. Its fields
 // are statusapi.Client's: HTTP (nil: no redirects followed, a 10s
 // timeout), MaxBody (0: DefaultMaxBody), Timeout (0: DefaultTimeout) and
 // Now (the clock of Retry-After dates; nil: time.Now).

@@ -13,7 +13,8 @@ const Name = "payunit"
 // Descriptor returns PayUnit as a provider plug-in: status checks by
 // transaction id (the merchant's reference) or checkout id, callbacks at
 // notify_url, and a first check after the poll grace, since PayUnit's
-// callback usually comes first.
+// callback usually comes first; payments started with the initialize call
+// (Client.Start).
 func Descriptor() plugin.Descriptor {
 	return plugin.Descriptor{
 		Name:          Name,
@@ -24,6 +25,7 @@ func Descriptor() plugin.Descriptor {
 		ParseCallback: parseCallback,
 		CheckAccount:  checkAccount,
 		Registration:  plugin.Registration{NeedsReference: true},
+		Start:         start,
 	}
 }
 

@@ -43,5 +43,17 @@ func TestKit(t *testing.T) {
 			{Name: "json", ContentType: "application/json", Body: td("notify_json.json"), Want: seed},
 			{Name: "form", ContentType: "application/x-www-form-urlencoded", Body: td("notify_form.txt"), Want: seed},
 		},
+		Start: &providertest.StartSuite{
+			Request: plugin.StartRequest{Reference: "order1042", Amount: "2500", Currency: "XAF",
+				NotifyURL: "https://paysync.example/hooks/payunit/tok", ReturnURL: "https://paysync.example/pay/ck/return"},
+			Answers: []providertest.StartSample{
+				{Name: "started", Code: 200, Body: td("initialize_success.json"), Want: plugin.StartOK},
+				{Name: "started with checkout_id", Code: 200, Body: td("initialize_success_checkout_id.json"), Want: plugin.StartOK},
+				{Name: "400", Code: 400, Body: td("initialize_refused_400.json"), Want: plugin.StartRefused},
+				{Name: "refused in the body", Code: 200, Body: td("initialize_refused_in_body.json"), Want: plugin.StartRefused},
+				{Name: "no transaction_url", Code: 200, Body: td("initialize_no_url.json"), Want: plugin.StartUnknown},
+				{Name: "transaction_url twice", Code: 200, Body: td("initialize_duplicate_url.json"), Want: plugin.StartUnknown},
+			},
+		},
 	})
 }

@@ -16,8 +16,8 @@ import (
 
 // Descriptor is one provider: its name and the functions that hold all
 // that paysync knows of it. A field that does not apply is its zero value.
-// What a later provider capability needs (starting a payment) is one more
-// field here, filled by the providers that have it.
+// A capability only some providers have (starting a payment) is a field
+// that is nil for the others.
 type Descriptor struct {
 	// Name is the provider's name in the API and the database ("payunit").
 	Name string
@@ -45,6 +45,9 @@ type Descriptor struct {
 	// Registration says which identifier a checkout of this provider is
 	// registered with.
 	Registration Registration
+	// Start starts a payment at the provider (PayUnit's initialize); nil
+	// when paysync can't start payments there.
+	Start StartFunc
 }
 
 // Registration is what a checkout of a provider needs at registration.

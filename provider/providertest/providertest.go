@@ -5,7 +5,9 @@
 // checks what paysync relies on of any provider: samples understood,
 // ambiguous answers and duplicate keys refused, Retry-After honoured,
 // reads bounded, failures classified for the schedule and the circuit
-// breaker, callbacks parsed or refused with the provider's errors.
+// breaker, callbacks parsed or refused with the provider's errors, and,
+// for a provider that starts payments, its start call's answers told
+// apart (started, refused, unknown).
 package providertest
 
 import (
@@ -37,6 +39,9 @@ type Suite struct {
 	// Callbacks are callback bodies and what they say; none when the
 	// Descriptor has no ParseCallback.
 	Callbacks []Callback
+	// Start is what the kit checks of starting a payment; nil exactly
+	// when the Descriptor has no Start.
+	Start *StartSuite
 }
 
 // Sample is one recorded answer of a provider's status API.
@@ -74,4 +79,5 @@ func Run(t *testing.T, s Suite) {
 	t.Run("BoundedRead", func(t *testing.T) { testBoundedRead(t, s) })
 	t.Run("ErrorsClassified", func(t *testing.T) { testErrors(t, s) })
 	t.Run("Callbacks", func(t *testing.T) { testCallbacks(t, s) })
+	t.Run("Start", func(t *testing.T) { testStart(t, s) })
 }

@@ -113,11 +113,12 @@ func identityKey(merchantID, provider, ref string) string {
 // InsertCheckout implements store.Tx.
 func (t *tx) InsertCheckout(ctx context.Context, c store.Checkout) error {
 	_, err := t.execUnique(`INSERT INTO checkouts (id, merchant_id, provider, reference, provider_ref, amount, currency,
-		success_url, cancel_url, token, idempotency_key, state, next_check_at, created_at, updated_at, version)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+		success_url, cancel_url, token, idempotency_key, state, next_check_at, created_at, updated_at, version,
+		start_requested, pay_url)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
 		c.ID, c.MerchantID, c.Provider, nullString(c.Reference), nullString(c.ProviderRef), c.Amount, c.Currency,
 		c.SuccessURL, c.CancelURL, c.Token, nullString(c.IdempotencyKey), string(c.State),
-		nullMS(c.NextCheckAt), ms(c.CreatedAt), ms(c.UpdatedAt), c.Version)
+		nullMS(c.NextCheckAt), ms(c.CreatedAt), ms(c.UpdatedAt), c.Version, c.StartRequested, nullString(c.PayURL))
 	if err != nil {
 		if err == store.ErrDuplicate {
 			return err
@@ -146,11 +147,11 @@ func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error
 	}
 	tag, err := t.exec(`UPDATE checkouts SET state = $1, provider_status = $2, provider_ref = $3, action = $4,
 		anomaly_code = $5, anomaly_detail = $6, resolved_by = $7, last_checked_at = $8, next_check_at = $9, lease_until = NULL,
-		attempts = $10, updated_at = $11, version = $12, settled_at = COALESCE(settled_at, $16), rev = rev + 1
+		attempts = $10, updated_at = $11, version = $12, settled_at = COALESCE(settled_at, $16), pay_url = $17, rev = rev + 1
 		WHERE id = $13 AND version = $14 AND claim_seq = $15`,
 		string(c.State), c.ProviderStatus, nullString(c.ProviderRef), action, code, detail, c.ResolvedBy,
 		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version,
-		c.ID, before.Version, before.ClaimSeq, nullMS(c.SettledAt))
+		c.ID, before.Version, before.ClaimSeq, nullMS(c.SettledAt), nullString(c.PayURL))
 	if err != nil {
 		return fmt.Errorf("update checkout: %w", err)
 	}

@@ -152,11 +152,12 @@ func (t *tx) LockIdentity(ctx context.Context, merchantID, provider, ref string)
 // InsertCheckout implements store.Tx.
 func (t *tx) InsertCheckout(ctx context.Context, c store.Checkout) error {
 	_, err := t.Exec(`INSERT INTO checkouts (id, merchant_id, provider, reference, provider_ref, amount, currency,
-		success_url, cancel_url, token, idempotency_key, state, next_check_at, created_at, updated_at, version)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		success_url, cancel_url, token, idempotency_key, state, next_check_at, created_at, updated_at, version,
+		start_requested, pay_url)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		c.ID, c.MerchantID, c.Provider, nullString(c.Reference), nullString(c.ProviderRef), c.Amount, c.Currency,
 		c.SuccessURL, c.CancelURL, c.Token, nullString(c.IdempotencyKey), string(c.State),
-		nullMS(c.NextCheckAt), ms(c.CreatedAt), ms(c.UpdatedAt), c.Version)
+		nullMS(c.NextCheckAt), ms(c.CreatedAt), ms(c.UpdatedAt), c.Version, c.StartRequested, nullString(c.PayURL))
 	if isUnique(err) {
 		return store.ErrDuplicate
 	}
@@ -178,11 +179,11 @@ func (t *tx) UpdateCheckout(ctx context.Context, before, c store.Checkout) error
 	}
 	res, err := t.Exec(`UPDATE checkouts SET state = ?, provider_status = ?, provider_ref = ?, action = ?,
 		anomaly_code = ?, anomaly_detail = ?, resolved_by = ?, last_checked_at = ?, next_check_at = ?, lease_until = NULL,
-		attempts = ?, updated_at = ?, version = ?, settled_at = COALESCE(settled_at, ?), rev = rev + 1
+		attempts = ?, updated_at = ?, version = ?, settled_at = COALESCE(settled_at, ?), pay_url = ?, rev = rev + 1
 		WHERE id = ? AND version = ? AND claim_seq = ?`,
 		string(c.State), c.ProviderStatus, nullString(c.ProviderRef), action, code, detail, c.ResolvedBy,
 		nullMS(c.LastCheckedAt), nullMS(c.NextCheckAt), c.Attempts, ms(c.UpdatedAt), c.Version, nullMS(c.SettledAt),
-		c.ID, before.Version, before.ClaimSeq)
+		nullString(c.PayURL), c.ID, before.Version, before.ClaimSeq)
 	if err != nil {
 		return fmt.Errorf("update checkout: %w", err)
 	}

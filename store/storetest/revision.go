@@ -8,10 +8,10 @@ import (
 	"github.com/paysync/paysync/store"
 )
 
-// testRevFollowsEveryWrite: every write of a checkout's row, those that
-// keep its version included (a callback's callback_received_at and wake,
-// a refresh, a claim's lease, the retention sweep's history_purged_at),
-// bumps Rev; CheckoutRev reads it, scoped by merchant; and the store
+// testRevFollowsEveryWrite: every write of a checkout's row (a start's
+// pay_url among them), those that keep its version included (a callback's
+// callback_received_at and wake, a refresh, a claim's lease, the
+// retention sweep's history_purged_at), bumps Rev; CheckoutRev reads it, scoped by merchant; and the store
 // announces each write after its commit, by OnChange with a snapshot of
 // that very Rev or by OnTouch. A cache keyed on Rev and fed by both can't
 // hold a body older than the row.
@@ -68,6 +68,13 @@ func testRevFollowsEveryWrite(t *testing.T, r *rig) {
 		t.Fatal(err)
 	}
 	check("refresh")
+	started, err := db.RecordStart(ctx, store.StartResult{CheckoutID: c.ID, Outcome: store.StartStarted, PayURL: "https://pay.example/rev-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row := check("start recorded"); row.Rev != started.Rev || row.PayURL == "" {
+		t.Fatalf("RecordStart returned rev %d, the row has %d (pay_url %q)", started.Rev, row.Rev, row.PayURL)
+	}
 	if _, _, err := db.RegisterCheckout(ctx, store.NewCheckout{MerchantID: r.merchant.ID, Provider: store.ProviderPayUnit,
 		Reference: "rev-1", ProviderRef: "PU-rev-1", Amount: "2500", Currency: "XAF",
 		SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/no"}); err != nil {

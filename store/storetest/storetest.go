@@ -55,6 +55,7 @@ func Run(t *testing.T, h Harness) {
 		{"UnmatchedTotalsFollow", testUnmatchedTotalsFollow},
 		{"InboxNamedOnlyWhatWasFound", testInboxNamedOnlyWhatWasFound},
 		{"RevFollowsEveryWrite", testRevFollowsEveryWrite},
+		{"StartRecorded", testStartRecorded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newRig(t, h)) })

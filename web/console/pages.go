@@ -60,7 +60,9 @@ func (c *Console) checkout(e echo.Context) error {
 	if err != nil {
 		return c.fail(e, err)
 	}
-	return c.render(e, http.StatusOK, "checkout.html", timelineView(t, e.QueryParam("done")))
+	v := timelineView(t, e.QueryParam("done"))
+	v.Demo = c.cfg.Demo != nil
+	return c.render(e, http.StatusOK, "checkout.html", v)
 }
 
 // deliveriesView is the deliveries page's data.

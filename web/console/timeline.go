@@ -3,6 +3,7 @@ package console
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paysync/paysync/store"
@@ -11,8 +12,9 @@ import (
 // entry is one line of a checkout's timeline.
 type entry struct {
 	At       time.Time
-	Kind     string // callback, check, transition, browser, merchant, anomaly, webhook, other
+	Kind     string // callback, check, transition, browser, merchant, start, anomaly, webhook, other
 	Title    string // English; the template translates it
+	Outcome  string // a start's: "started", "refused" or "no answer" (English; translated)
 	Source   string
 	Status   string // the provider's raw status, when there is one
 	From, To store.State
@@ -30,6 +32,7 @@ type checkoutView struct {
 	Pending    bool   // a delivery is still to be attempted: the page keeps refreshing
 	Done       string // what the last action did, for the flash line
 	Purged     bool   // the checkout's history is no longer kept
+	Demo       bool   // in `paysync demo`: a started payment's page is offered to the newcomer as the buyer
 }
 
 // timelineView merges what paysync saw of a checkout into one list,
@@ -88,10 +91,34 @@ func eventEntry(e store.Event) entry {
 		en.Kind, en.Title = "merchant", "Check requested"
 	case store.EventBrowserReturned:
 		en.Kind, en.Title = "browser", "Browser returned"
+	case store.EventPaymentStarted:
+		en.Kind, en.Title = "start", "Payment started at PayUnit"
+		en.Outcome, en.Detail = startOutcome(e.Detail)
 	default:
 		en.Kind, en.Title = "other", e.Type
 	}
 	return en
+}
+
+// startOutcome is how a start (store.EventPaymentStarted; only PayUnit's
+// payments can be started) went, from its event's detail: the detail
+// without its "payment started at <provider>: " prefix (the entry's title
+// says it) and without the outcome word its badge shows, and the outcome
+// its first word gives: "started", "refused", or "no answer" for anything
+// else (PayUnit may have created the payment).
+func startOutcome(detail string) (outcome, rest string) {
+	rest = strings.TrimSpace(detail)
+	if strings.HasPrefix(strings.ToLower(rest), "payment started at ") {
+		if _, after, ok := strings.Cut(rest, ": "); ok {
+			rest = strings.TrimSpace(after)
+		}
+	}
+	word, _, _ := strings.Cut(rest, " ")
+	switch w := strings.TrimRight(word, ":,;."); w {
+	case "started", "refused":
+		return w, strings.TrimLeft(rest[len(w):], ":,;. ") // the badge says it
+	}
+	return "no answer", rest
 }
 
 // overviewData is the overview page's data.

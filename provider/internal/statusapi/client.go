@@ -76,6 +76,13 @@ func (r Response) Malformed(err error) *Failure {
 //   - Transient, "read body": the body of a 2xx answer could not be read or
 //     was over MaxBody (then Err wraps ErrBodyTooLarge).
 func (c Client) Get(ctx context.Context, build func(context.Context) (*http.Request, error)) (Response, *Failure) {
+	return c.Send(ctx, build)
+}
+
+// Send is Get for whatever request build returns (a POST with its body:
+// a provider's call that starts a payment), with the same deadline, read
+// bound and Failures.
+func (c Client) Send(ctx context.Context, build func(context.Context) (*http.Request, error)) (Response, *Failure) {
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, DefaultTimeout))
 	defer cancel()
 	req, err := build(ctx)

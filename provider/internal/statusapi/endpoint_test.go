@@ -50,3 +50,20 @@ func TestEndpointURLErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestNewPost(t *testing.T) {
+	t.Parallel()
+	req, err := NewPost(context.Background(), "https://p.example/api//", "/start", []byte(`{"a":1}`), "x-api-key", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Method != "POST" || req.URL.String() != "https://p.example/api/start" || req.Header.Get("Content-Type") != "application/json" ||
+		req.Header.Get("Accept") != "application/json" || req.Header.Get("x-api-key") != "k" || req.ContentLength != 7 {
+		t.Errorf("request %s %s %v (%d bytes)", req.Method, req.URL, req.Header, req.ContentLength)
+	}
+	for _, base := range []string{"ftp://p.example", "https://user:secret@p.example", "https://p.example/?k=secret", ""} {
+		if _, err := NewPost(context.Background(), base, "/start", nil); err == nil || strings.Contains(err.Error(), "secret") {
+			t.Errorf("NewPost(%q): %v, want an error that doesn't quote the base URL", base, err)
+		}
+	}
+}

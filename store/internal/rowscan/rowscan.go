@@ -19,25 +19,25 @@ type Scanner interface{ Scan(dest ...any) error }
 const CheckoutColumns = `id, merchant_id, provider, reference, provider_ref, amount, currency, success_url, cancel_url,
 	token, idempotency_key, state, provider_status, action, anomaly_code, anomaly_detail, resolved_by,
 	callback_received_at, last_checked_at, next_check_at, created_at, updated_at, version,
-	attempts, wake_reason, wake_seq, claim_seq, settled_at, history_purged_at, rev`
+	attempts, wake_reason, wake_seq, claim_seq, settled_at, history_purged_at, rev, start_requested, pay_url`
 
 // ScanCheckout reads a row of CheckoutColumns, then extra.
 func ScanCheckout(row Scanner, extra ...any) (store.Checkout, error) {
 	var c store.Checkout
-	var ref, pref, idem, action *string
+	var ref, pref, idem, action, payURL *string
 	var anomalyCode, anomalyDetail, state string
 	var cb, last, next, settled, purged *int64
 	var created, updated int64
 	dest := []any{&c.ID, &c.MerchantID, &c.Provider, &ref, &pref, &c.Amount, &c.Currency, &c.SuccessURL, &c.CancelURL,
 		&c.Token, &idem, &state, &c.ProviderStatus, &action, &anomalyCode, &anomalyDetail, &c.ResolvedBy,
 		&cb, &last, &next, &created, &updated, &c.Version,
-		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq, &settled, &purged, &c.Rev}
+		&c.Attempts, &c.WakeReason, &c.WakeSeq, &c.ClaimSeq, &settled, &purged, &c.Rev, &c.StartRequested, &payURL}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return store.Checkout{}, err
 	}
 	c.State = store.State(state)
 	c.SettledAt, c.HistoryPurgedAt = TimePtr(settled), TimePtr(purged)
-	c.Reference, c.ProviderRef, c.IdempotencyKey = Deref(ref), Deref(pref), Deref(idem)
+	c.Reference, c.ProviderRef, c.IdempotencyKey, c.PayURL = Deref(ref), Deref(pref), Deref(idem), Deref(payURL)
 	if action != nil {
 		c.Action = &store.Action{Instructions: json.RawMessage(*action)}
 	}

@@ -1,0 +1,6 @@
+-- Starting payments (POST /v1/checkouts with "start": true): whether
+-- paysync starts the checkout's payment at the provider, and the
+-- provider's page where the buyer pays once it did (NULL until then, and
+-- for checkouts only registered).
+ALTER TABLE checkouts ADD COLUMN start_requested INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE checkouts ADD COLUMN pay_url TEXT;
