@@ -29,22 +29,14 @@ import (
 func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 	var out Checkout
 	var before int64
-	var learning Checkout // merchant and provider never change: an unlocked read names the identity to lock
-	if o.ProviderRef != "" {
-		pre, err := db.b.CheckoutByID(ctx, o.CheckoutID)
-		if err != nil {
-			return Checkout{}, fmt.Errorf("apply observation: %w", err)
-		}
-		if pre.ProviderRef == "" {
-			learning = pre
-		}
+	learning, err := db.refToLearn(ctx, o.CheckoutID, o.ProviderRef)
+	if err != nil {
+		return Checkout{}, fmt.Errorf("apply observation: %w", err)
 	}
-	err := db.write(ctx, func(tx Tx) error {
+	err = db.write(ctx, func(tx Tx) error {
 		now := db.Now()
-		if learning.ID != "" {
-			if err := lockIdentities(ctx, tx, learning.MerchantID, learning.Provider, o.ProviderRef); err != nil {
-				return err
-			}
+		if err := lockRefToLearn(ctx, tx, learning, o.ProviderRef); err != nil {
+			return err
 		}
 		c, err := tx.CheckoutForUpdate(ctx, o.CheckoutID)
 		if err != nil {
@@ -84,11 +76,7 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 			}
 		}
 		if learning.ID != "" && c.ProviderRef == "" && d.next.ProviderRef == o.ProviderRef {
-			if err := adoptEarlyNotifications(ctx, tx, Checkout{ID: c.ID, MerchantID: c.MerchantID, Provider: c.Provider,
-				ProviderRef: o.ProviderRef}, now, providerRefLearned); err != nil {
-				return err
-			}
-			if d.next, err = tx.CheckoutForUpdate(ctx, c.ID); err != nil { // adoption rewrote callback_received_at and next_check_at
+			if d.next, err = adoptUnderLearnedRef(ctx, tx, c, o.ProviderRef, now); err != nil {
 				return err
 			}
 		}
@@ -142,4 +130,40 @@ func (db *DB) CountDue(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count due checkouts: %w", err)
 	}
 	return n, nil
+}
+
+// refToLearn returns the checkout id names when ref may become its
+// provider_ref (it has none yet), or the zero Checkout when there is
+// nothing to learn. It reads without a lock: merchant and provider never
+// change, so the read names the identity to lock (lockRefToLearn) before
+// the row, in the callbacks' own lock order (identity, then row).
+func (db *DB) refToLearn(ctx context.Context, id, ref string) (Checkout, error) {
+	if ref == "" {
+		return Checkout{}, nil
+	}
+	pre, err := db.b.CheckoutByID(ctx, id)
+	if err != nil || pre.ProviderRef != "" {
+		return Checkout{}, err
+	}
+	return pre, nil
+}
+
+// lockRefToLearn locks the identity ref names for the checkout
+// refToLearn returned; nothing when it returned none.
+func lockRefToLearn(ctx context.Context, tx Tx, learning Checkout, ref string) error {
+	if learning.ID == "" {
+		return nil
+	}
+	return lockIdentities(ctx, tx, learning.MerchantID, learning.Provider, ref)
+}
+
+// adoptUnderLearnedRef adopts the callbacks stored unmatched under ref, the
+// provider_ref c has just learned, and returns c's row as the adoption left
+// it (it rewrites callback_received_at and next_check_at).
+func adoptUnderLearnedRef(ctx context.Context, tx Tx, c Checkout, ref string, now time.Time) (Checkout, error) {
+	if err := adoptEarlyNotifications(ctx, tx, Checkout{ID: c.ID, MerchantID: c.MerchantID, Provider: c.Provider,
+		ProviderRef: ref}, now, providerRefLearned); err != nil {
+		return Checkout{}, err
+	}
+	return tx.CheckoutForUpdate(ctx, c.ID)
 }

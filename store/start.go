@@ -57,22 +57,17 @@ type StartResult struct {
 func (db *DB) RecordStart(ctx context.Context, r StartResult) (Checkout, error) {
 	var out Checkout
 	var before int64
-	var learning Checkout // merchant and provider never change: an unlocked read names the identity to lock
-	if r.Outcome == StartStarted && r.ProviderRef != "" {
-		pre, err := db.b.CheckoutByID(ctx, r.CheckoutID)
-		if err != nil {
-			return Checkout{}, fmt.Errorf("record start: %w", err)
-		}
-		if pre.ProviderRef == "" {
-			learning = pre
-		}
+	if r.Outcome != StartStarted {
+		r.ProviderRef = "" // only a started payment names the provider's checkout
 	}
-	err := db.write(ctx, func(tx Tx) error {
+	learning, err := db.refToLearn(ctx, r.CheckoutID, r.ProviderRef)
+	if err != nil {
+		return Checkout{}, fmt.Errorf("record start: %w", err)
+	}
+	err = db.write(ctx, func(tx Tx) error {
 		now := db.Now()
-		if learning.ID != "" {
-			if err := lockIdentities(ctx, tx, learning.MerchantID, learning.Provider, r.ProviderRef); err != nil {
-				return err
-			}
+		if err := lockRefToLearn(ctx, tx, learning, r.ProviderRef); err != nil {
+			return err
 		}
 		c, err := tx.CheckoutForUpdate(ctx, r.CheckoutID)
 		if err != nil {
@@ -101,11 +96,7 @@ func (db *DB) RecordStart(ctx context.Context, r StartResult) (Checkout, error) 
 			return err
 		}
 		if r.ProviderRef != "" && d.next.ProviderRef == r.ProviderRef {
-			if err := adoptEarlyNotifications(ctx, tx, Checkout{ID: c.ID, MerchantID: c.MerchantID, Provider: c.Provider,
-				ProviderRef: r.ProviderRef}, now, providerRefLearned); err != nil {
-				return err
-			}
-			if d.next, err = tx.CheckoutForUpdate(ctx, c.ID); err != nil {
+			if d.next, err = adoptUnderLearnedRef(ctx, tx, c, r.ProviderRef, now); err != nil {
 				return err
 			}
 		}
