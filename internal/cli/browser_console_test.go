@@ -58,6 +58,15 @@ func evalJS[T any](b *browser, expr string) T {
 	return v
 }
 
+// tryEval evaluates a boolean expression in the page; false when it can't
+// (the page is being replaced by a navigation).
+func (b *browser) tryEval(expr string) bool {
+	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+	return err == nil && v
+}
+
 // signIn signs in at /console/ with token and waits for the overview.
 func (b *browser) signIn(base, token string) {
 	b.t.Helper()
@@ -299,8 +308,13 @@ func TestConsoleDeliveriesReplayAndReenable(t *testing.T) {
 
 	// Re-enable the endpoint after its 410: the held delivery goes out.
 	hooks.status.Store(http.StatusNoContent)
+	evalJS[bool](b, `(document.querySelector("#flash").dataset.previous = "1") === "1"`)
 	b.click(".enable")
-	b.waitVisible("#flash", 10*time.Second)
+	// The page the form's redirect loads, not the replay's flash still shown
+	// while it loads (navigating away then would abort the redirect).
+	testwait.For(t, "the re-enable's page with its flash", func() bool {
+		return b.tryEval(`(() => { const f = document.querySelector("#flash"); return !!f && !f.dataset.previous && document.readyState === "complete" })()`)
+	})
 	if got := b.text("#flash"); !strings.HasPrefix(got, "1 ") {
 		t.Fatalf("re-enable flash %q, want 1 released", got)
 	}
