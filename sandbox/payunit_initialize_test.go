@@ -14,23 +14,7 @@ import (
 // the answer's status code and decoded body.
 func initialize(t *testing.T, srv *httptest.Server, creds PayUnitConfig, body string) (int, initializeResponse, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/api/gateway/initialize", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("x-api-key", creds.APIKey)
-	req.Header.Set("mode", creds.Mode)
-	req.Header.Set("Content-Type", "application/json")
-	req.SetBasicAuth(creds.APIUser, creds.APIPassword)
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, raw := callPayUnit(t, srv, creds, http.MethodPost, "/api/gateway/initialize", strings.NewReader(body))
 	var got initializeResponse
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatalf("decode %s: %v", raw, err)

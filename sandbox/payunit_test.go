@@ -37,7 +37,15 @@ func setup(t *testing.T) (*PayUnit, *httptest.Server) {
 // getStatus asks the status API about id with the given credentials.
 func getStatus(t *testing.T, srv *httptest.Server, id string, creds PayUnitConfig) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/api/gateway/checkout/status/"+id, nil)
+	return callPayUnit(t, srv, creds, http.MethodGet, "/api/gateway/checkout/status/"+id, nil)
+}
+
+// callPayUnit sends a request to the sandbox PayUnit with creds as a
+// merchant's client does (Basic, x-api-key, mode) and returns the answer
+// with its body read.
+func callPayUnit(t *testing.T, srv *httptest.Server, creds PayUnitConfig, method, path string, body io.Reader) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +58,11 @@ func getStatus(t *testing.T, srv *httptest.Server, id string, creds PayUnitConfi
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp, body
+	return resp, raw
 }
 
 // receivedCallback is one request seen by a callback receiver.

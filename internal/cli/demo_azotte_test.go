@@ -2,12 +2,10 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -65,21 +63,7 @@ func TestDemoAzotteWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots the whole demo")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "demo.db")},
-			func(string) string { return "" }, out, io.Discard)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("demo returned %v", err)
-		}
-	})
-	testwait.For(t, "the demo's walkthrough", func() bool { return strings.Contains(out.String(), "Other scenarios") })
-	text := out.String()
+	text := runDemo(t)
 	find := func(re string) string {
 		m := regexp.MustCompile(re).FindStringSubmatch(text)
 		if m == nil {
