@@ -2,7 +2,6 @@ package azotte
 
 import (
 	"encoding/json"
-	"errors"
 	"testing"
 	"unicode/utf8"
 
@@ -24,8 +23,24 @@ func FuzzParseStatus(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if errors.Is(statusapi.UniqueKeys(body), statusapi.ErrDuplicateKey) {
-			t.Fatalf("a body with a duplicate key parsed: %q", body)
+		if !json.Valid(body) {
+			t.Fatalf("invalid JSON parsed: %q", body)
+		}
+		// encoding/json, matching names as ParseStatus does, reads the same
+		// verdict (ParseStatus refused every text where two names would
+		// have let the last one win).
+		var ref struct {
+			TrackingNumber *string
+			Status         struct{ MessageCode string }
+		}
+		if err := json.Unmarshal(body, &ref); err != nil {
+			t.Fatalf("encoding/json refused %q: %v", body, err)
+		}
+		if statusapi.Code(ref.Status.MessageCode) != r.MessageCode {
+			t.Fatalf("MessageCode %q, encoding/json read %q in %q", r.MessageCode, ref.Status.MessageCode, body)
+		}
+		if ref.TrackingNumber != nil && *ref.TrackingNumber != r.TrackingNumber {
+			t.Fatalf("TrackingNumber %q, encoding/json read %q", r.TrackingNumber, *ref.TrackingNumber)
 		}
 		if r.MessageCode == "" {
 			t.Fatalf("no error but empty MessageCode for %q", body)

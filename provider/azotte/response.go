@@ -56,25 +56,6 @@ type Result struct {
 // provider asked for both, so the larger wins.
 func (r Result) Wait() time.Duration { return max(r.RetryAfter, r.FollowUp) }
 
-// statusBody is the CheckoutResult shape; fields are raw so that an odd
-// type in an informational field does not reject the verdict.
-type statusBody struct {
-	TrackingNumber json.RawMessage `json:"trackingNumber"`
-	Status         *struct {
-		MessageCode json.RawMessage `json:"messageCode"`
-		Message     json.RawMessage `json:"message"`
-	} `json:"status"`
-	RedirectInstructions json.RawMessage `json:"redirectInstructions"`
-	FollowUpInstructions json.RawMessage `json:"followUpInstructions"`
-}
-
-// redirectFields are the members of redirectInstructions paysync reads.
-type redirectFields struct {
-	RedirectURL     string `json:"redirectUrl"`
-	HTMLContent     string `json:"htmlContent"`
-	ShowHTMLContent bool   `json:"showHtmlContent"`
-}
-
 // ParseStatus parses the body of a status API response (a CheckoutResult,
 // or the {"status":{"messageCode":...}} body of a 404). It fills every field
 // of Result except RetryAfter and HTTPStatus.
@@ -85,74 +66,81 @@ type redirectFields struct {
 // showHtmlContent a boolean; followUpInstructions.retryAfterSeconds, when
 // present, a non-negative number. Anything else is an error wrapping
 // ErrMalformed, and so is an object naming a member twice, also under
-// case folding (statusapi.UniqueKeys: encoding/json would keep the last,
+// case folding (statusapi.Parse: encoding/json would keep the last,
 // "messageCode":"CHECK_OUT_PROCESSING","messageCode":"CHECK_OUT_DONE" is
-// ambiguous). MessageCode is compared exactly: only JSON whitespace is trimmed.
+// ambiguous). Member names match under case folding, as encoding/json
+// matches struct fields. MessageCode is compared exactly: only JSON
+// whitespace is trimmed. The body is read in one pass (statusapi.Parse).
 func ParseStatus(body []byte) (Result, error) {
-	var b statusBody
-	if err := statusapi.UniqueKeys(body); errors.Is(err, statusapi.ErrDuplicateKey) {
+	top, err := statusapi.Parse(body)
+	if err != nil {
 		return Result{}, fmt.Errorf("parse status: %w: %w", ErrMalformed, err)
 	}
-	if err := decodeObject(body, &b); err != nil {
-		return Result{}, fmt.Errorf("parse status: %w", err)
+	if top.Kind != statusapi.KindObject {
+		return Result{}, fmt.Errorf("parse status: decode json: not an object: %w", ErrMalformed)
 	}
 	var r Result
-	var err error
-	if b.Status == nil {
+	status, ok, err := member(top, "status", statusapi.KindObject)
+	if err != nil {
+		return Result{}, fmt.Errorf("parse status: %w", err)
+	}
+	if !ok {
 		return Result{}, fmt.Errorf("parse status: no status object: %w", ErrMalformed)
 	}
-	if r.MessageCode, err = optString(b.Status.MessageCode, "status.messageCode"); err != nil {
+	if r.MessageCode, err = optString(status, "messageCode", "status.messageCode"); err != nil {
 		return Result{}, fmt.Errorf("parse status: %w", err)
 	}
 	r.MessageCode = statusapi.Code(r.MessageCode)
 	if r.MessageCode == "" {
 		return Result{}, fmt.Errorf("parse status: no status.messageCode: %w", ErrMalformed)
 	}
-	r.Message, _ = optString(b.Status.Message, "status.message") // informational: ignore odd types
-	if r.TrackingNumber, err = optString(b.TrackingNumber, "trackingNumber"); err != nil {
+	r.Message, _ = optString(status, "message", "status.message") // informational: ignore odd types
+	if r.TrackingNumber, err = optString(top, "trackingNumber", "trackingNumber"); err != nil {
 		return Result{}, fmt.Errorf("parse status: %w", err)
 	}
-	if err := r.readRedirect(b.RedirectInstructions); err != nil {
+	if err := r.readRedirect(top); err != nil {
 		return Result{}, fmt.Errorf("parse status: %w", err)
 	}
-	if r.FollowUp, err = followUp(b.FollowUpInstructions); err != nil {
+	if r.FollowUp, err = followUp(top); err != nil {
 		return Result{}, fmt.Errorf("parse status: %w", err)
 	}
 	return r, nil
 }
 
 // readRedirect keeps redirectInstructions verbatim and reads the fields
-// the hosted 3DS page needs.
-func (r *Result) readRedirect(raw json.RawMessage) error {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
+// the hosted 3DS page needs: redirectUrl and htmlContent strings,
+// showHtmlContent a boolean (null or absent: "" and false).
+func (r *Result) readRedirect(top statusapi.Value) error {
+	ri, ok, err := member(top, "redirectInstructions", statusapi.KindObject)
+	if err != nil || !ok {
+		return err
 	}
-	var f redirectFields
-	if err := decodeObject(raw, &f); err != nil {
+	if r.RedirectURL, err = optString(ri, "redirectUrl", "redirectInstructions.redirectUrl"); err != nil {
+		return err
+	}
+	if r.HTMLContent, err = optString(ri, "htmlContent", "redirectInstructions.htmlContent"); err != nil {
+		return err
+	}
+	show, ok, err := member(ri, "showHtmlContent", statusapi.KindBool)
+	if err != nil {
 		return fmt.Errorf("redirectInstructions: %w", err)
 	}
-	r.Redirect = append(json.RawMessage(nil), raw...)
-	r.RedirectURL, r.HTMLContent, r.ShowHTMLContent = f.RedirectURL, f.HTMLContent, f.ShowHTMLContent
+	r.ShowHTMLContent = ok && string(show.Raw) == "true"
+	r.Redirect = append(json.RawMessage(nil), ri.Raw...)
 	return nil
 }
 
 // followUp returns followUpInstructions.retryAfterSeconds as a duration.
-func followUp(raw json.RawMessage) (time.Duration, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+func followUp(top statusapi.Value) (time.Duration, error) {
+	fu, ok, err := member(top, "followUpInstructions", statusapi.KindObject)
+	if err != nil || !ok {
+		return 0, err
+	}
+	ras, ok := fu.MemberFold("retryAfterSeconds")
+	if !ok || ras.Kind == statusapi.KindNull {
 		return 0, nil
 	}
-	var f struct {
-		RetryAfterSeconds json.RawMessage `json:"retryAfterSeconds"`
-	}
-	if err := decodeObject(raw, &f); err != nil {
-		return 0, fmt.Errorf("followUpInstructions: %w", err)
-	}
-	v := string(bytes.TrimSpace(f.RetryAfterSeconds))
-	if v == "" || v == "null" {
-		return 0, nil
-	}
+	v := string(ras.Raw)
 	secs, err := strconv.ParseFloat(v, 64)
 	if errors.Is(err, strconv.ErrRange) && secs > 0 {
 		return maxRetryAfter, nil // a huge number: capped like any long wait
@@ -166,6 +154,35 @@ func followUp(raw json.RawMessage) (time.Duration, error) {
 	return time.Duration(secs * float64(time.Second)), nil
 }
 
+// member returns the member name of the object v (matched under case
+// folding, as encoding/json matches struct fields) when it has the kind
+// want; ok is false when it is absent or null, and any other kind is an
+// error wrapping ErrMalformed.
+func member(v statusapi.Value, name string, want statusapi.Kind) (m statusapi.Value, ok bool, err error) {
+	m, found := v.MemberFold(name)
+	switch {
+	case !found || m.Kind == statusapi.KindNull:
+		return statusapi.Value{}, false, nil
+	case m.Kind != want:
+		return statusapi.Value{}, false, fmt.Errorf("field %s: wrong type: %w", name, ErrMalformed)
+	}
+	return m, true, nil
+}
+
+// optString returns the string member name of v, "" for absent or null,
+// and an error wrapping ErrMalformed, naming path, for any other type.
+func optString(v statusapi.Value, name, path string) (string, error) {
+	m, ok, err := member(v, name, statusapi.KindString)
+	if err != nil {
+		return "", fmt.Errorf("field %s: not a string: %w", path, ErrMalformed)
+	}
+	if !ok {
+		return "", nil
+	}
+	s, _ := m.Text()
+	return s, nil
+}
+
 // decodeObject decodes b, which must hold exactly one JSON object, into v.
 // Errors wrap ErrMalformed.
 func decodeObject(b []byte, v any) error {
@@ -177,18 +194,4 @@ func decodeObject(b []byte, v any) error {
 		return fmt.Errorf("decode json: %w: %w", ErrMalformed, err)
 	}
 	return nil
-}
-
-// optString returns a JSON string member's value, "" for absent or null,
-// and an error wrapping ErrMalformed for any other type.
-func optString(raw json.RawMessage, name string) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("field %s: not a string: %w", name, ErrMalformed)
-	}
-	return s, nil
 }

@@ -1,72 +1,56 @@
 package payunit
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/paysync/paysync/provider/internal/statusapi"
 )
 
-// jsonObject is a JSON object whose values are kept as raw text, so that
-// numbers are never turned into float64.
-type jsonObject map[string]json.RawMessage
+// jsonObject is a JSON object read by statusapi.Parse: its values are
+// kept as raw text, so that numbers are never turned into float64.
+type jsonObject struct{ v statusapi.Value }
 
-// decodeObject decodes b, which must hold exactly one JSON object.
+// decodeUnique reads a whole body, which must hold exactly one JSON object
+// naming no member twice at any depth, in one pass (statusapi.Parse).
 // Errors wrap ErrMalformed.
-func decodeObject(b []byte) (jsonObject, error) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		return nil, fmt.Errorf("decode json: not an object: %w", ErrMalformed)
-	}
-	var obj jsonObject
-	if err := json.Unmarshal(b, &obj); err != nil {
-		return nil, fmt.Errorf("decode json: %w: %w", ErrMalformed, err)
-	}
-	return obj, nil
-}
-
-// decodeUnique is decodeObject for a whole body, which is first walked
-// for duplicate member names at any depth (statusapi.UniqueKeys).
 func decodeUnique(b []byte) (jsonObject, error) {
-	if err := statusapi.UniqueKeys(b); errors.Is(err, statusapi.ErrDuplicateKey) {
-		return nil, fmt.Errorf("decode json: %w: %w", ErrMalformed, err)
+	v, err := statusapi.Parse(b)
+	if err != nil {
+		return jsonObject{}, fmt.Errorf("decode json: %w: %w", ErrMalformed, err)
 	}
-	return decodeObject(b)
+	if v.Kind != statusapi.KindObject {
+		return jsonObject{}, fmt.Errorf("decode json: not an object: %w", ErrMalformed)
+	}
+	return jsonObject{v}, nil
 }
 
 // object returns the member key as an object. ok is false when the member
 // is absent or null; an error wrapping ErrMalformed is returned when it is
 // present but not an object.
 func (o jsonObject) object(key string) (obj jsonObject, ok bool, err error) {
-	raw := bytes.TrimSpace(o[key])
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, false, nil
+	m, found := o.v.Member(key)
+	switch {
+	case !found || m.Kind == statusapi.KindNull:
+		return jsonObject{}, false, nil
+	case m.Kind != statusapi.KindObject:
+		return jsonObject{}, false, fmt.Errorf("field %q: decode json: not an object: %w", key, ErrMalformed)
 	}
-	obj, err = decodeObject(raw)
-	if err != nil {
-		return nil, false, fmt.Errorf("field %q: %w", key, err)
-	}
-	return obj, true, nil
+	return jsonObject{m}, true, nil
 }
 
 // scalar returns the member key as text: a JSON string's value or a JSON
 // number's exact literal. It returns "" for an absent or null member, and an
 // error wrapping ErrMalformed for any other JSON type.
 func (o jsonObject) scalar(key string) (string, error) {
-	raw := bytes.TrimSpace(o[key])
+	m, found := o.v.Member(key)
 	switch {
-	case len(raw) == 0 || string(raw) == "null":
+	case !found || m.Kind == statusapi.KindNull:
 		return "", nil
-	case raw[0] == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", fmt.Errorf("field %q: %w: %w", key, ErrMalformed, err)
-		}
+	case m.Kind == statusapi.KindString:
+		s, _ := m.Text()
 		return s, nil
-	case raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9'):
-		return string(raw), nil // already validated by the enclosing Unmarshal
+	case m.Kind == statusapi.KindNumber:
+		return string(m.Raw), nil
 	default:
 		return "", fmt.Errorf("field %q: not a string or number: %w", key, ErrMalformed)
 	}

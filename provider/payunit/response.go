@@ -49,7 +49,7 @@ func (r Result) HasTransactionID(id string) bool {
 // The body must be a JSON object with a "data" object whose "status" is a
 // non-empty string; total_amount, when present, must be a non-negative
 // decimal (JSON number or string). Any other shape, and an object naming
-// a member twice (statusapi.UniqueKeys: "status":"PENDING","status":"SUCCESS"
+// a member twice (statusapi.Parse: "status":"PENDING","status":"SUCCESS"
 // is ambiguous), is an error wrapping ErrMalformed. When the error is nil,
 // Status is non-empty.
 func ParseStatus(body []byte) (Result, error) {

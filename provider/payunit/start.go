@@ -52,7 +52,7 @@ type Initialized struct {
 }
 
 // ParseInitialize parses the body of an answer of the initialize call, in
-// one pass after a walk for duplicate member names (statusapi.UniqueKeys).
+// one pass that also refuses duplicate member names (statusapi.Parse).
 // The body must be a JSON object with an integer statusCode (a JSON
 // number or a string of digits); a statusCode of 200 needs a "data" object
 // whose transaction_url is an absolute http(s) URL. Any other shape is an

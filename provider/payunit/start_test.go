@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paysync/paysync/provider/internal/statusapi"
 	"github.com/paysync/paysync/provider/plugin"
 )
 
@@ -185,8 +184,13 @@ func FuzzParseInitialize(f *testing.F) {
 			}
 			return
 		}
-		if errors.Is(statusapi.UniqueKeys(body), statusapi.ErrDuplicateKey) {
-			t.Fatalf("a body with a duplicate key parsed: %q", body)
+		var ref struct{ Data map[string]json.RawMessage }
+		if err := json.Unmarshal(body, &ref); err != nil {
+			t.Fatalf("encoding/json refused %q: %v", body, err)
+		}
+		var url string
+		if err := json.Unmarshal(ref.Data["transaction_url"], &url); err == nil && r.StatusCode == http.StatusOK && url != r.PayURL {
+			t.Fatalf("PayURL %q, encoding/json read %q in %q", r.PayURL, url, body)
 		}
 		if r.StatusCode == http.StatusOK && !strings.HasPrefix(r.PayURL, "http") {
 			t.Fatalf("statusCode 200 without an http(s) pay URL: %+v", r)

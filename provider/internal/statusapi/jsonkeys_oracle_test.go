@@ -9,18 +9,15 @@ import (
 	"strings"
 )
 
-// ErrDuplicateKey is returned by UniqueKeys for a JSON object that names
-// one member twice.
-var ErrDuplicateKey = errors.New("duplicate JSON object key")
-
-// frame is an object or array being walked by UniqueKeys.
+// frame is an object or array being walked by uniqueKeys.
 type frame struct {
 	object bool
 	key    bool              // an object's next token is a member name
 	seen   map[string]string // an object's folded names → names
 }
 
-// UniqueKeys walks the JSON text b (a streaming token walk of
+// uniqueKeys is the duplicate-name check Parse replaced, kept as the
+// oracle of FuzzParse: it walks the JSON text b (a streaming token walk of
 // encoding/json's Decoder, so nothing is decoded into values) and returns
 // an error wrapping ErrDuplicateKey when an object, at any depth, has two
 // members with the same name, or with names equal under Unicode case
@@ -29,7 +26,7 @@ type frame struct {
 // silently override another ("status":"PENDING","status":"SUCCESS"). An
 // ambiguous answer is a failed check, never a verdict. Syntax errors are
 // returned as they are.
-func UniqueKeys(b []byte) error {
+func uniqueKeys(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var stack []*frame
