@@ -169,7 +169,7 @@ func newServer(cfg Config) (*server, *echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Validator = newValidator(cfg.AllowPrivateURLs)
-	e.Pre(headAsGet)
+	e.Pre(optionsStar, headAsGet)
 	e.Use(restoreHead, middleware.RequestID(), s.logRequests, s.recoverPanics(), compress())
 	s.routes(e)
 	pages, err := web.New(web.Config{Store: cfg.Store, Waker: cfg.Waker, Logger: cfg.Logger.With("component", "web")})
