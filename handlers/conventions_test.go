@@ -24,7 +24,7 @@ func TestHeadWhereverGet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ path, bearer string }{
-		{"/healthz", ""}, {"/readyz", ""}, {"/openapi.yaml", ""},
+		{"/healthz", ""}, {"/readyz", ""}, {"/openapi.yaml", ""}, {"/favicon.ico", ""},
 		{"/v1/checkouts/" + id, key}, {"/v1/checkouts?state=pending", key},
 		{"/v1/checkouts/" + id + "/events", key}, {"/v1/deliveries", key},
 		{"/v1/checkouts/" + id + "?wait=1ms", key},

@@ -101,3 +101,14 @@ func TestRequestLog(t *testing.T) {
 		t.Fatalf("sign-in token not redacted: %s", logs)
 	}
 }
+
+// Every browser asks for /favicon.ico: it is paysync's SVG icon, not a 404
+// (a console error on every page).
+func TestFavicon(t *testing.T) {
+	h := setup(t)
+	rec := h.request(http.MethodGet, "/favicon.ico", "", nil)
+	wantStatus(t, rec, http.StatusOK)
+	if ct := rec.Header().Get("Content-Type"); ct != "image/svg+xml" || !strings.HasPrefix(rec.Body.String(), "<svg") {
+		t.Fatalf("favicon: %s %q", ct, rec.Body.String())
+	}
+}

@@ -176,7 +176,8 @@ func newServer(cfg Config) (*server, *echo.Echo, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("new handlers: %w", err)
 	}
-	pages.Register(e.Group("/pay")) // HTML pages: their own errors and headers, not problem+json
+	pages.Register(e.Group("/pay"))    // HTML pages: their own errors and headers, not problem+json
+	e.GET("/favicon.ico", web.Favicon) // every browser asks for it, on the hosted pages and the console
 	return s, e, nil
 }
 
