@@ -23,13 +23,13 @@ import (
 const demoDB = "paysync-demo.db"
 
 func demoCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fmt.Fprintln(stdout, "paysync demo: starting…") // at once: a cold `go run . demo` was silent while it built
 	fs := newFlagSet("demo", stderr)
 	verbose := fs.Bool("v", false, "log every request (JSON lines on stderr); without it only warnings and errors are logged, so the instructions stay readable")
 	cfg, check := bindConfig(fs, getenv, demoDB)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	fmt.Fprintln(stdout, "paysync demo: starting…") // at once: a cold `go run . demo` was silent while it built
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
