@@ -21,7 +21,9 @@ func main() {
 	err := cli.Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "paysync:", err)
+		if !cli.Reported(err) { // serve and demo log theirs as a JSON line, like the rest of their log
+			fmt.Fprintln(os.Stderr, "paysync:", err)
+		}
 		os.Exit(1)
 	}
 }

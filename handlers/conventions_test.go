@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,7 +24,7 @@ func TestHeadWhereverGet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ path, bearer string }{
-		{"/healthz", ""}, {"/readyz", ""}, {"/openapi.yaml", ""},
+		{"/healthz", ""}, {"/readyz", ""}, {"/openapi.yaml", ""}, {"/favicon.ico", ""},
 		{"/v1/checkouts/" + id, key}, {"/v1/checkouts?state=pending", key},
 		{"/v1/checkouts/" + id + "/events", key}, {"/v1/deliveries", key},
 		{"/v1/checkouts/" + id + "?wait=1ms", key},
@@ -36,6 +38,9 @@ func TestHeadWhereverGet(t *testing.T) {
 		}
 		if head.Body.Len() != 0 {
 			t.Errorf("HEAD %s has a body: %q", tc.path, head.Body)
+		}
+		if cl := head.Header().Get("Content-Length"); get.Code != http.StatusNotModified && cl != strconv.Itoa(get.Body.Len()) {
+			t.Errorf("HEAD %s: Content-Length %q, GET's body is %d bytes", tc.path, cl, get.Body.Len())
 		}
 		for name := range get.Header() {
 			if name == "X-Request-Id" {
@@ -118,6 +123,12 @@ func TestOptionsAndNoCORS(t *testing.T) {
 		}
 	}
 	wantProblem(t, h.request(http.MethodOptions, "/v1/nothing-here", "", nil), http.StatusNotFound, "not-found")
+	// "OPTIONS *" asks about the server: 204 with the methods it has.
+	rec := httptest.NewRecorder()
+	h.e.ServeHTTP(rec, httptest.NewRequest(http.MethodOptions, "*", nil))
+	if rec.Code != http.StatusNoContent || allowSet(rec.Header().Get("Allow")) != "GET,HEAD,OPTIONS,POST" {
+		t.Errorf("OPTIONS *: %d, Allow %q", rec.Code, rec.Header().Get("Allow"))
+	}
 }
 
 func TestCacheControlOnAuthenticatedAnswers(t *testing.T) {

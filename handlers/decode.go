@@ -72,8 +72,12 @@ func mergeFields(fields, more []fieldError) []fieldError {
 // it; errors are problems as decodeJSON describes. After a value of the
 // wrong type dst still holds the other fields (encoding/json goes on).
 func decodeBody(r io.Reader, dst any) error {
-	dec := json.NewDecoder(r)
-	err := dec.Decode(dst)
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	err = dec.Decode(dst)
 	var typ *json.UnmarshalTypeError
 	if err != nil && !(errors.As(err, &typ) && typ.Field != "") {
 		return decodeError(err)
@@ -90,7 +94,50 @@ func decodeBody(r io.Reader, dst any) error {
 	if err != nil {
 		return decodeError(err)
 	}
+	if nulls := nullFields(body, reflect.TypeOf(dst), ""); len(nulls) > 0 {
+		return invalid(nulls...)
+	}
 	return nil
+}
+
+// nullFields lists the members of the JSON object body that are null where
+// t's field is not nullable (not a pointer, slice, map or interface): the
+// OpenAPI file says string (or number …) there, and encoding/json would
+// silently take null as the zero value, as if the member were absent. It
+// looks into nested objects the same way; prefix names the enclosing one.
+func nullFields(body []byte, t reflect.Type, prefix string) []fieldError {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var members map[string]json.RawMessage
+	if t.Kind() != reflect.Struct || json.Unmarshal(body, &members) != nil {
+		return nil
+	}
+	var out []fieldError
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		raw, ok := members[name]
+		if name == "" || name == "-" || !ok {
+			continue
+		}
+		switch {
+		case string(bytes.TrimSpace(raw)) == "null" && !acceptsNull(f.Type):
+			out = append(out, fieldError{Field: prefix + name, Message: "must be " + jsonKind(f.Type) + ", not null"})
+		case f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct:
+			out = append(out, nullFields(raw, f.Type, prefix+name+".")...)
+		}
+	}
+	return out
+}
+
+// acceptsNull reports whether JSON null means something for a field of type t.
+func acceptsNull(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		return true
+	}
+	return false
 }
 
 // decodeError classifies a JSON decoding error.

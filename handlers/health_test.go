@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v4"
 )
 
 func TestHealth(t *testing.T) {
@@ -85,10 +87,28 @@ func TestRequestLog(t *testing.T) {
 		}
 	}
 	if line["msg"] != "request" || line["method"] != "GET" || line["path"] != "/v1/checkouts" ||
-		line["status"] != float64(200) || line["level"] != slog.LevelInfo.String() || line["bytes"] == nil || line["latency"] == nil {
+		line["status"] != float64(200) || line["level"] != slog.LevelInfo.String() || line["bytes"] == nil || line["latency_ms"] == nil {
 		t.Fatalf("log line %v in %s", line, logs)
 	}
 	if !strings.Contains(logs, `"path":"/hooks/payunit/:token"`) {
 		t.Fatalf("hook path not redacted: %s", logs)
+	}
+	// The console's one-time sign-in link (mounted on the same Echo) is a
+	// credential too: its route pattern is logged, never the token.
+	h.e.GET("/console/signin/:token", func(c echo.Context) error { return c.NoContent(http.StatusSeeOther) })
+	h.request(http.MethodGet, "/console/signin/one-time-secret", "", nil)
+	if logs := h.logs.String(); strings.Contains(logs, "one-time-secret") || !strings.Contains(logs, `"path":"/console/signin/:token"`) {
+		t.Fatalf("sign-in token not redacted: %s", logs)
+	}
+}
+
+// Every browser asks for /favicon.ico: it is paysync's SVG icon, not a 404
+// (a console error on every page).
+func TestFavicon(t *testing.T) {
+	h := setup(t)
+	rec := h.request(http.MethodGet, "/favicon.ico", "", nil)
+	wantStatus(t, rec, http.StatusOK)
+	if ct := rec.Header().Get("Content-Type"); ct != "image/svg+xml" || !strings.HasPrefix(rec.Body.String(), "<svg") {
+		t.Fatalf("favicon: %s %q", ct, rec.Body.String())
 	}
 }

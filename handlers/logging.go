@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,7 +12,8 @@ import (
 )
 
 // logRequests writes one structured line per request: method, path (no
-// query; hook tokens redacted), status, latency, request id and bytes
+// query; tokens in the path redacted), status, latency_ms (milliseconds,
+// as every latency paysync logs), request id and bytes
 // written. It never logs headers or bodies. Errors are rendered first, so
 // the logged status is the one sent.
 func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
@@ -29,7 +31,7 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("method", c.Request().Method),
 			slog.String("path", logPath(c)),
 			slog.Int("status", res.Status),
-			slog.Duration("latency", time.Since(start)),
+			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
 			slog.Int64("bytes", res.Size),
 		)
@@ -37,11 +39,16 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// logPath is the request path without query; on callback routes and hosted
-// pages it is the route pattern, since the token in the path is a credential.
+// logPath is the request path without query; on callback routes, hosted
+// pages and every route with a :token parameter (the console's one-time
+// sign-in link) it is the route pattern, since the token in the path is a
+// credential.
 func logPath(c echo.Context) string {
 	p := c.Request().URL.Path
-	if (strings.HasPrefix(p, "/hooks/") || strings.HasPrefix(p, "/pay/")) && c.Path() != "" {
+	if c.Path() == "" {
+		return p
+	}
+	if strings.HasPrefix(p, "/hooks/") || strings.HasPrefix(p, "/pay/") || slices.Contains(c.ParamNames(), "token") {
 		return c.Path()
 	}
 	return p

@@ -169,14 +169,15 @@ func newServer(cfg Config) (*server, *echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Validator = newValidator(cfg.AllowPrivateURLs)
-	e.Pre(headAsGet)
+	e.Pre(optionsStar, headAsGet)
 	e.Use(restoreHead, middleware.RequestID(), s.logRequests, s.recoverPanics(), compress())
 	s.routes(e)
 	pages, err := web.New(web.Config{Store: cfg.Store, Waker: cfg.Waker, Logger: cfg.Logger.With("component", "web")})
 	if err != nil {
 		return nil, nil, fmt.Errorf("new handlers: %w", err)
 	}
-	pages.Register(e.Group("/pay")) // HTML pages: their own errors and headers, not problem+json
+	pages.Register(e.Group("/pay"))    // HTML pages: their own errors and headers, not problem+json
+	e.GET("/favicon.ico", web.Favicon) // every browser asks for it, on the hosted pages and the console
 	return s, e, nil
 }
 

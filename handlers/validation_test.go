@@ -22,6 +22,8 @@ func TestValidationListsEveryInvalidField(t *testing.T) {
 			[]string{"amount", "reference", "success_url"}},
 		{"minor units and provider", `{"provider":"stripe","reference":"r","amount":"10.123456789","currency":"XAF"}`,
 			[]string{"amount", "provider"}},
+		{"null where the schema says string", `{"provider":"payunit","reference":"r","amount":"10","currency":"XAF","success_url":null,"description":"x","payment_country":"X"}`,
+			[]string{"payment_country", "success_url"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := fieldErrors(t, h.request(http.MethodPost, "/v1/checkouts", key, tc.body))
@@ -79,4 +81,16 @@ func jsonString(v any) string {
 	default:
 		return "n"
 	}
+}
+
+// webhook_url is a string in the OpenAPI file: null is refused (422), not
+// taken as "no webhook"; leaving the member out is how to have none.
+func TestMerchantNullIsRefused(t *testing.T) {
+	h := setup(t)
+	errs := fieldErrors(t, h.request(http.MethodPost, "/admin/v1/merchants", testAdminToken,
+		`{"name":"acme","webhook_url":null,"payunit":{"base_url":null}}`))
+	if _, ok := errs["webhook_url"]; !ok || errs["payunit.base_url"] == "" {
+		t.Fatalf("errors %v, want webhook_url and payunit.base_url", errs)
+	}
+	wantStatus(t, h.request(http.MethodPost, "/admin/v1/merchants", testAdminToken, `{"name":"acme"}`), http.StatusCreated)
 }

@@ -132,6 +132,9 @@ func (d *InboxDrain) drainAll(ctx context.Context) bool {
 			after = r.LastID
 			continue
 		}
+		if ctx.Err() != nil {
+			return false // shutting down: a cancelled drain is no failure; its entries stay for the next start
+		}
 		d.failures.Inc()
 		if r.LastID == 0 {
 			d.cfg.Logger.Error("inbox drain failed; retrying at the next tick", "err", err)

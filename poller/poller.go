@@ -133,6 +133,17 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 	case after.State != c.State:
 		log.Info("checkout state changed", "from", c.State, "to", after.State, "resolved_by", after.ResolvedBy)
 	}
+	if err == nil && newAnomaly(c.Anomaly, after.Anomaly) {
+		// An operator reading the logs learns of it (rejected credentials
+		// above all: every check of the merchant's checkouts fails until
+		// someone fixes the keys).
+		log.Warn("anomaly raised", "merchant_id", c.MerchantID, "anomaly", after.Anomaly.Code, "detail", after.Anomaly.Detail)
+	}
+}
+
+// newAnomaly reports whether after is an anomaly before did not already say.
+func newAnomaly(before, after *store.Anomaly) bool {
+	return after != nil && (before == nil || before.Code != after.Code)
 }
 
 // observe walks the verdict path's hops 1 to 4 for c (see

@@ -1,6 +1,10 @@
 package poller
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,7 +124,8 @@ func TestRetryAfterHonoured(t *testing.T) {
 
 func TestRejectedCredentialsSlowDown(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{})
+	var logs bytes.Buffer
+	b := setup(t, options{cfg: Config{Logger: slog.New(slog.NewJSONHandler(&logs, nil))}})
 	m, err := b.db.CreateMerchant(b.ctx, store.NewMerchant{Name: "wrong-key",
 		PayUnit: &store.PayUnitAccount{BaseURL: b.merchant.PayUnit.BaseURL, APIUser: "u", APIPassword: "p", APIKey: "revoked", Mode: "test"}})
 	if err != nil {
@@ -141,6 +146,22 @@ func TestRejectedCredentialsSlowDown(t *testing.T) {
 	}
 	if got.NextCheckAt == nil || got.NextCheckAt.Sub(b.clock.Now()) != b.cfg.MaxInterval {
 		t.Fatalf("next check %v, want the max interval", got.NextCheckAt)
+	}
+	// The operator learns of it from the log: one WARN line naming the
+	// merchant and the provider.
+	var line struct {
+		Level, Anomaly, Provider string
+		MerchantID               string `json:"merchant_id"`
+	}
+	for l := range strings.Lines(logs.String()) {
+		if strings.Contains(l, `"anomaly raised"`) {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if line.Level != "WARN" || line.Anomaly != store.AnomalyCredentials || line.MerchantID != m.ID || line.Provider != store.ProviderPayUnit {
+		t.Errorf("log line %+v, want a WARN naming credentials_rejected, merchant %s and payunit; log:\n%s", line, m.ID, logs.String())
 	}
 }
 

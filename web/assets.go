@@ -21,3 +21,15 @@ func (p *Pages) asset(c echo.Context) error {
 	h.Set("Cache-Control", "public, max-age=300")
 	return c.Blob(http.StatusOK, mime.TypeByExtension(path.Ext(name)), b)
 }
+
+// Favicon handles GET /favicon.ico: paysync's icon (SVG, which browsers
+// take under that name too), so no page of paysync logs a 404 for it.
+func Favicon(c echo.Context) error {
+	b, err := fs.ReadFile(assetFS, "assets/favicon.svg")
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
+	return c.Blob(http.StatusOK, "image/svg+xml", b)
+}

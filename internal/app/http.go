@@ -17,7 +17,8 @@ import (
 func (a *App) listenHTTP() (hs *service.HTTPServer, srv *http.Server, err error) {
 	srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+		DisableGeneralOptionsHandler: true, // "OPTIONS *" is the handlers' (204 with Allow)
+		ErrorLog:                     slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	hs, err = service.NewHTTPServer(service.HTTPConfig{Addr: a.cfg.Addr, Server: srv,
 		ShutdownTimeout: 20 * time.Second, Logger: a.log})
 	if err != nil {

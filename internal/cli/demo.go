@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -23,10 +24,29 @@ const demoDB = "paysync-demo.db"
 
 func demoCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
-	cfg, err := parseConfig(fs, args, getenv, demoDB)
-	if err != nil {
+	verbose := fs.Bool("v", false, "log every request (JSON lines on stderr); without it only warnings and errors are logged, so the instructions stay readable")
+	cfg, check := bindConfig(fs, getenv, demoDB)
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	fmt.Fprintln(stdout, "paysync demo: starting…") // at once: a cold `go run . demo` was silent while it built
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := newLogger(stderr, level)
+	if err := check(); err != nil {
+		return reported(log, err)
+	}
+	if err := demoServe(ctx, fs, cfg, getenv, log, stdout); err != nil {
+		return reported(log, err)
+	}
+	return nil
+}
+
+// demoServe starts the sandbox providers and the demo shop, then the service
+// with the demo merchant, and prints what to try until ctx ends.
+func demoServe(ctx context.Context, fs *flag.FlagSet, cfg *config, getenv func(string) string, log *slog.Logger, stdout io.Writer) error {
 	// The demo talks to sandbox providers on loopback and is meant to be
 	// clicked through quickly.
 	cfg.AllowPrivateURLs = true
@@ -69,7 +89,6 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	defer payments.wg.Wait()
 	cfg.consoleDemo = payments.console()
 
-	log := newLogger(stderr)
 	return serve(ctx, cfg, log, stdout, func(a *paysync.App) {
 		m, err := a.Store().CreateMerchant(ctx, store.NewMerchant{Name: "demo shop", WebhookURL: shopURL + "/webhooks",
 			ReturnHosts: []string{"127.0.0.1", "localhost", "shop.example"},
@@ -84,7 +103,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 			"Shop": shopURL,
 			"URL":  a.PublicURL(), "Sandbox": sandboxURL, "APIKey": m.APIKey, "Admin": cfg.AdminToken,
 			"Notify": a.PublicURL() + "/hooks/payunit/" + m.HookToken, "DB": cfg.DB,
-			"Grace": cfg.PollGrace.String(),
+			"Grace": cfg.PollGrace.String(), "Secret": m.WebhookSecret,
 		})
 		demoAzotteText.Execute(stdout, map[string]string{"URL": a.PublicURL(), "Azotte": azotteURL})
 	})
@@ -126,11 +145,14 @@ paysync demo is running.
   Open the console (this link signs you in once): {{.Console}}
 
   paysync          {{.URL}}   (data in {{.DB}}, reset at each start)
-  sandbox PayUnit  {{.Sandbox}}
+  sandbox PayUnit  {{.Sandbox}}   (api_user demo, api_password demo, api_key test_demo_key, mode test)
   merchant API key {{.APIKey}}
+  webhook secret   {{.Secret}}   (signs the demo merchant's webhooks: Standard Webhooks)
   admin token      {{.Admin}}
   PayUnit notify   {{.Notify}}
   demo shop        {{.Shop}}   (its pages are the success and cancel URLs; it takes the demo merchant's webhooks)
+
+  Request logs are off in the demo (warnings and errors still show); "paysync demo -v" logs every request.
 
 Try it (in another terminal):
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -70,7 +71,7 @@ func (a *app) boot(extra ...string) (stop func()) {
 			if err != nil {
 				return err
 			}
-			return serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *paysync.App) {
+			return serve(ctx, cfg, newLogger(io.Discard, slog.LevelInfo), io.Discard, func(s *paysync.App) {
 				a.svc, a.url = s, "http://"+s.Addr()
 				up <- nil
 			})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/paysync/paysync/handlers"
@@ -32,7 +33,7 @@ func merchantCreateCmd(ctx context.Context, args []string, getenv func(string) s
 	if err != nil {
 		return fmt.Errorf("merchant create: %w", err)
 	}
-	ac, err := cfg.app(newLogger(stderr))
+	ac, err := cfg.app(newLogger(stderr, slog.LevelInfo))
 	if err != nil {
 		return err
 	}

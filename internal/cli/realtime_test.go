@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -43,7 +44,7 @@ func startWatchedApp(t *testing.T) (*app, *paysync.App, *httptest.Server, func()
 			done <- err
 			return
 		}
-		done <- serve(ctx, cfg, newLogger(io.Discard), io.Discard, func(s *paysync.App) { started <- s })
+		done <- serve(ctx, cfg, newLogger(io.Discard, slog.LevelInfo), io.Discard, func(s *paysync.App) { started <- s })
 	}()
 	var s *paysync.App
 	select {

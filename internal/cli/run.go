@@ -12,6 +12,14 @@ import (
 // ends or ctx does, reading settings through getenv. It returns the
 // command's error; usage goes to stderr, output to stdout.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := run(ctx, args, getenv, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the usage was asked for, and printed
+	}
+	return err
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command")

@@ -16,7 +16,7 @@ func (c *Console) checkNow(e echo.Context) error {
 		return c.fail(e, err)
 	}
 	c.cfg.Waker.Wake()
-	return e.Redirect(http.StatusSeeOther, back(ck.ID, "check"))
+	return c.flashTo(e, checkoutPage(ck.ID), "check")
 }
 
 // redeliver handles POST /console/deliveries/:id/redeliver; the form's
@@ -28,9 +28,9 @@ func (c *Console) redeliver(e echo.Context) error {
 	}
 	c.cfg.Webhooks.Wake()
 	if e.FormValue("back") == "deliveries" {
-		return e.Redirect(http.StatusSeeOther, "/console/deliveries?replayed=1")
+		return c.flashTo(e, "/console/deliveries", "1")
 	}
-	return e.Redirect(http.StatusSeeOther, back(d.CheckoutID, "redeliver"))
+	return c.flashTo(e, checkoutPage(d.CheckoutID), "redeliver")
 }
 
 // replay handles POST /console/deliveries/replay (since=, UTC): every
@@ -47,7 +47,7 @@ func (c *Console) replay(e echo.Context) error {
 	if n > 0 {
 		c.cfg.Webhooks.Wake()
 	}
-	return e.Redirect(http.StatusSeeOther, "/console/deliveries?replayed="+strconv.Itoa(n))
+	return c.flashTo(e, "/console/deliveries", strconv.Itoa(n))
 }
 
 // enableWebhook handles POST /console/merchants/:id/webhook/enable: the
@@ -62,5 +62,5 @@ func (c *Console) enableWebhook(e echo.Context) error {
 		return c.fail(e, err)
 	}
 	c.cfg.Webhooks.Wake()
-	return e.Redirect(http.StatusSeeOther, "/console/deliveries?replayed="+strconv.FormatInt(n, 10))
+	return c.flashTo(e, "/console/deliveries", strconv.FormatInt(n, 10))
 }

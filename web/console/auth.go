@@ -134,8 +134,9 @@ func (c *Console) isAdmin(token string) bool {
 }
 
 // demoSignIn handles GET /console/signin/:token, the link `paysync demo`
-// prints: the first use signs in as the operator; every later one, and
-// any other token, gets the sign-in page.
+// prints: the first use signs in as the operator; a later one gets the
+// sign-in page saying the link was used, and any other token the sign-in
+// page.
 func (c *Console) demoSignIn(e echo.Context) error {
 	d := c.cfg.Demo
 	tok := sha256.Sum256([]byte(e.Param("token")))
@@ -143,8 +144,11 @@ func (c *Console) demoSignIn(e echo.Context) error {
 		return e.Redirect(http.StatusSeeOther, "/console/")
 	}
 	want := sha256.Sum256([]byte(d.SignInToken))
-	if subtle.ConstantTimeCompare(tok[:], want[:]) != 1 || !c.useDemoToken() {
+	if subtle.ConstantTimeCompare(tok[:], want[:]) != 1 {
 		return e.Redirect(http.StatusSeeOther, "/console/")
+	}
+	if !c.useDemoToken() {
+		return c.renderSignIn(e, http.StatusOK, "used") // the sign-in page, saying why it is shown
 	}
 	s := session{Role: roleOperator, Expires: c.cfg.Now().Add(c.cfg.SessionTTL).Unix(), Nonce: newNonce()}
 	c.setCookie(e, sessionCookie, c.keys.seal(s), c.cfg.SessionTTL)

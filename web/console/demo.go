@@ -9,9 +9,9 @@ import (
 )
 
 // demoPage handles GET /console/demo: the "start a sandbox payment" form,
-// in `paysync demo` only.
+// in `paysync demo` only, for the operator (a merchant gets the 404 page).
 func (c *Console) demoPage(e echo.Context) error {
-	if c.cfg.Demo == nil {
+	if c.cfg.Demo == nil || !viewerOf(e).Operator() { // a merchant can't start one: no form it can't submit
 		return c.notFound(e)
 	}
 	return c.render(e, http.StatusOK, "demo.html", c.cfg.Demo.Scenarios)
@@ -32,5 +32,5 @@ func (c *Console) demoStart(e echo.Context) error {
 	if err != nil {
 		return c.fail(e, fmt.Errorf("start demo payment %s: %w", scenario, err))
 	}
-	return e.Redirect(http.StatusSeeOther, back(id, "demo"))
+	return c.flashTo(e, checkoutPage(id), "demo")
 }

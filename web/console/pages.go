@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -60,7 +61,7 @@ func (c *Console) checkout(e echo.Context) error {
 	if err != nil {
 		return c.fail(e, err)
 	}
-	v := timelineView(t, e.QueryParam("done"))
+	v := timelineView(t, c.takeFlash(e))
 	v.Demo = c.cfg.Demo != nil
 	return c.render(e, http.StatusOK, "checkout.html", v)
 }
@@ -81,7 +82,7 @@ func (c *Console) deliveries(e echo.Context) error {
 	if err != nil {
 		return c.fail(e, err)
 	}
-	dv := deliveriesView{Deliveries: ds, Replayed: e.QueryParam("replayed"),
+	dv := deliveriesView{Deliveries: ds, Replayed: replayedNote(c.takeFlash(e)),
 		Since: c.cfg.Now().UTC().Add(-overviewWindow).Format(sinceLayout)}
 	seen := map[string]bool{}
 	for _, d := range ds {
@@ -101,7 +102,14 @@ func (c *Console) deliveries(e echo.Context) error {
 // sinceLayout is the replay form's time field (an HTML datetime-local, UTC).
 const sinceLayout = "2006-01-02T15:04"
 
-// back is the checkout page's URL with a done= note for the flash line.
-func back(id, done string) string {
-	return "/console/checkouts/" + url.PathEscape(id) + "?done=" + url.QueryEscape(done)
+// checkoutPage is the URL of a checkout's page.
+func checkoutPage(id string) string { return "/console/checkouts/" + url.PathEscape(id) }
+
+// replayedNote is the flash's count of replayed deliveries, "" unless it
+// is a number.
+func replayedNote(note string) string {
+	if _, err := strconv.Atoi(note); err != nil {
+		return ""
+	}
+	return note
 }
