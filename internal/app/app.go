@@ -127,7 +127,18 @@ func (a *App) build(ctx context.Context) (err error) {
 	// the poller: its last transitions are in the outbox for the next
 	// start) and the sweep (its current batch commits or rolls back);
 	// Shutdown closes the database after them.
-	a.services = service.NewGroup(sweeper, n, a.poller, inbox, hs)
+	// On a shared database the liveness service stops after the poller
+	// and the dispatcher: it then hands this instance's claims back at once.
+	services := []service.Service{sweeper}
+	if a.db.Shared() {
+		live, err := cluster.NewLiveness(a.db, cluster.LivenessConfig{Wake: a.poller.Wake, Send: n.Wake,
+			Logger: a.log.With("component", "liveness"), Metrics: reg})
+		if err != nil {
+			return fmt.Errorf("new liveness: %w", err)
+		}
+		services = append(services, live)
+	}
+	a.services = service.NewGroup(append(services, n, a.poller, inbox, hs)...)
 	if a.db.Shared() {
 		a.services.Add(cluster.NewRelay(a.db, cluster.RelayConfig{Feed: a.feed, Wake: a.poller.Wake, Send: n.Wake,
 			Logger: a.log.With("component", "relay")}))
