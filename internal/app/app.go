@@ -22,8 +22,9 @@ import (
 )
 
 // App is a running paysync: the database and its change feed, and the
-// services over them (retention sweep, webhook dispatcher, poller, inbox
-// drainer, HTTP server, relay between instances), started in order as one
+// services over them (retention sweep, liveness and relay between
+// instances on a shared database, webhook dispatcher, poller, inbox
+// drainer, HTTP server), started in order as one
 // service.Group. Stop it with Shutdown.
 type App struct {
 	cfg     Config // PublicURL resolved
@@ -123,12 +124,12 @@ func (a *App) build(ctx context.Context) (err error) {
 	// end at once with what they know), then the relay, the HTTP server
 	// (requests in flight finish), the inbox drainer (its final drain
 	// processes what the server acknowledged), the poller (checks in
-	// flight end; their leases bring them back), the dispatcher (after
-	// the poller: its last transitions are in the outbox for the next
-	// start) and the sweep (its current batch commits or rolls back);
-	// Shutdown closes the database after them.
-	// On a shared database the liveness service stops after the poller
-	// and the dispatcher: it then hands this instance's claims back at once.
+	// flight end), the dispatcher (after the poller: its last transitions
+	// are in the outbox for the next start), the liveness service on a
+	// shared database (it hands this instance's claims back at once; on
+	// SQLite the next start recovers their leases) and the sweep (its
+	// current batch commits or rolls back); Shutdown closes the database
+	// after them.
 	services := []service.Service{sweeper}
 	if a.db.Shared() {
 		live, err := cluster.NewLiveness(a.db, cluster.LivenessConfig{Wake: a.poller.Wake, Send: n.Wake,
@@ -226,8 +227,9 @@ func (a *App) Poller() *poller.Poller { return a.poller }
 // Shutdown stops the services in the reverse of their start order (see
 // build: the feed first, so that long-polls and event streams end at once;
 // the HTTP server finishes the requests in flight, within 20s; the inbox
-// is drained once more; checks and deliveries in flight end and their
-// leases bring them back), then closes the database after the last queued
+// is drained once more; checks and deliveries in flight end, and on a
+// shared database the instance hands its claims back at once; on SQLite
+// the next start recovers their leases), then closes the database after the last queued
 // write. It returns the HTTP server's and the database's errors.
 func (a *App) Shutdown() error {
 	a.services.Stop()
