@@ -28,21 +28,20 @@ import (
 // to wait for, is 1 and 2 minutes), not a performance figure.
 const failoverBound = 10*time.Second + 3*time.Second
 
-// holder holds the first request of each key (a webhook id, a payment)
-// while holding is on, until the client goes away; every later request,
-// and every request once holding is off, is answered. It records when
-// each key was first answered.
+// holder holds every request (a webhook attempt, a status check) while
+// holding is on, until the client goes away (a retry of the holder's own
+// client, timed out, is held again); once holding is off every request is
+// answered. It records when each key was first answered.
 type holder struct {
 	holding  atomic.Bool
 	release  chan struct{} // closed at the test's end: nothing stays held
 	mu       sync.Mutex
-	seen     map[string]int
 	held     map[string]bool
 	answered map[string]time.Time
 }
 
 func newHolder() *holder {
-	h := &holder{release: make(chan struct{}), seen: map[string]int{}, held: map[string]bool{}, answered: map[string]time.Time{}}
+	h := &holder{release: make(chan struct{}), held: map[string]bool{}, answered: map[string]time.Time{}}
 	h.holding.Store(true)
 	return h
 }
@@ -51,8 +50,7 @@ func newHolder() *holder {
 func (h *holder) hold(key string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.seen[key]++
-	if h.holding.Load() && h.seen[key] == 1 {
+	if h.holding.Load() {
 		h.held[key] = true
 		return true
 	}
