@@ -62,6 +62,7 @@ type Liveness struct {
 	mu       sync.Mutex
 	instance string    // the current session's instance; "" while none
 	lostAt   time.Time // when the last session was lost; zero when live or never lost
+	started  func()    // the run's Base started: called at the first session
 
 	takenOver *prometheus.CounterVec
 	oldest    *prometheus.GaugeVec
@@ -116,22 +117,37 @@ const (
 
 // Start holds this instance's liveness session and looks for gone
 // instances every Every, until Stop or ctx ends; then it hands this
-// instance's claims back and ends the session.
+// instance's claims back and ends the session. It returns at once; the
+// service counts as started (Started) once its first session is up, so
+// the wiring can wait for an instance able to claim.
 func (l *Liveness) Start(ctx context.Context) {
-	l.Go(ctx, func(ctx context.Context) {
-		session, end := context.WithCancel(context.WithoutCancel(ctx))
-		defer end()
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			if err := l.db.Live(session, l.transition); err != nil {
-				l.cfg.Logger.Error("liveness session", "err", err)
-			}
-		})
-		service.Every(ctx, 0, l.cfg.Every, l.round)
-		l.handBack(ctx)
-		end()
-		wg.Wait()
+	ctx, started, stopped, ok := l.StartInit(ctx)
+	if !ok {
+		return
+	}
+	l.mu.Lock()
+	l.started = started
+	l.mu.Unlock()
+	go func() {
+		defer stopped()
+		l.run(ctx)
+	}()
+}
+
+// run is the service's run: the session beside the periodic looks.
+func (l *Liveness) run(ctx context.Context) {
+	session, end := context.WithCancel(context.WithoutCancel(ctx))
+	defer end()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := l.db.Live(session, l.transition); err != nil {
+			l.cfg.Logger.Error("liveness session", "err", err)
+		}
 	})
+	service.Every(ctx, 0, l.cfg.Every, l.round)
+	l.handBack(ctx)
+	end()
+	wg.Wait()
 }
 
 // Instance returns this instance's id in its current session, or "" while
@@ -147,7 +163,7 @@ func (l *Liveness) Instance() string {
 // this instance was not live waits for them.
 func (l *Liveness) transition(id string) {
 	l.mu.Lock()
-	lostAt := l.lostAt
+	lostAt, started := l.lostAt, l.started
 	l.instance = id
 	if id == "" {
 		l.lostAt = l.cfg.Now()
@@ -161,6 +177,7 @@ func (l *Liveness) transition(id string) {
 		return
 	}
 	l.up.Set(1)
+	started() // once per run: the first session
 	if lostAt.IsZero() {
 		l.cfg.Logger.Info("live: this instance is known to the others sharing the database", "event", "liveness_up", "instance", id)
 	} else {

@@ -36,6 +36,7 @@ type App struct {
 	// opens, since every commit may queue a delivery.
 	deliveries service.Signal
 	poller     *poller.Poller
+	liveness   *cluster.Liveness // on a shared database only
 	http       *service.HTTPServer
 	services   *service.Group
 }
@@ -61,6 +62,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		return nil, errors.Join(err, db.Close())
 	}
 	a.services.Start(context.WithoutCancel(ctx))
+	a.awaitLiveness()
 	a.log.Info("paysync listening", "addr", a.Addr(), "public_url", a.cfg.PublicURL, "db", redactedDB(a.cfg.DB))
 	return a, nil
 }
@@ -132,12 +134,11 @@ func (a *App) build(ctx context.Context) (err error) {
 	// after them.
 	services := []service.Service{sweeper}
 	if a.db.Shared() {
-		live, err := cluster.NewLiveness(a.db, cluster.LivenessConfig{Wake: a.poller.Wake, Send: n.Wake,
-			Logger: a.log.With("component", "liveness"), Metrics: reg})
-		if err != nil {
+		if a.liveness, err = cluster.NewLiveness(a.db, cluster.LivenessConfig{Wake: a.poller.Wake, Send: n.Wake,
+			Logger: a.log.With("component", "liveness"), Metrics: reg}); err != nil {
 			return fmt.Errorf("new liveness: %w", err)
 		}
-		services = append(services, live)
+		services = append(services, a.liveness)
 	}
 	a.services = service.NewGroup(append(services, n, a.poller, inbox, hs)...)
 	if a.db.Shared() {
@@ -146,6 +147,26 @@ func (a *App) build(ctx context.Context) (err error) {
 	}
 	a.services.Add(service.Func{OnStop: a.feed.Close})
 	return nil
+}
+
+// livenessWait bounds how long Start waits for the first liveness session.
+const livenessWait = 10 * time.Second
+
+// awaitLiveness waits, on a shared database, until this instance holds
+// its liveness session (it claims nothing before), within livenessWait:
+// a Start that returns is an instance able to work. Past that it goes
+// on; the session comes when the database lets it, and wakes the workers.
+func (a *App) awaitLiveness() {
+	if a.liveness == nil {
+		return
+	}
+	t := time.NewTimer(livenessWait)
+	defer t.Stop()
+	select {
+	case <-a.liveness.Started():
+	case <-t.C:
+		a.log.Warn("no liveness session yet: this instance claims no work until it has one", "waited", livenessWait)
+	}
 }
 
 // newPoller builds the poller of a.cfg, its metrics on reg.
