@@ -1,7 +1,9 @@
 // Package cluster is what an instance of paysync does for the others
 // sharing its database (PostgreSQL): the relay of their changes to this
-// instance's change feed and workers (Relay). It is a service among the
-// others, started and stopped by the wiring (internal/app).
+// instance's change feed and workers (Relay), and its liveness, which
+// lets the others take over its claims in seconds when it is gone, and
+// it theirs (Liveness). Each is a service among the others, started and
+// stopped by the wiring (internal/app).
 package cluster
 
 import (

@@ -16,6 +16,7 @@ import (
 // keeps no clock of its own.
 type Backend interface {
 	Reader
+	Instances
 	// Write runs fn in one write transaction and returns once that
 	// transaction committed, or with fn's error after rolling fn's writes
 	// back. ctx bounds the wait for the transaction, not fn's statements

@@ -52,6 +52,7 @@ type DB struct {
 	refusals refusals
 	probe    probe
 	named    namedCache // identities known to name a registered checkout
+	live     liveState  // this instance's liveness, while Live runs
 }
 
 // New returns the store over b, which it owns from now on (Close closes
@@ -77,10 +78,15 @@ func New(b Backend, opts Options) (*DB, error) {
 // Close closes the backend after the writes already queued.
 func (db *DB) Close() error { return db.b.Close() }
 
-// Ping reports whether the database answers, its schema is complete and a
-// write commits (a one-row write, at most once a second: see probeWrite).
+// Ping reports whether the database answers, its schema is complete, this
+// instance holds its liveness session while Live runs (else ErrNotLive)
+// and a write commits (a one-row write, at most once a second: see
+// probeWrite).
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.b.Ping(ctx); err != nil {
+		return err
+	}
+	if err := db.live.err(); err != nil {
 		return err
 	}
 	return db.probeWrite(ctx)

@@ -22,8 +22,9 @@ import (
 )
 
 // App is a running paysync: the database and its change feed, and the
-// services over them (retention sweep, webhook dispatcher, poller, inbox
-// drainer, HTTP server, relay between instances), started in order as one
+// services over them (retention sweep, liveness and relay between
+// instances on a shared database, webhook dispatcher, poller, inbox
+// drainer, HTTP server), started in order as one
 // service.Group. Stop it with Shutdown.
 type App struct {
 	cfg     Config // PublicURL resolved
@@ -35,6 +36,7 @@ type App struct {
 	// opens, since every commit may queue a delivery.
 	deliveries service.Signal
 	poller     *poller.Poller
+	liveness   *cluster.Liveness // on a shared database only
 	http       *service.HTTPServer
 	services   *service.Group
 }
@@ -60,6 +62,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		return nil, errors.Join(err, db.Close())
 	}
 	a.services.Start(context.WithoutCancel(ctx))
+	a.awaitLiveness()
 	a.log.Info("paysync listening", "addr", a.Addr(), "public_url", a.cfg.PublicURL, "db", redactedDB(a.cfg.DB))
 	return a, nil
 }
@@ -123,17 +126,47 @@ func (a *App) build(ctx context.Context) (err error) {
 	// end at once with what they know), then the relay, the HTTP server
 	// (requests in flight finish), the inbox drainer (its final drain
 	// processes what the server acknowledged), the poller (checks in
-	// flight end; their leases bring them back), the dispatcher (after
-	// the poller: its last transitions are in the outbox for the next
-	// start) and the sweep (its current batch commits or rolls back);
-	// Shutdown closes the database after them.
-	a.services = service.NewGroup(sweeper, n, a.poller, inbox, hs)
+	// flight end), the dispatcher (after the poller: its last transitions
+	// are in the outbox for the next start), the liveness service on a
+	// shared database (it hands this instance's claims back at once; on
+	// SQLite the next start recovers their leases) and the sweep (its
+	// current batch commits or rolls back); Shutdown closes the database
+	// after them.
+	services := []service.Service{sweeper}
+	if a.db.Shared() {
+		if a.liveness, err = cluster.NewLiveness(a.db, cluster.LivenessConfig{Wake: a.poller.Wake, Send: n.Wake,
+			Logger: a.log.With("component", "liveness"), Metrics: reg}); err != nil {
+			return fmt.Errorf("new liveness: %w", err)
+		}
+		services = append(services, a.liveness)
+	}
+	a.services = service.NewGroup(append(services, n, a.poller, inbox, hs)...)
 	if a.db.Shared() {
 		a.services.Add(cluster.NewRelay(a.db, cluster.RelayConfig{Feed: a.feed, Wake: a.poller.Wake, Send: n.Wake,
 			Logger: a.log.With("component", "relay")}))
 	}
 	a.services.Add(service.Func{OnStop: a.feed.Close})
 	return nil
+}
+
+// livenessWait bounds how long Start waits for the first liveness session.
+const livenessWait = 10 * time.Second
+
+// awaitLiveness waits, on a shared database, until this instance holds
+// its liveness session (it claims nothing before), within livenessWait:
+// a Start that returns is an instance able to work. Past that it goes
+// on; the session comes when the database lets it, and wakes the workers.
+func (a *App) awaitLiveness() {
+	if a.liveness == nil {
+		return
+	}
+	t := time.NewTimer(livenessWait)
+	defer t.Stop()
+	select {
+	case <-a.liveness.Started():
+	case <-t.C:
+		a.log.Warn("no liveness session yet: this instance claims no work until it has one", "waited", livenessWait)
+	}
 }
 
 // newPoller builds the poller of a.cfg, its metrics on reg.
@@ -215,8 +248,9 @@ func (a *App) Poller() *poller.Poller { return a.poller }
 // Shutdown stops the services in the reverse of their start order (see
 // build: the feed first, so that long-polls and event streams end at once;
 // the HTTP server finishes the requests in flight, within 20s; the inbox
-// is drained once more; checks and deliveries in flight end and their
-// leases bring them back), then closes the database after the last queued
+// is drained once more; checks and deliveries in flight end, and on a
+// shared database the instance hands its claims back at once; on SQLite
+// the next start recovers their leases), then closes the database after the last queued
 // write. It returns the HTTP server's and the database's errors.
 func (a *App) Shutdown() error {
 	a.services.Stop()

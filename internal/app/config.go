@@ -42,7 +42,9 @@ type Config struct {
 	AllowPrivateURLs bool          // loopback/private provider and webhook URLs
 	Logger           *slog.Logger  // default: discards
 	// Lease is how long a claimed check or delivery is held before another
-	// instance may take it over (0: the poller's and dispatcher's defaults).
+	// instance may take it over from an instance alive but stuck; a dead
+	// instance's claims are taken over by liveness, in seconds, on a shared
+	// database (0: the poller's and dispatcher's defaults).
 	Lease time.Duration
 	// Retention is how long a settled checkout keeps its history (events,
 	// raw callbacks, delivery attempts); 2160h (90 days) by default.

@@ -82,7 +82,7 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string, defaultDB string) 
 	dur(&c.PollMinInterval, "poll-min-interval", "PAYSYNC_POLL_MIN_INTERVAL", 5*time.Second, "shortest gap between two checks of one checkout")
 	dur(&c.PollMaxInterval, "poll-max-interval", "PAYSYNC_POLL_MAX_INTERVAL", 10*time.Minute, "backoff ceiling")
 	dur(&c.CheckoutMaxAge, "checkout-max-age", "PAYSYNC_CHECKOUT_MAX_AGE", 72*time.Hour, "non-terminal checkouts expire after this")
-	dur(&c.Lease, "lease", "PAYSYNC_LEASE", 0, "how long a claimed check or delivery is held before another instance may take it over (default 1m for checks, 2m for deliveries; at least 20s)")
+	dur(&c.Lease, "lease", "PAYSYNC_LEASE", 0, "how long a claimed check or delivery is held before another instance may take it over from an instance alive but stuck; a dead instance's are taken over within 10s (default 1m for checks, 2m for deliveries; at least 20s)")
 	dur(&c.Retention, "retention", "PAYSYNC_RETENTION", 2160*time.Hour, "settled checkouts keep their history (events, raw callbacks, delivery attempts) this long")
 	dur(&c.UnmatchedRetention, "unmatched-retention", "PAYSYNC_UNMATCHED_RETENTION", 72*time.Hour, "callbacks that match no checkout are kept this long")
 	allow := false

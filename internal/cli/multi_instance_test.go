@@ -101,7 +101,7 @@ func TestSeveralInstancesOnePostgres(t *testing.T) {
 
 	procs := make([]*proc, 3)
 	for i := range procs {
-		procs[i] = &proc{t: t, bin: bin, db: dbURL, admin: sharedAdminToken, extra: []string{"--lease", "20s"}}
+		procs[i] = &proc{t: t, bin: bin, db: dbURL, admin: sharedAdminToken} // the default lease: liveness takes over
 		procs[i].start()
 	}
 	const merchants = 3
@@ -159,8 +159,8 @@ func TestSeveralInstancesOnePostgres(t *testing.T) {
 		t.Fatal("nothing was acknowledged; the test proves nothing")
 	}
 	// What the victim had claimed when it died (a check, a delivery) is
-	// taken over when its lease (20s) runs out; these waits begin after the
-	// phases above, so that moment falls well within each wait's bound.
+	// taken over by the others within seconds (cluster.Liveness: its
+	// session's lock went with it), not after the lease (1 and 2 minutes).
 	for _, a := range all {
 		p := procs[rand.IntN(len(procs))]
 		testwait.For(t, "checkout "+a.ref+" to settle", func() bool { return p.state(a.key, a.id) == a.state })
@@ -216,7 +216,7 @@ func TestSeveralInstancesOnePostgres(t *testing.T) {
 
 	t.Logf("3 instances, one killed with SIGKILL and restarted: %d requests sent, %d registrations and %d callbacks acknowledged, "+
 		"%d lost; %d checkouts settled twice; %d announced transitions, %d without exactly one delivery row; "+
-		"%d deliveries, %d delivered to the endpoint, %d POSTs repeated (at-least-once: an attempt cut by the kill is sent again after its lease); "+
+		"%d deliveries, %d delivered to the endpoint, %d POSTs repeated (at-least-once: an attempt cut by the kill is sent again by another instance); "+
 		"%d status checks, %d overlapping checks of one checkout",
 		sent.Load(), len(all), callbacks.Load(), lost, twiceSettled, transitions, rowsOff, deliveries, posted, repeated, checks, overlaps)
 	if lost > 0 || twiceSettled > 0 || rowsOff > 0 || overlaps > 0 {

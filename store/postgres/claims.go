@@ -12,15 +12,22 @@ import (
 // ClaimDueCheckouts implements store.Tx: the due rows are picked with FOR
 // UPDATE SKIP LOCKED (instances claiming at once take different rows, and
 // nobody waits on a row another holds), then leased in the same
-// statement, which keeps when each was due.
+// statement, which keeps when each was due and records which instance
+// claimed them, and when (instances.go). An instance that lost its
+// liveness session claims nothing until it has one again.
 func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Checkout, error) {
+	owner, ok := t.live.claimant()
+	if !ok {
+		return nil, nil
+	}
 	until := ms(now.Add(lease))
 	rows, err := t.query(`WITH due AS (
 			SELECT id, next_check_at FROM checkouts WHERE next_check_at <= $1
 			ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-		UPDATE checkouts c SET claimed_due_at = due.next_check_at, next_check_at = $3, lease_until = $3, claim_seq = c.claim_seq + 1, rev = c.rev + 1
+		UPDATE checkouts c SET claimed_due_at = due.next_check_at, next_check_at = $3, lease_until = $3, claim_seq = c.claim_seq + 1, rev = c.rev + 1,
+			claimed_by = $4, claimed_at = $1
 		FROM due WHERE c.id = due.id
-		RETURNING `+prefixed("c.", rowscan.CheckoutColumns)+`, c.claimed_due_at`, ms(now), limit, until)
+		RETURNING `+prefixed("c.", rowscan.CheckoutColumns)+`, c.claimed_due_at`, ms(now), limit, until, nullString(owner))
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
@@ -34,13 +41,17 @@ func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, le
 
 // ClaimDueDeliveries implements store.Tx, as ClaimDueCheckouts.
 func (t *tx) ClaimDueDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.Delivery, error) {
+	owner, ok := t.live.claimant()
+	if !ok {
+		return nil, nil
+	}
 	until := ms(now.Add(lease))
 	rows, err := t.query(`WITH due AS (
 			SELECT id FROM deliveries WHERE next_attempt_at <= $1
 			ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-		UPDATE deliveries d SET next_attempt_at = $3, lease_until = $3, claim_seq = d.claim_seq + 1
+		UPDATE deliveries d SET next_attempt_at = $3, lease_until = $3, claim_seq = d.claim_seq + 1, claimed_by = $4, claimed_at = $1
 		FROM due WHERE d.id = due.id
-		RETURNING `+prefixed("d.", rowscan.DeliveryColumns), ms(now), limit, until)
+		RETURNING `+prefixed("d.", rowscan.DeliveryColumns), ms(now), limit, until, nullString(owner))
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
@@ -52,13 +63,21 @@ func (t *tx) ClaimDueDeliveries(ctx context.Context, now time.Time, limit int, l
 	return out, nil
 }
 
-// NextCheckoutDue implements store.Reader.
+// NextCheckoutDue implements store.Reader. Without a liveness session
+// nothing is due to this instance (it would claim nothing; its workers
+// sleep until woken when the session is back).
 func (b *Backend) NextCheckoutDue(ctx context.Context) (time.Time, bool, error) {
+	if _, ok := b.live.claimant(); !ok {
+		return time.Time{}, false, nil
+	}
 	return b.minTime(ctx, `SELECT min(next_check_at) FROM checkouts WHERE next_check_at IS NOT NULL`)
 }
 
-// NextDeliveryDue implements store.Reader.
+// NextDeliveryDue implements store.Reader, as NextCheckoutDue.
 func (b *Backend) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
+	if _, ok := b.live.claimant(); !ok {
+		return time.Time{}, false, nil
+	}
 	return b.minTime(ctx, `SELECT min(next_attempt_at) FROM deliveries WHERE next_attempt_at IS NOT NULL`)
 }
 

@@ -47,6 +47,7 @@ type Backend struct {
 	schema    string
 	channel   string // the NOTIFY channel of this schema
 	txTimeout time.Duration
+	live      liveness // this instance's liveness session (instances.go)
 }
 
 var _ store.Backend = (*Backend)(nil)
@@ -131,7 +132,7 @@ func (b *Backend) Write(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{ctx: tctx, tx: ptx, channel: b.channel}
+	t := &tx{ctx: tctx, tx: ptx, channel: b.channel, live: &b.live}
 	if err := runSafely(fn, t); err != nil {
 		ptx.Rollback(tctx)
 		return err

@@ -18,6 +18,7 @@ type tx struct {
 	ctx     context.Context
 	tx      pgx.Tx
 	channel string
+	live    *liveness // this instance's liveness session, for the claims
 }
 
 var _ store.Tx = (*tx)(nil)

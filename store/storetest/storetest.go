@@ -56,6 +56,7 @@ func Run(t *testing.T, h Harness) {
 		{"InboxNamedOnlyWhatWasFound", testInboxNamedOnlyWhatWasFound},
 		{"RevFollowsEveryWrite", testRevFollowsEveryWrite},
 		{"StartRecorded", testStartRecorded},
+		{"LiveInstanceKeepsItsClaims", testLiveInstanceKeepsItsClaims},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newRig(t, h)) })

@@ -28,8 +28,9 @@ const EnvURL = "PAYSYNC_TEST_POSTGRES"
 
 // Server is a PostgreSQL server for tests.
 type Server struct {
-	URL  string
-	stop func()
+	URL     string
+	stop    func()
+	restart func() error // Own's clusters only
 }
 
 var (
@@ -194,7 +195,41 @@ func startCluster() (*Server, error) {
 		run(pgctl, "-D", data, "-m", "immediate", "-w", "stop")
 		os.RemoveAll(dir)
 	}
-	return &Server{URL: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), stop: stop}, nil
+	restart := func() error {
+		return run(pgctl, "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts, "-m", "fast", "-w", "restart")
+	}
+	return &Server{URL: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), stop: stop, restart: restart}, nil
+}
+
+// Own starts a throwaway cluster for this test alone, one it may restart
+// (Restart) without disturbing the other tests, and stops it at the
+// test's end. It skips the test when no cluster can be started (fails it
+// under CI=true); $PAYSYNC_TEST_POSTGRES names a server no test may
+// restart, so it is not used here.
+func Own(t testing.TB) *Server {
+	t.Helper()
+	s, err := startCluster()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required under CI=true: install PostgreSQL's server binaries: %v", err)
+		}
+		t.Skipf("no PostgreSQL cluster of its own for this test: %v", err)
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// Restart stops an Own cluster as an operator's restart does (fast: the
+// sessions are cut, what was committed stays) and starts it again on the
+// same port; it returns once the server accepts connections.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	if s.restart == nil {
+		t.Fatal("pgtest: only a cluster from Own can be restarted")
+	}
+	if err := s.restart(); err != nil {
+		t.Fatalf("restart PostgreSQL: %v", err)
+	}
 }
 
 func freePort() (int, error) {
