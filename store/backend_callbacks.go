@@ -16,6 +16,9 @@ type CallbackReader interface {
 	// CheckoutNotifications returns the raw callbacks attached to the
 	// checkout, oldest first.
 	CheckoutNotifications(ctx context.Context, checkoutID string) ([]StoredNotification, error)
+	// DeadInbox returns up to limit of the scope's dead inbox entries
+	// (BuryInbox), the most recent first, and how many the scope has.
+	DeadInbox(ctx context.Context, scope Scope, limit int) ([]DeadEntry, int, error)
 }
 
 // CallbackTx is what a write transaction does to callbacks: the inbox,
@@ -33,6 +36,10 @@ type CallbackTx interface {
 	// DeleteInbox deletes the inbox entries with these ids in this
 	// transaction: they go exactly when it commits.
 	DeleteInbox(ctx context.Context, ids []int64) error
+	// BuryInbox moves the inbox entry id to the dead entries with reason
+	// and now, in this transaction; found is false when the inbox has no
+	// such entry.
+	BuryInbox(ctx context.Context, id int64, reason string, now time.Time) (found bool, err error)
 	// InsertNotification stores a callback, attached to checkoutID unless
 	// it is "", and returns its id. It returns ErrDuplicate, with the
 	// transaction still usable, when a callback with n.InboxKey (if set)

@@ -54,6 +54,7 @@ func Run(t *testing.T, h Harness) {
 		{"ConcurrentDrainsProcessEachOnce", testConcurrentDrainsProcessEachOnce},
 		{"UnmatchedTotalsFollow", testUnmatchedTotalsFollow},
 		{"InboxNamedOnlyWhatWasFound", testInboxNamedOnlyWhatWasFound},
+		{"InboxRefusedEntryMovedAside", testInboxRefusedEntryMovedAside},
 		{"RevFollowsEveryWrite", testRevFollowsEveryWrite},
 		{"StartRecorded", testStartRecorded},
 	}

@@ -275,3 +275,18 @@ func ScanInbox(row Scanner) (store.InboxEntry, error) {
 	e.ReceivedAt = FromMS(at)
 	return e, nil
 }
+
+// DeadColumns are the columns ScanDead reads, in order.
+const DeadColumns = InboxColumns + `, dead_at, reason`
+
+// ScanDead reads a row of DeadColumns.
+func ScanDead(row Scanner) (store.DeadEntry, error) {
+	var e store.DeadEntry
+	var at, dead int64
+	if err := row.Scan(&e.ID, &e.InboxKey, &e.MerchantID, &e.Provider, &e.TransactionID, &e.ProviderCheckoutID, &e.Status,
+		&e.ContentType, &e.Query, &e.Body, &at, &dead, &e.Reason); err != nil {
+		return store.DeadEntry{}, err
+	}
+	e.ReceivedAt, e.DeadAt = FromMS(at), FromMS(dead)
+	return e, nil
+}
