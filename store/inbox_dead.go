@@ -33,6 +33,7 @@ func (db *DB) BuryInbox(ctx context.Context, id int64, reason string) (buried bo
 		buried, err = tx.BuryInbox(ctx, id, reason, db.Now())
 		return err
 	})
+	db.health.note(pathDrain, db.Now(), err)
 	if err != nil {
 		return false, fmt.Errorf("bury inbox entry %d: %w", id, err)
 	}

@@ -59,6 +59,7 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 		out, err = db.recordNotification(ctx, tx, n, now, now, true)
 		return err
 	})
+	db.health.note(pathRecord, db.Now(), err)
 	if err != nil {
 		return RecordedNotification{}, fmt.Errorf("record notification: %w", err)
 	}

@@ -51,6 +51,7 @@ type DB struct {
 	limits   UnmatchedLimits
 	refusals refusals
 	probe    probe
+	health   health // the callback write paths' last failures (readiness.go)
 	named    namedCache // identities known to name a registered checkout
 }
 
@@ -77,13 +78,19 @@ func New(b Backend, opts Options) (*DB, error) {
 // Close closes the backend after the writes already queued.
 func (db *DB) Close() error { return db.b.Close() }
 
-// Ping reports whether the database answers, its schema is complete and a
-// write commits (a one-row write, at most once a second: see probeWrite).
+// Ping reports whether the database answers, its schema is complete, a
+// write commits (the probe row and an inbox entry, at most once a second:
+// see probeWrite) and no write path a callback takes (the inbox append, the
+// record of an early callback, the drain) failed in the last seconds
+// without succeeding since (health).
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.b.Ping(ctx); err != nil {
 		return err
 	}
-	return db.probeWrite(ctx)
+	if err := db.probeWrite(ctx); err != nil {
+		return err
+	}
+	return db.health.check(db.Now())
 }
 
 // Now returns the store's clock reading at millisecond precision (what the
