@@ -3,6 +3,7 @@ package maintenance
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -124,8 +125,8 @@ func (d *InboxDrain) loop(ctx context.Context) {
 // entry that fails alone twice is moved aside (store.DB.BuryInbox: kept
 // with why, counted in paysync_inbox_dead_total, shown in the console), so
 // that no entry, nor any run of them, stops the drain of those after it.
-// A failure that took no entry, or a move aside that fails too, ends the
-// drain: the database itself is then failing, and the next tick tries
+// A failure that took no entry, a damaged database (store.ErrDamaged: not
+// the entry's fault) or a move aside that fails too, ends the drain: the database itself is then failing, and the next tick tries
 // again from the first entry.
 func (d *InboxDrain) drainAll(ctx context.Context) bool {
 	var after int64
@@ -172,7 +173,7 @@ func (d *InboxDrain) drainOne(ctx context.Context, after int64) (store.Drained, 
 			return one, nil
 		}
 		d.failures.Inc()
-		if one.LastID == 0 || ctx.Err() != nil {
+		if one.LastID == 0 || ctx.Err() != nil || errors.Is(err, store.ErrDamaged) {
 			d.cfg.Logger.Error("inbox drain failed; retrying at the next tick", "err", err)
 			return store.Drained{}, err
 		}
