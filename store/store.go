@@ -51,7 +51,7 @@ type DB struct {
 	limits   UnmatchedLimits
 	refusals refusals
 	probe    probe
-	health   health // the callback write paths' last failures (readiness.go)
+	health   health     // the callback write paths' last failures (readiness.go)
 	named    namedCache // identities known to name a registered checkout
 }
 
