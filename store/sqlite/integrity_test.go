@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,8 +21,12 @@ import (
 // instead of serving: before the integrity check at open, some of these
 // opened and acknowledged callbacks they could not record.
 func TestDamagedDatabaseRefusesToStart(t *testing.T) {
-	for _, at := range []float64{0.2, 0.35, 0.5, 0.65, 0.8, 0.95} {
-		t.Run(fmt.Sprintf("at %.0f%%", at*100), func(t *testing.T) {
+	for _, at := range []float64{0.2, 0.35, 0.5, 0.65, 0.8, 0.95, -0.6} {
+		name := fmt.Sprintf("at %.0f%%", at*100)
+		if at < 0 {
+			name = fmt.Sprintf("truncated to %.0f%%", -at*100)
+		}
+		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			path := filepath.Join(t.TempDir(), "paysync.db")
 			clock := newFakeClock()
@@ -39,7 +44,11 @@ func TestDamagedDatabaseRefusesToStart(t *testing.T) {
 			if err := db.Close(); err != nil { // checkpoints: everything in the file
 				t.Fatal(err)
 			}
-			damage(t, path, at)
+			if at < 0 {
+				truncate(t, path, -at)
+			} else {
+				damage(t, path, at)
+			}
 			b, err := Open(ctx, path, Options{})
 			if err == nil {
 				b.Close()
@@ -90,5 +99,18 @@ func servingDamaged(t *testing.T, path, merchantID string) {
 	}
 	if drainErr != nil && !errors.Is(drainErr, store.ErrDamaged) {
 		t.Fatalf("drain error %v lacks store.ErrDamaged: the drainer would move the entry aside", drainErr)
+	}
+}
+
+// truncate cuts the file at path to the fraction at of its size, on a
+// page boundary.
+func truncate(t *testing.T, path string, at float64) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, int64(float64(st.Size())*at)&^4095); err != nil {
+		t.Fatal(err)
 	}
 }

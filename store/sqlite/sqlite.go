@@ -89,13 +89,13 @@ func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) 
 	b.write.SetMaxOpenConns(1)
 	b.write.SetMaxIdleConns(1)
 	b.write.SetConnMaxLifetime(0)
-	if err := autoVacuum(ctx, b.write); err != nil {
-		return err
-	}
 	if !opts.noQuickCheck {
 		if err := quickCheck(ctx, b.write); err != nil {
 			return err
 		}
+	}
+	if err := autoVacuum(ctx, b.write); err != nil {
+		return err
 	}
 	if err := migrate(ctx, b.write, now); err != nil {
 		return err
