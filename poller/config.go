@@ -17,12 +17,12 @@ import (
 
 // Config tunes the poller. Zero values take the defaults shown.
 type Config struct {
-	MinInterval   time.Duration // shortest gap between checks of one checkout (5s)
+	MinInterval time.Duration // shortest gap between checks of one checkout (5s)
 	// WakeGap bounds the checks of one checkout in this process, however
 	// often it is woken (callbacks, refreshes, browser returns): at most
 	// two start within one gap; a wake beyond is checked when the gap
 	// since the older one ends (2s, or MinInterval if shorter).
-	WakeGap time.Duration
+	WakeGap       time.Duration
 	MaxInterval   time.Duration // backoff ceiling (10m)
 	MaxAge        time.Duration // non-terminal checkouts expire after this (72h)
 	FastChecks    int           // quick re-checks after a callback while the status API lags (3)

@@ -20,7 +20,7 @@ import (
 type recentChecks struct {
 	mu      sync.Mutex
 	started map[string][2]time.Time // the last two starts, older first
-	pruned  time.Time // when entries older than the gap were last dropped
+	pruned  time.Time               // when entries older than the gap were last dropped
 }
 
 func newRecentChecks() *recentChecks { return &recentChecks{started: map[string][2]time.Time{}} }
