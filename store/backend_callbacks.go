@@ -45,6 +45,13 @@ type CallbackTx interface {
 	// transaction still usable, when a callback with n.InboxKey (if set)
 	// is stored already.
 	InsertNotification(ctx context.Context, n Notification, checkoutID string, at time.Time) (int64, error)
+	// CheckoutCallbacks returns how many raw callbacks the checkout keeps
+	// and their bodies' bytes, the id of the one with digest (0 when
+	// none), and whether a callback with inboxKey (if not "") is stored.
+	CheckoutCallbacks(ctx context.Context, checkoutID, digest, inboxKey string) (count int, bytes int64, same int64, keyed bool, err error)
+	// RepeatNotification counts one more identical callback in the stored
+	// callback id, last received at.
+	RepeatNotification(ctx context.Context, id int64, at time.Time) error
 	// UnmatchedNotifications returns the callbacks not attached to any
 	// checkout that name the merchant's (provider, reference) or
 	// (provider, provider_ref), oldest first.

@@ -63,6 +63,12 @@ type StoredNotification struct {
 	Query              string
 	Body               []byte
 	ReceivedAt         time.Time
+	// Repeats is how many identical callbacks this row stands for (1 for
+	// most), the last at LastReceivedAt; Overflow says it stands for the
+	// callbacks beyond the checkout's bounds, whose bodies aren't kept.
+	Repeats        int
+	LastReceivedAt *time.Time
+	Overflow       bool
 }
 
 // ConsoleFilter narrows SearchCheckouts. Empty fields don't filter.

@@ -39,6 +39,9 @@ type Options struct {
 	// Unmatched bounds what one merchant may hold of callbacks that match
 	// no checkout (defaults: see UnmatchedLimits).
 	Unmatched UnmatchedLimits
+	// Callbacks bounds the raw callbacks kept per registered checkout
+	// (defaults: see CallbackLimits).
+	Callbacks CallbackLimits
 }
 
 // DB is paysync's state over one Backend.
@@ -49,10 +52,12 @@ type DB struct {
 	onChange func(Checkout)
 	onTouch  func(string)
 	limits   UnmatchedLimits
-	refusals refusals
-	probe    probe
-	health   health     // the callback write paths' last failures (readiness.go)
-	named    namedCache // identities known to name a registered checkout
+	// callbacks bounds the raw callbacks kept per registered checkout.
+	callbacks CallbackLimits
+	refusals  refusals
+	probe     probe
+	health    health     // the callback write paths' last failures (readiness.go)
+	named     namedCache // identities known to name a registered checkout
 }
 
 // New returns the store over b, which it owns from now on (Close closes
@@ -61,7 +66,8 @@ func New(b Backend, opts Options) (*DB, error) {
 	if b == nil {
 		return nil, errors.New("new store: nil backend")
 	}
-	db := &DB{b: b, now: opts.Now, onChange: opts.OnChange, onTouch: opts.OnTouch, limits: opts.Unmatched.withDefaults()}
+	db := &DB{b: b, now: opts.Now, onChange: opts.OnChange, onTouch: opts.OnTouch, limits: opts.Unmatched.withDefaults(),
+		callbacks: opts.Callbacks.withDefaults()}
 	if db.now == nil {
 		db.now = time.Now
 	}

@@ -55,6 +55,7 @@ func Run(t *testing.T, h Harness) {
 		{"UnmatchedTotalsFollow", testUnmatchedTotalsFollow},
 		{"InboxNamedOnlyWhatWasFound", testInboxNamedOnlyWhatWasFound},
 		{"InboxRefusedEntryMovedAside", testInboxRefusedEntryMovedAside},
+		{"CallbacksBoundedPerCheckout", testCallbacksBoundedPerCheckout},
 		{"RevFollowsEveryWrite", testRevFollowsEveryWrite},
 		{"StartRecorded", testStartRecorded},
 	}

@@ -55,6 +55,8 @@ var french = map[string]string{
 	"Anomalies":                                "Anomalies",
 	"Expired: polling stopped":                 "Expirés : vérifications arrêtées",
 	"Failed and held webhooks":                 "Webhooks en échec ou retenus",
+	"Callbacks beyond this checkout's bounds (bodies not kept)": "Callbacks au-delà des limites de ce paiement (corps non conservés)",
+	"last": "dernier", "Page": "Page", "Earlier": "Plus anciens", "Later": "Plus récents",
 	"Callbacks the database refused to record": "Callbacks que la base a refusé d'enregistrer",
 	"Acknowledged, then moved aside so that the callbacks after them were recorded. The poller still checks their checkouts on schedule.": "Acquittés, puis mis de côté pour que les callbacks suivants soient enregistrés. Leurs paiements restent vérifiés comme prévu.",
 	"deliveries to look at":                  "livraisons à examiner",

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -62,6 +63,8 @@ func (c *Console) checkout(e echo.Context) error {
 	}
 	v := timelineView(t, e.QueryParam("done"))
 	v.Demo = c.cfg.Demo != nil
+	page, _ := strconv.Atoi(e.QueryParam("page"))
+	v.paginate(page, "/console/checkouts/"+url.PathEscape(t.Checkout.ID))
 	return c.render(e, http.StatusOK, "checkout.html", v)
 }
 

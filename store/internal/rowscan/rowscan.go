@@ -240,17 +240,20 @@ func ScanEarly(row Scanner) (store.EarlyNotification, error) {
 }
 
 // NotificationColumns are the columns ScanNotification reads, in order.
-const NotificationColumns = `id, provider, transaction_id, provider_checkout_id, status, content_type, query, body, received_at`
+const NotificationColumns = `id, provider, transaction_id, provider_checkout_id, status, content_type, query, body, received_at, repeats, last_received_at, digest`
 
 // ScanNotification reads a row of NotificationColumns.
 func ScanNotification(row Scanner) (store.StoredNotification, error) {
 	var n store.StoredNotification
 	var at int64
+	var last *int64
+	var digest *string
 	if err := row.Scan(&n.ID, &n.Provider, &n.TransactionID, &n.ProviderCheckoutID, &n.Status, &n.ContentType,
-		&n.Query, &n.Body, &at); err != nil {
+		&n.Query, &n.Body, &at, &n.Repeats, &last, &digest); err != nil {
 		return store.StoredNotification{}, err
 	}
-	n.ReceivedAt = FromMS(at)
+	n.ReceivedAt, n.LastReceivedAt = FromMS(at), TimePtr(last)
+	n.Overflow = digest != nil && *digest == "overflow"
 	return n, nil
 }
 
