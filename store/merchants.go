@@ -37,8 +37,8 @@ type merchantSecrets struct {
 	// Retired are the secrets rotations replaced, each still signing until
 	// the end of the overlap its rotation promised, newest first.
 	Retired []retiredSecret `json:"retired_webhook_secrets,omitempty"`
-	PayUnit               *PayUnitAccount `json:"payunit,omitempty"`
-	Azotte                *AzotteAccount  `json:"azotte,omitempty"`
+	PayUnit *PayUnitAccount `json:"payunit,omitempty"`
+	Azotte  *AzotteAccount  `json:"azotte,omitempty"`
 }
 
 // CreateMerchant stores a merchant with a fresh API key (kept hashed), hook

@@ -11,7 +11,7 @@ import (
 // WebhookEndpoint is where and how a merchant's webhooks are sent.
 type WebhookEndpoint struct {
 	URL      string
-	Disabled bool     // the endpoint answered 410 Gone and wasn't re-enabled
+	Disabled bool // the endpoint answered 410 Gone and wasn't re-enabled
 	// Secrets are the whsec_ secrets that sign: the current one, then
 	// every one a rotation replaced whose overlap hasn't ended, newest
 	// first.
