@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/throttle"
 )
 
 // merchantKey is where requireMerchant leaves the authenticated merchant.
@@ -38,9 +39,13 @@ func (s *server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.cfg.AdminToken == "" {
 			return notFound("the admin API is off")
 		}
+		if err := s.authHeld(c); err != nil {
+			return err
+		}
 		token, ok := bearerToken(c)
 		got := sha256.Sum256([]byte(token))
 		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			s.authFailed(c, ok)
 			return challenge(c, "a valid admin bearer token is required")
 		}
 		return next(c)
@@ -71,12 +76,16 @@ func (s *server) requireToken(want, detail string) echo.MiddlewareFunc {
 // short-TTL merchant cache) and stores it in the context.
 func (s *server) requireMerchant(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err := s.authHeld(c); err != nil {
+			return err
+		}
 		key, ok := bearerToken(c)
 		if !ok {
 			return challenge(c, "a merchant API key is required (Authorization: Bearer <key>)")
 		}
 		m, err := s.auth.get(c.Request().Context(), "api_key", key, s.cfg.Store.MerchantByAPIKey)
 		if store.ErrorCode(err) == store.ENOTFOUND {
+			s.authFailed(c, true)
 			return challenge(c, "the API key is not valid")
 		}
 		if err != nil {
@@ -84,6 +93,27 @@ func (s *server) requireMerchant(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(merchantKey, m)
 		return next(c)
+	}
+}
+
+// authHeld refuses (429 with Retry-After) a client address whose
+// credentials failed too often lately (Config.AuthFailures), before its
+// credential is even looked at: guessing keys gets nowhere.
+func (s *server) authHeld(c echo.Context) error {
+	wait, held := s.cfg.AuthFailures.Held(throttle.ClientAddr(c.Request()))
+	if !held {
+		return nil
+	}
+	e := store.Errorf(store.ELIMIT, "too many failed authentications from this address; try again later")
+	e.RetryAfter = wait
+	return e
+}
+
+// authFailed counts a wrong credential against the client's address (a
+// request that presented none is not counted).
+func (s *server) authFailed(c echo.Context, presented bool) {
+	if presented {
+		s.cfg.AuthFailures.Fail(throttle.ClientAddr(c.Request()))
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/throttle"
 	"github.com/paysync/paysync/web"
 )
 
@@ -105,6 +106,10 @@ type Config struct {
 	// (netguard.HTTPClient with AllowPrivateURLs and the provider's
 	// Timeout).
 	ProviderClient func(providers.Provider) *http.Client
+	// AuthFailures holds back a client address whose API keys or bearer
+	// tokens failed too often (429 with Retry-After; default: 20 failures
+	// a minute).
+	AuthFailures *throttle.Failures
 }
 
 // server holds the handlers' dependencies; its methods are the routes.
@@ -187,6 +192,9 @@ func withDefaults(cfg Config) (Config, error) {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return cfg, fmt.Errorf("public URL %q is not an absolute http(s) URL", cfg.PublicURL)
+	}
+	if cfg.AuthFailures == nil {
+		cfg.AuthFailures = throttle.New(20, time.Minute, cfg.Now)
 	}
 	if cfg.Waker == nil {
 		cfg.Waker = store.NopWaker{}
