@@ -110,6 +110,10 @@ type Config struct {
 	// tokens failed too often (429 with Retry-After; default: 20 failures
 	// a minute).
 	AuthFailures *throttle.Failures
+	// MaxHeldPerMerchant bounds the event streams and long-polls one
+	// merchant holds open at once in this process; beyond, 429 (default
+	// 100).
+	MaxHeldPerMerchant int
 }
 
 // server holds the handlers' dependencies; its methods are the routes.
@@ -123,6 +127,7 @@ type server struct {
 	// the providers that can start payments.
 	startClients map[string]*http.Client
 	starts       *startFlights // the starts in flight in this process
+	held         *holds        // the streams and long-polls held, per merchant
 }
 
 // Body limits.
@@ -160,7 +165,8 @@ func newServer(cfg Config) (*server, *echo.Echo, error) {
 		}
 	}
 	s := &server{cfg: cfg, log: cfg.Logger, metrics: met, auth: newMerchantCache(cfg.AuthCacheTTL, cfg.Now),
-		startClients: map[string]*http.Client{}, starts: &startFlights{}}
+		startClients: map[string]*http.Client{}, starts: &startFlights{},
+		held: newHolds(cmp.Or(cfg.MaxHeldPerMerchant, defaultMaxHeld))}
 	for _, p := range providers.All() {
 		if p.Start != nil {
 			s.startClients[p.Name] = cfg.ProviderClient(p)
