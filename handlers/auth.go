@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -70,6 +72,29 @@ func (s *server) requireToken(want, detail string) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// metricsLocal refuses (403) /metrics to a client not connecting from a
+// loopback address, when MetricsLocalOnly and no MetricsToken are set. The
+// address is the connection's, never a header the client sets.
+func (s *server) metricsLocal(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.cfg.MetricsToken == "" && s.cfg.MetricsLocalOnly && !fromLoopback(c.Request()) {
+			return &apiError{Status: http.StatusForbidden, Slug: "forbidden",
+				Detail: "/metrics answers loopback clients only; set --metrics-token to scrape it from elsewhere"}
+		}
+		return next(c)
+	}
+}
+
+// fromLoopback reports whether r's connection comes from a loopback address.
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // requireMerchant authenticates a merchant by API key (through the

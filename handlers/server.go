@@ -66,8 +66,14 @@ type Config struct {
 	// off (its routes answer 404).
 	AdminToken string
 	// MetricsToken, when set, is the bearer token GET /metrics needs
-	// (401 without it); "" leaves /metrics open.
+	// (401 without it); "" leaves /metrics to MetricsLocalOnly.
 	MetricsToken string
+	// MetricsLocalOnly, without a MetricsToken, serves /metrics only to
+	// clients connecting from a loopback address (403 for the others): the
+	// wiring's safe default, so that a service listening on a public
+	// address doesn't show its metrics to everyone. False leaves /metrics
+	// open without a token.
+	MetricsLocalOnly bool
 	// PollGrace delays the first fallback check after registration (default 60s).
 	PollGrace time.Duration
 	// PollMinInterval is the Retry-After when next_check_at is unknown (default 5s).
@@ -236,7 +242,8 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
 	if s.cfg.Metrics != nil {
-		e.GET("/metrics", metricsHandler(s.cfg.Metrics), s.requireToken(s.cfg.MetricsToken, "a valid metrics bearer token is required"))
+		e.GET("/metrics", metricsHandler(s.cfg.Metrics), s.requireToken(s.cfg.MetricsToken, "a valid metrics bearer token is required"),
+			s.metricsLocal)
 	}
 	for _, p := range providers.All() { // the notify URL of each provider that sends callbacks
 		if p.ParseCallback != nil {
