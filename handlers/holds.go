@@ -8,7 +8,7 @@ import (
 )
 
 // defaultMaxHeld is Config.MaxHeldPerMerchant's default.
-const defaultMaxHeld = 100
+const defaultMaxHeld = 1000
 
 // holds counts, per merchant, the requests this process holds open: event
 // streams (…/stream) and long-polls (?wait=). Each holds a connection, a

@@ -118,7 +118,7 @@ type Config struct {
 	AuthFailures *throttle.Failures
 	// MaxHeldPerMerchant bounds the event streams and long-polls one
 	// merchant holds open at once in this process; beyond, 429 (default
-	// 100).
+	// 1000).
 	MaxHeldPerMerchant int
 }
 
