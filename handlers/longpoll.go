@@ -67,6 +67,11 @@ func (s *server) waitCheckout(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	release, err := s.held.take(merchantOf(c).ID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	ctx := c.Request().Context()
 	sub := s.cfg.Changes.Subscribe(c.Param("id")) // before the read: nothing falls between them
 	defer sub.Close()

@@ -22,6 +22,7 @@ import (
 	"github.com/paysync/paysync/netguard"
 	"github.com/paysync/paysync/providers"
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/throttle"
 	"github.com/paysync/paysync/web"
 )
 
@@ -65,8 +66,14 @@ type Config struct {
 	// off (its routes answer 404).
 	AdminToken string
 	// MetricsToken, when set, is the bearer token GET /metrics needs
-	// (401 without it); "" leaves /metrics open.
+	// (401 without it); "" leaves /metrics to MetricsLocalOnly.
 	MetricsToken string
+	// MetricsLocalOnly, without a MetricsToken, serves /metrics only to
+	// clients connecting from a loopback address (403 for the others): the
+	// wiring's safe default, so that a service listening on a public
+	// address doesn't show its metrics to everyone. False leaves /metrics
+	// open without a token.
+	MetricsLocalOnly bool
 	// PollGrace delays the first fallback check after registration (default 60s).
 	PollGrace time.Duration
 	// PollMinInterval is the Retry-After when next_check_at is unknown (default 5s).
@@ -105,6 +112,14 @@ type Config struct {
 	// (netguard.HTTPClient with AllowPrivateURLs and the provider's
 	// Timeout).
 	ProviderClient func(providers.Provider) *http.Client
+	// AuthFailures holds back a client address whose API keys or bearer
+	// tokens failed too often (429 with Retry-After; default: 20 failures
+	// a minute).
+	AuthFailures *throttle.Failures
+	// MaxHeldPerMerchant bounds the event streams and long-polls one
+	// merchant holds open at once in this process; beyond, 429 (default
+	// 1000).
+	MaxHeldPerMerchant int
 }
 
 // server holds the handlers' dependencies; its methods are the routes.
@@ -118,6 +133,7 @@ type server struct {
 	// the providers that can start payments.
 	startClients map[string]*http.Client
 	starts       *startFlights // the starts in flight in this process
+	held         *holds        // the streams and long-polls held, per merchant
 }
 
 // Body limits.
@@ -155,7 +171,8 @@ func newServer(cfg Config) (*server, *echo.Echo, error) {
 		}
 	}
 	s := &server{cfg: cfg, log: cfg.Logger, metrics: met, auth: newMerchantCache(cfg.AuthCacheTTL, cfg.Now),
-		startClients: map[string]*http.Client{}, starts: &startFlights{}}
+		startClients: map[string]*http.Client{}, starts: &startFlights{},
+		held: newHolds(cmp.Or(cfg.MaxHeldPerMerchant, defaultMaxHeld))}
 	for _, p := range providers.All() {
 		if p.Start != nil {
 			s.startClients[p.Name] = cfg.ProviderClient(p)
@@ -188,6 +205,9 @@ func withDefaults(cfg Config) (Config, error) {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return cfg, fmt.Errorf("public URL %q is not an absolute http(s) URL", cfg.PublicURL)
+	}
+	if cfg.AuthFailures == nil {
+		cfg.AuthFailures = throttle.New(20, time.Minute, cfg.Now)
 	}
 	if cfg.Waker == nil {
 		cfg.Waker = store.NopWaker{}
@@ -223,7 +243,8 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openapi)
 	if s.cfg.Metrics != nil {
-		e.GET("/metrics", metricsHandler(s.cfg.Metrics), s.requireToken(s.cfg.MetricsToken, "a valid metrics bearer token is required"))
+		e.GET("/metrics", metricsHandler(s.cfg.Metrics), s.requireToken(s.cfg.MetricsToken, "a valid metrics bearer token is required"),
+			s.metricsLocal)
 	}
 	for _, p := range providers.All() { // the notify URL of each provider that sends callbacks
 		if p.ParseCallback != nil {

@@ -18,8 +18,14 @@ import (
 // reads are coalesced to the newest version. Last-Event-ID (a version)
 // skips what the client has seen; the stream ends after a terminal state
 // was sent, when the client leaves, and at shutdown. Reconnecting after
-// the terminal event gets 204, which tells EventSource to stop.
+// the terminal event gets 204, which tells EventSource to stop. A merchant
+// holding MaxHeldPerMerchant streams and long-polls already gets 429.
 func (s *server) streamCheckout(c echo.Context) error {
+	release, err := s.held.take(merchantOf(c).ID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	ctx := c.Request().Context()
 	sub := s.cfg.Changes.Subscribe(c.Param("id")) // before the read: nothing falls between them
 	defer sub.Close()

@@ -3,6 +3,7 @@ package maintenance
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 // InboxStore is what the inbox drainer needs of the store.
 type InboxStore interface {
 	DrainInbox(ctx context.Context, afterID int64, limit int) (store.Drained, error)
+	BuryInbox(ctx context.Context, id int64, reason string) (bool, error)
 }
 
 var _ InboxStore = (*store.DB)(nil)
@@ -32,7 +34,7 @@ type InboxDrainConfig struct {
 	// FinalDrain bounds the drain at Stop: 10s.
 	FinalDrain time.Duration
 	Logger     *slog.Logger // discarded by default
-	// Metrics, when set, receives the drained and failed counters.
+	// Metrics, when set, receives the drained, failed and dead counters.
 	Metrics prometheus.Registerer
 }
 
@@ -52,6 +54,7 @@ type InboxDrain struct {
 	kick     service.Signal
 	drained  prometheus.Counter
 	failures prometheus.Counter
+	dead     prometheus.Counter
 }
 
 var _ service.Service = (*InboxDrain)(nil)
@@ -71,9 +74,11 @@ func NewInboxDrain(db InboxStore, cfg InboxDrainConfig) (*InboxDrain, error) {
 			Help: "Acknowledged callbacks taken from the inbox and processed (stored, logged, their checkout woken)."}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "paysync_inbox_drain_errors_total",
 			Help: "Inbox drain transactions that failed (their entries stay in the inbox and are retried)."}),
+		dead: prometheus.NewCounter(prometheus.CounterOpts{Name: "paysync_inbox_dead_total",
+			Help: "Inbox entries the database refused to record twice alone, moved aside (kept, shown in the console) so that the drain goes on."}),
 	}
 	if cfg.Metrics != nil {
-		for _, c := range []prometheus.Collector{d.drained, d.failures} {
+		for _, c := range []prometheus.Collector{d.drained, d.failures, d.dead} {
 			if err := cfg.Metrics.Register(c); err != nil {
 				return nil, err
 			}
@@ -116,10 +121,13 @@ func (d *InboxDrain) loop(ctx context.Context) {
 }
 
 // drainAll drains batches until the inbox is empty, and reports whether
-// it got there. When a batch fails it goes on one entry at a time,
-// stepping past an entry that fails alone (logged; it stays and is
-// retried at the next drain); a failure that took no entry, or two in a
-// row, ends the drain, since the database itself is then likely failing.
+// it got there. When a batch fails it goes on one entry at a time; an
+// entry that fails alone twice is moved aside (store.DB.BuryInbox: kept
+// with why, counted in paysync_inbox_dead_total, shown in the console), so
+// that no entry, nor any run of them, stops the drain of those after it.
+// A failure that took no entry, a damaged database (store.ErrDamaged: not
+// the entry's fault) or a move aside that fails too, ends the drain: the database itself is then failing, and the next tick tries
+// again from the first entry.
 func (d *InboxDrain) drainAll(ctx context.Context) bool {
 	var after int64
 	for ctx.Err() == nil {
@@ -142,27 +150,52 @@ func (d *InboxDrain) drainAll(ctx context.Context) bool {
 		}
 		d.cfg.Logger.Error("inbox drain failed; retrying its entries one at a time", "err", err)
 		end := r.LastID // the failed batch's last entry
-		for failed := 0; after < end && ctx.Err() == nil; {
-			one, err := d.db.DrainInbox(ctx, after, 1)
-			if err == nil {
-				failed = 0
-				d.processed(one)
-				if one.N == 0 {
-					return true
-				}
-				after = one.LastID
-				continue
-			}
-			d.failures.Inc()
-			if failed++; failed == 2 || one.LastID == 0 {
-				d.cfg.Logger.Error("inbox drain failed twice in a row; retrying at the next tick", "err", err)
+		for after < end && ctx.Err() == nil {
+			one, err := d.drainOne(ctx, after)
+			switch {
+			case err != nil:
 				return false
+			case one.N == 0 && one.LastID == 0:
+				return true // the inbox is empty
 			}
-			d.cfg.Logger.Error("inbox entry can't be processed; it stays in the inbox", "entry", one.LastID, "err", err)
 			after = one.LastID
 		}
 	}
 	return true
+}
+
+// drainOne drains the first entry above after alone; one that fails twice
+// alone is moved aside. It returns an error only when the database is
+// failing (nothing taken, or the move aside failed).
+func (d *InboxDrain) drainOne(ctx context.Context, after int64) (store.Drained, error) {
+	var err error
+	for try := 0; try < 2; try++ {
+		var one store.Drained
+		if one, err = d.db.DrainInbox(ctx, after, 1); err == nil {
+			d.processed(one)
+			return one, nil
+		}
+		d.failures.Inc()
+		if one.LastID == 0 || ctx.Err() != nil || errors.Is(err, store.ErrDamaged) {
+			d.cfg.Logger.Error("inbox drain failed; retrying at the next tick", "err", err)
+			return store.Drained{}, err
+		}
+		if try == 1 {
+			buried, berr := d.db.BuryInbox(ctx, one.LastID, err.Error())
+			if berr != nil {
+				d.cfg.Logger.Error("inbox entry can't be recorded nor moved aside; retrying at the next tick",
+					"entry", one.LastID, "err", err, "move_err", berr)
+				return store.Drained{}, berr
+			}
+			if buried {
+				d.dead.Inc()
+				d.cfg.Logger.Error("inbox entry can't be recorded: moved aside to the dead entries (console, overview)",
+					"entry", one.LastID, "err", err)
+			}
+			return store.Drained{LastID: one.LastID}, nil
+		}
+	}
+	return store.Drained{}, err
 }
 
 func (d *InboxDrain) processed(r store.Drained) {

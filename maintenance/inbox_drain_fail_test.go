@@ -3,6 +3,7 @@ package maintenance
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -47,6 +48,10 @@ type cancelledStore struct{ cancel context.CancelFunc }
 func (s cancelledStore) DrainInbox(ctx context.Context, _ int64, _ int) (store.Drained, error) {
 	s.cancel()
 	return store.Drained{}, fmt.Errorf("drain inbox: %w", ctx.Err())
+}
+
+func (s cancelledStore) BuryInbox(context.Context, int64, string) (bool, error) {
+	return false, errors.New("bury inbox: a cancelled drain buries nothing")
 }
 
 // A drain cut short by shutdown is no failure: nothing is logged at ERROR

@@ -2,6 +2,7 @@ package maintenance_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,9 +32,9 @@ func TestInboxLeftByAProcessIsDrainedAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 3 {
+	for i := range 3 { // distinct: identical repeats fold into one row
 		acc, err := db.AcceptNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit,
-			TransactionID: "left-behind", Status: "SUCCESS", Body: []byte(`{"transaction_id":"left-behind"}`)})
+			TransactionID: "left-behind", Status: "SUCCESS", Body: []byte(fmt.Sprintf(`{"transaction_id":"left-behind","n":%d}`, i))})
 		if err != nil || !acc.Queued {
 			t.Fatalf("accept = %+v, %v", acc, err)
 		}

@@ -296,3 +296,62 @@ func TestDispatcherLoop(t *testing.T) {
 	d.Stop()
 	d.Stop() // idempotent
 }
+
+// TestSecondRotationKeepsTheFirstsPromise (issue 22, point 9): a second
+// rotation 12 h into the first's 24 h overlap keeps the first secret
+// signing until its 24 h end, beside the second's: a receiver still on any
+// of the three verifies with the Standard Webhooks library; each secret
+// stops when its own overlap ends. Before, the second rotation dropped the
+// first secret at once (webhooks carried the two newest signatures only).
+// A rotation that would keep more than maxRetiredSecrets is refused.
+func TestSecondRotationKeepsTheFirstsPromise(t *testing.T) {
+	t.Parallel()
+	ep := newEndpoint(t, status(http.StatusOK))
+	r := newRig(t, ep.srv.URL)
+	ctx := context.Background()
+	first := r.merchant.WebhookSecret
+	second, _, err := r.db.RotateWebhookSecret(ctx, r.merchant.ID, 24*time.Hour) // first signs until +24 h
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(12 * time.Hour)
+	third, _, err := r.db.RotateWebhookSecret(ctx, r.merchant.ID, 24*time.Hour) // second signs until +36 h
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := r.dispatcher()
+	send := func(order string) received {
+		t.Helper()
+		r.settle(order, store.StateSucceeded)
+		r.runOnce(d)
+		reqs := ep.requests()
+		return reqs[len(reqs)-1]
+	}
+	check := func(req received, when string, valid, invalid []string) {
+		t.Helper()
+		for _, s := range valid {
+			if err := verify(t, s, req, false); err != nil {
+				t.Fatalf("%s: a receiver on a secret still promised fails: %v (header %q)", when, err, req.header.Get("webhook-signature"))
+			}
+		}
+		for _, s := range invalid {
+			if err := verify(t, s, req, false); err == nil {
+				t.Fatalf("%s: a secret whose overlap ended still verifies", when)
+			}
+		}
+	}
+	check(send("order-1"), "13 h after the first rotation", []string{first, second, third}, nil)
+	r.clock.Advance(12*time.Hour + time.Minute)
+	check(send("order-2"), "just past the first rotation's 24 h", []string{second, third}, []string{first})
+	r.clock.Advance(12 * time.Hour)
+	check(send("order-3"), "past the second rotation's 24 h", []string{third}, []string{first, second})
+
+	for range 8 {
+		if _, _, err := r.db.RotateWebhookSecret(ctx, r.merchant.ID, 24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := r.db.RotateWebhookSecret(ctx, r.merchant.ID, 24*time.Hour); store.ErrorCode(err) != store.ELIMIT {
+		t.Fatalf("a rotation beyond 8 secrets within their overlaps = %v; want ELIMIT", err)
+	}
+}

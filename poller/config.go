@@ -17,7 +17,12 @@ import (
 
 // Config tunes the poller. Zero values take the defaults shown.
 type Config struct {
-	MinInterval   time.Duration // shortest gap between checks of one checkout (5s)
+	MinInterval time.Duration // shortest gap between checks of one checkout (5s)
+	// WakeGap bounds the checks of one checkout in this process, however
+	// often it is woken (callbacks, refreshes, browser returns): at most
+	// two start within one gap; a wake beyond is checked when the gap
+	// since the older one ends (2s, or MinInterval if shorter).
+	WakeGap       time.Duration
 	MaxInterval   time.Duration // backoff ceiling (10m)
 	MaxAge        time.Duration // non-terminal checkouts expire after this (72h)
 	FastChecks    int           // quick re-checks after a callback while the status API lags (3)
@@ -70,6 +75,7 @@ const (
 func (cfg Config) withDefaults() (Config, error) {
 	cfg.MinInterval = cmp.Or(cfg.MinInterval, 5*time.Second)
 	cfg.MaxInterval = cmp.Or(cfg.MaxInterval, 10*time.Minute)
+	cfg.WakeGap = cmp.Or(cfg.WakeGap, min(2*time.Second, cfg.MinInterval))
 	cfg.MaxAge = cmp.Or(cfg.MaxAge, 72*time.Hour)
 	cfg.FastChecks = cmp.Or(cfg.FastChecks, 3)
 	cfg.ReturnChecks = cmp.Or(cfg.ReturnChecks, 12)

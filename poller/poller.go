@@ -35,6 +35,7 @@ type Poller struct {
 	accounts *accountCache
 	metrics  *metrics
 	breaker  *breaker
+	recent   *recentChecks // WakeGap's memory (wakegap.go)
 	loop     *service.Loop[store.Checkout]
 }
 
@@ -55,6 +56,7 @@ func New(st Store, checkers map[string]Checker, cfg Config) (*Poller, error) {
 		breaker:  newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, met.circuitChanged),
 		budget:   cfg.Budget,
 		accounts: newAccountCache(st, cfg.Now, time.Minute),
+		recent:   newRecentChecks(),
 	}
 	var sampled time.Time // the last backlog sample; the loop's goroutine only
 	p.loop, err = service.NewLoop(dueCheckouts{p}, p.check, service.LoopConfig{
@@ -111,7 +113,7 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 		p.holdBack(ctx, c, obs)
 		return
 	}
-	if errors.Is(err, errOverBudget) {
+	if errors.Is(err, errOverBudget) || errors.Is(err, errTooSoon) {
 		p.deferCheck(ctx, c, obs) // the slot goes to the next due checkout
 		return
 	}
@@ -163,6 +165,9 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 		return obs, plugin.Report{}, err
 	}
 	now := p.cfg.Now()
+	if next, ok := p.recent.begin(c.ID, now, p.cfg.WakeGap); !ok {
+		return tooSoon(obs, c, next), plugin.Report{}, errTooSoon // before the budget: it takes nothing
+	}
 	wait, err := p.budget.Take(ctx, c.MerchantID, c.Provider, now)
 	if err != nil {
 		return obs, plugin.Report{}, err

@@ -61,8 +61,11 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 			o.Expire = false // don't give up on news not checked yet (decided before, so events and version agree)
 		}
 		d := decide(c, o, now)
-		if woken && !d.next.State.Terminal() {
-			// woken during the check: what we saw may predate the news
+		if woken && !d.next.State.Terminal() && (o.Checked || o.NextCheckAt == nil || !o.NextCheckAt.After(now)) {
+			// woken during the check: what we saw may predate the news. (An
+			// observation that checked nothing, held back by a budget or a
+			// gap, keeps its later time: nothing seen can be stale, and the
+			// check then sees the news.)
 			d.next.Attempts = c.Attempts
 			d.next.NextCheckAt = &now
 		}

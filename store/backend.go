@@ -65,6 +65,7 @@ type Tx interface {
 	DeliveryTx
 	MerchantTx
 	MaintenanceTx
+	ConsoleTx
 }
 
 // ErrDuplicate is what a backend's insert returns when a unique key is

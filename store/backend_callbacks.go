@@ -16,6 +16,9 @@ type CallbackReader interface {
 	// CheckoutNotifications returns the raw callbacks attached to the
 	// checkout, oldest first.
 	CheckoutNotifications(ctx context.Context, checkoutID string) ([]StoredNotification, error)
+	// DeadInbox returns up to limit of the scope's dead inbox entries
+	// (BuryInbox), the most recent first, and how many the scope has.
+	DeadInbox(ctx context.Context, scope Scope, limit int) ([]DeadEntry, int, error)
 }
 
 // CallbackTx is what a write transaction does to callbacks: the inbox,
@@ -33,11 +36,22 @@ type CallbackTx interface {
 	// DeleteInbox deletes the inbox entries with these ids in this
 	// transaction: they go exactly when it commits.
 	DeleteInbox(ctx context.Context, ids []int64) error
+	// BuryInbox moves the inbox entry id to the dead entries with reason
+	// and now, in this transaction; found is false when the inbox has no
+	// such entry.
+	BuryInbox(ctx context.Context, id int64, reason string, now time.Time) (found bool, err error)
 	// InsertNotification stores a callback, attached to checkoutID unless
 	// it is "", and returns its id. It returns ErrDuplicate, with the
 	// transaction still usable, when a callback with n.InboxKey (if set)
 	// is stored already.
 	InsertNotification(ctx context.Context, n Notification, checkoutID string, at time.Time) (int64, error)
+	// CheckoutCallbacks returns how many raw callbacks the checkout keeps
+	// and their bodies' bytes, the id of the one with digest (0 when
+	// none), and whether a callback with inboxKey (if not "") is stored.
+	CheckoutCallbacks(ctx context.Context, checkoutID, digest, inboxKey string) (count int, bytes int64, same int64, keyed bool, err error)
+	// RepeatNotification counts one more identical callback in the stored
+	// callback id, last received at.
+	RepeatNotification(ctx context.Context, id int64, at time.Time) error
 	// UnmatchedNotifications returns the callbacks not attached to any
 	// checkout that name the merchant's (provider, reference) or
 	// (provider, provider_ref), oldest first.

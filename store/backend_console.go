@@ -22,4 +22,15 @@ type ConsoleReader interface {
 	// DeliveriesByStatus returns up to limit of the scope's deliveries in
 	// one of statuses, most recently updated first, without History.
 	DeliveriesByStatus(ctx context.Context, scope Scope, statuses []string, limit int) ([]Delivery, error)
+	// SessionRevoked reports whether the console session id was revoked
+	// (signed out).
+	SessionRevoked(ctx context.Context, id string) (bool, error)
+}
+
+// ConsoleTx is what a write transaction does for the console.
+type ConsoleTx interface {
+	// RevokeSession records that the console session id is signed out
+	// until it expires at until, and forgets the revocations of sessions
+	// expired at now.
+	RevokeSession(ctx context.Context, id string, until, now time.Time) error
 }

@@ -63,6 +63,12 @@ type StoredNotification struct {
 	Query              string
 	Body               []byte
 	ReceivedAt         time.Time
+	// Repeats is how many identical callbacks this row stands for (1 for
+	// most), the last at LastReceivedAt; Overflow says it stands for the
+	// callbacks beyond the checkout's bounds, whose bodies aren't kept.
+	Repeats        int
+	LastReceivedAt *time.Time
+	Overflow       bool
 }
 
 // ConsoleFilter narrows SearchCheckouts. Empty fields don't filter.
@@ -153,6 +159,11 @@ type Overview struct {
 	// since Since, per provider.
 	Settled []SettledCount
 	Since   time.Time
+	// Dead are acknowledged callbacks the database refused to record,
+	// moved aside by the inbox drain (BuryInbox), most recent first, at
+	// most 20, of DeadTotal.
+	Dead      []DeadEntry
+	DeadTotal int
 }
 
 // Overview returns the scope's counts by state, what needs attention and
@@ -174,6 +185,9 @@ func (db *DB) Overview(ctx context.Context, scope Scope, window time.Duration) (
 	}
 	if o.Settled, err = db.b.SettledBy(ctx, scope, o.Since); err != nil {
 		return Overview{}, fmt.Errorf("settled by: %w", err)
+	}
+	if o.Dead, o.DeadTotal, err = db.DeadEntries(ctx, scope, 20); err != nil {
+		return Overview{}, err
 	}
 	return o, nil
 }

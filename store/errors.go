@@ -63,3 +63,10 @@ func ErrorMessage(err error) string {
 // ErrVersionConflict is returned by Apply when the checkout changed since it
 // was claimed; the observation was not applied.
 var ErrVersionConflict = &Error{Code: ECONFLICT, Message: "checkout changed or was re-claimed meanwhile"}
+
+// ErrDamaged is in the chain of an error a backend returns when it found
+// the database itself damaged (SQLite's "database disk image is
+// malformed"): nothing about the write was wrong, so the inbox drain never
+// moves an entry aside for it, and the backend refuses callbacks and
+// readiness from then on.
+var ErrDamaged = errors.New("the database is damaged")

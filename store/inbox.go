@@ -51,7 +51,9 @@ func (db *DB) AcceptNotification(ctx context.Context, n Notification) (Accepted,
 		n.Body = []byte{}
 	}
 	n.InboxKey = uuid.NewString()
-	if err := db.b.AppendInbox(ctx, InboxEntry{Notification: n, ReceivedAt: db.Now()}); err != nil {
+	err = db.b.AppendInbox(ctx, InboxEntry{Notification: n, ReceivedAt: db.Now()})
+	db.health.note(pathInboxAppend, db.Now(), err)
+	if err != nil {
 		return Accepted{}, fmt.Errorf("accept notification: append to the inbox: %w", err)
 	}
 	return Accepted{Queued: true}, nil
@@ -139,8 +141,12 @@ func (db *DB) DrainInbox(ctx context.Context, afterID int64, limit int) (Drained
 		return nil
 	})
 	if err != nil {
+		if taken == 0 {
+			db.health.note(pathDrain, db.Now(), err) // nothing taken: the database fails, not an entry
+		}
 		return Drained{LastID: taken}, fmt.Errorf("drain inbox: %w", err)
 	}
+	db.health.note(pathDrain, db.Now(), nil)
 	db.touched(touched...) // callback_received_at and the wakes' next_check_at
 	return out, nil
 }

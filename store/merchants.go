@@ -29,11 +29,16 @@ type CreatedMerchant struct {
 // merchantSecrets is the sealed part of a merchant row.
 type merchantSecrets struct {
 	WebhookSecret string `json:"webhook_secret"`
-	// The secret a rotation replaced, still signing until PreviousUntil (unix ms).
-	PreviousWebhookSecret string          `json:"previous_webhook_secret,omitempty"`
-	PreviousUntil         int64           `json:"previous_until,omitempty"`
-	PayUnit               *PayUnitAccount `json:"payunit,omitempty"`
-	Azotte                *AzotteAccount  `json:"azotte,omitempty"`
+	// The secret a rotation replaced, still signing until PreviousUntil
+	// (unix ms): as versions before retired_webhook_secrets sealed it;
+	// read into Retired, never written.
+	PreviousWebhookSecret string `json:"previous_webhook_secret,omitempty"`
+	PreviousUntil         int64  `json:"previous_until,omitempty"`
+	// Retired are the secrets rotations replaced, each still signing until
+	// the end of the overlap its rotation promised, newest first.
+	Retired []retiredSecret `json:"retired_webhook_secrets,omitempty"`
+	PayUnit *PayUnitAccount `json:"payunit,omitempty"`
+	Azotte  *AzotteAccount  `json:"azotte,omitempty"`
 }
 
 // CreateMerchant stores a merchant with a fresh API key (kept hashed), hook

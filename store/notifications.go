@@ -22,6 +22,10 @@ type Notification struct {
 	// store/sqlite moved from the inbox file of an earlier version may
 	// have been recorded before that version deleted it).
 	InboxKey string
+	// Digest, set by the store when a callback is kept for its checkout,
+	// identifies identical repeats (callbackDigest); "" for one kept
+	// unmatched.
+	Digest string
 }
 
 // RecordedNotification says what became of a stored notification.
@@ -59,6 +63,7 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 		out, err = db.recordNotification(ctx, tx, n, now, now, true)
 		return err
 	})
+	db.health.note(pathRecord, db.Now(), err)
 	if err != nil {
 		return RecordedNotification{}, fmt.Errorf("record notification: %w", err)
 	}
@@ -86,7 +91,15 @@ func (db *DB) recordNotification(ctx context.Context, tx Tx, n Notification, rec
 			return out, err
 		}
 	}
-	if out.ID, err = tx.InsertNotification(ctx, n, id, receivedAt); errors.Is(err, ErrDuplicate) && n.InboxKey != "" {
+	folded := false
+	if found {
+		if n, folded, out.ID, err = db.foldCallback(ctx, tx, id, n, receivedAt); err != nil {
+			return out, err
+		}
+	}
+	if folded {
+		// kept as a repeat of a row the checkout has: no row, no event
+	} else if out.ID, err = tx.InsertNotification(ctx, n, id, receivedAt); errors.Is(err, ErrDuplicate) && n.InboxKey != "" {
 		return RecordedNotification{}, nil // recorded before: its event, mark and wake were committed with it
 	} else if err != nil {
 		return out, fmt.Errorf("insert notification: %w", err)
@@ -95,9 +108,11 @@ func (db *DB) recordNotification(ctx context.Context, tx Tx, n Notification, rec
 		return out, nil
 	}
 	out.CheckoutID = id
-	if err := tx.AppendEvent(ctx, Event{CheckoutID: id, At: receivedAt, Source: ByCallback,
-		Type: EventCallbackReceived, ProviderStatus: n.Status}); err != nil {
-		return out, err
+	if !folded {
+		if err := tx.AppendEvent(ctx, Event{CheckoutID: id, At: receivedAt, Source: ByCallback,
+			Type: EventCallbackReceived, ProviderStatus: n.Status}); err != nil {
+			return out, err
+		}
 	}
 	if err := tx.MarkCallbackReceived(ctx, id, receivedAt); err != nil {
 		return out, fmt.Errorf("mark callback received: %w", err)

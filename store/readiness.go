@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -54,4 +55,74 @@ func (db *DB) CheckMasterKey(ctx context.Context) error {
 		return Errorf(ECONFIG, "--master-key is not the key this database's secrets were sealed with (merchant %s's secrets don't open with it)", id)
 	}
 	return nil
+}
+
+// failingFor is how long a failure of a callback's write path keeps
+// readiness down without a success of that path since: long enough for a
+// load balancer polling every few seconds to see it, short enough that an
+// instance no longer sent callbacks (so with no success to clear it) is
+// tried again.
+const failingFor = 10 * time.Second
+
+// Write paths a callback takes, as readiness names them.
+const (
+	pathInboxAppend = "inbox append"    // AcceptNotification's append
+	pathRecord      = "callback record" // RecordNotification (an early callback)
+	pathDrain       = "inbox drain"     // DrainInbox and BuryInbox
+)
+
+// health remembers the last failure of each write path a callback takes,
+// until a success of that path or failingFor: Ping then fails, so that
+// /readyz turns 503 as soon as callbacks do, whatever the probe write saw.
+type health struct {
+	mu     sync.Mutex
+	failed map[string]failure
+}
+
+type failure struct {
+	at  time.Time
+	err error
+}
+
+// note records the outcome of a write on path: a failure (an error that
+// is not the caller's: ELIMIT and the like are answers, not failures) or a
+// success, which clears it.
+func (h *health) note(path string, now time.Time, err error) {
+	if err != nil {
+		switch ErrorCode(err) {
+		case ELIMIT, ENOTFOUND, EINVALID, ECONFLICT:
+			return
+		}
+		if errors.Is(err, context.Canceled) {
+			return // the client went away
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err == nil {
+		delete(h.failed, path)
+		return
+	}
+	if h.failed == nil {
+		h.failed = map[string]failure{}
+	}
+	h.failed[path] = failure{at: now, err: err}
+}
+
+// check returns the most recent failure still in force at now, if any.
+func (h *health) check(now time.Time) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out error
+	var last time.Time
+	for path, f := range h.failed {
+		if now.Sub(f.at) >= failingFor || now.Before(f.at.Add(-failingFor)) {
+			delete(h.failed, path)
+			continue
+		}
+		if out == nil || f.at.After(last) {
+			out, last = fmt.Errorf("%s failed %s ago: %w", path, now.Sub(f.at).Round(time.Millisecond), f.err), f.at
+		}
+	}
+	return out
 }

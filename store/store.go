@@ -39,6 +39,9 @@ type Options struct {
 	// Unmatched bounds what one merchant may hold of callbacks that match
 	// no checkout (defaults: see UnmatchedLimits).
 	Unmatched UnmatchedLimits
+	// Callbacks bounds the raw callbacks kept per registered checkout
+	// (defaults: see CallbackLimits).
+	Callbacks CallbackLimits
 }
 
 // DB is paysync's state over one Backend.
@@ -49,10 +52,13 @@ type DB struct {
 	onChange func(Checkout)
 	onTouch  func(string)
 	limits   UnmatchedLimits
-	refusals refusals
-	probe    probe
-	named    namedCache // identities known to name a registered checkout
-	live     liveState  // this instance's liveness, while Live runs
+	// callbacks bounds the raw callbacks kept per registered checkout.
+	callbacks CallbackLimits
+	refusals  refusals
+	probe     probe
+	health    health     // the callback write paths' last failures (readiness.go)
+	named     namedCache // identities known to name a registered checkout
+	live      liveState  // this instance's liveness, while Live runs
 }
 
 // New returns the store over b, which it owns from now on (Close closes
@@ -61,7 +67,8 @@ func New(b Backend, opts Options) (*DB, error) {
 	if b == nil {
 		return nil, errors.New("new store: nil backend")
 	}
-	db := &DB{b: b, now: opts.Now, onChange: opts.OnChange, onTouch: opts.OnTouch, limits: opts.Unmatched.withDefaults()}
+	db := &DB{b: b, now: opts.Now, onChange: opts.OnChange, onTouch: opts.OnTouch, limits: opts.Unmatched.withDefaults(),
+		callbacks: opts.Callbacks.withDefaults()}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -79,9 +86,11 @@ func New(b Backend, opts Options) (*DB, error) {
 func (db *DB) Close() error { return db.b.Close() }
 
 // Ping reports whether the database answers, its schema is complete, this
-// instance holds its liveness session while Live runs (else ErrNotLive)
-// and a write commits (a one-row write, at most once a second: see
-// probeWrite).
+// instance holds its liveness session while Live runs (else ErrNotLive), a
+// write commits (the probe row and an inbox entry, at most once a second:
+// see probeWrite) and no write path a callback takes (the inbox append, the
+// record of an early callback, the drain) failed in the last seconds
+// without succeeding since (health).
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.b.Ping(ctx); err != nil {
 		return err
@@ -89,7 +98,10 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.live.err(); err != nil {
 		return err
 	}
-	return db.probeWrite(ctx)
+	if err := db.probeWrite(ctx); err != nil {
+		return err
+	}
+	return db.health.check(db.Now())
 }
 
 // Now returns the store's clock reading at millisecond precision (what the

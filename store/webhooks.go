@@ -11,8 +11,38 @@ import (
 // WebhookEndpoint is where and how a merchant's webhooks are sent.
 type WebhookEndpoint struct {
 	URL      string
-	Disabled bool     // the endpoint answered 410 Gone and wasn't re-enabled
-	Secrets  []string // whsec_ secrets that sign: the current one, then the previous one during a rotation's overlap
+	Disabled bool // the endpoint answered 410 Gone and wasn't re-enabled
+	// Secrets are the whsec_ secrets that sign: the current one, then
+	// every one a rotation replaced whose overlap hasn't ended, newest
+	// first.
+	Secrets []string
+}
+
+// retiredSecret is a webhook secret a rotation replaced, signing until
+// Until (unix ms), the end of the overlap that rotation promised.
+type retiredSecret struct {
+	Secret string `json:"secret"`
+	Until  int64  `json:"until"`
+}
+
+// maxRetiredSecrets bounds the secrets that sign besides the current one:
+// a rotation that would need more, within the overlaps promised, is
+// refused (ELIMIT) rather than cut a promise short.
+const maxRetiredSecrets = 8
+
+// retired returns s's replaced secrets still signing at now (unix ms),
+// newest first, the pre-list previous secret included.
+func (s merchantSecrets) retired(now int64) []retiredSecret {
+	var out []retiredSecret
+	for _, r := range s.Retired {
+		if now < r.Until {
+			out = append(out, r)
+		}
+	}
+	if s.PreviousWebhookSecret != "" && now < s.PreviousUntil && len(s.Retired) == 0 {
+		out = append(out, retiredSecret{Secret: s.PreviousWebhookSecret, Until: s.PreviousUntil})
+	}
+	return out
 }
 
 // WebhookEndpoint returns the merchant's webhook endpoint and signing
@@ -31,8 +61,8 @@ func (db *DB) WebhookEndpoint(ctx context.Context, merchantID string) (WebhookEn
 		return WebhookEndpoint{}, fmt.Errorf("read webhook endpoint: %w", err)
 	}
 	ep := WebhookEndpoint{URL: m.WebhookURL, Disabled: m.WebhookDisabledAt != nil, Secrets: []string{s.WebhookSecret}}
-	if s.PreviousWebhookSecret != "" && db.Now().UnixMilli() < s.PreviousUntil {
-		ep.Secrets = append(ep.Secrets, s.PreviousWebhookSecret)
+	for _, r := range s.retired(db.Now().UnixMilli()) {
+		ep.Secrets = append(ep.Secrets, r.Secret)
 	}
 	return ep, nil
 }
@@ -50,9 +80,12 @@ func (db *DB) openSecrets(sealed []byte, merchantID string) (merchantSecrets, er
 }
 
 // RotateWebhookSecret gives the merchant a new whsec_ secret and keeps the
-// current one signing too until now+overlap. It returns the new secret
-// (shown once) and the end of the overlap; ENOTFOUND, or ECONFIG without a
-// master key.
+// current one signing too until now+overlap; every secret an earlier
+// rotation replaced keeps signing until the end of the overlap that
+// rotation promised (a second rotation within the overlap doesn't cut the
+// first's short). It returns the new secret (shown once) and the end of
+// the overlap; ENOTFOUND, ECONFIG without a master key, or ELIMIT when
+// maxRetiredSecrets replaced secrets are still within their overlaps.
 //
 // Invariant: the sealed secrets are read locked (SealedSecretsForUpdate)
 // in the transaction that writes them back, so two rotations at once chain
@@ -71,7 +104,14 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, merchantID string, overla
 		if err != nil {
 			return err
 		}
-		s.PreviousWebhookSecret, s.PreviousUntil, s.WebhookSecret = s.WebhookSecret, until.UnixMilli(), secret
+		kept := s.retired(db.Now().UnixMilli())
+		if len(kept) >= maxRetiredSecrets {
+			e := Errorf(ELIMIT, "%d replaced webhook secrets still sign within the overlaps their rotations promised; rotate again when the oldest ends", len(kept))
+			e.RetryAfter = time.UnixMilli(kept[len(kept)-1].Until).Sub(db.Now())
+			return e
+		}
+		s.Retired = append([]retiredSecret{{Secret: s.WebhookSecret, Until: until.UnixMilli()}}, kept...)
+		s.PreviousWebhookSecret, s.PreviousUntil, s.WebhookSecret = "", 0, secret
 		plain, err := json.Marshal(s)
 		if err != nil {
 			return err

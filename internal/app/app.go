@@ -108,7 +108,7 @@ func (a *App) build(ctx context.Context) (err error) {
 		return fmt.Errorf("new dispatcher: %w", err)
 	}
 	e, err := handlers.New(handlers.Config{Store: a.db, Waker: a.poller, Inbox: inbox, Webhooks: n, Logger: a.log.With("component", "http"),
-		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, MetricsToken: a.cfg.MetricsToken, PollGrace: a.cfg.PollGrace,
+		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, MetricsToken: a.cfg.MetricsToken, MetricsLocalOnly: true, PollGrace: a.cfg.PollGrace,
 		PollMinInterval: a.cfg.PollMinInterval, AllowPrivateURLs: a.cfg.AllowPrivateURLs, Now: a.cfg.Now,
 		Metrics: reg, Changes: a.feed, Reads: readsFor(a.db), ProviderClient: providerClient(a.cfg)})
 	if err != nil {

@@ -30,7 +30,7 @@ type Config struct {
 	// AdminToken is the admin API's bearer token; "" turns the admin API off.
 	AdminToken string
 	// MetricsToken, when set, is the bearer token GET /metrics needs; ""
-	// leaves /metrics open.
+	// serves /metrics to loopback clients only (handlers.Config.MetricsLocalOnly).
 	MetricsToken string
 	// MasterKey is the 32-byte key sealing merchant secrets; nil is allowed
 	// only while the database holds no merchants.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -32,11 +33,24 @@ func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64
 	return n, bytes, err
 }
 
-// ProbeWrite implements store.Tx.
+// ProbeWrite implements store.Tx: the probe row, then an inbox entry
+// inserted and deleted again (the callback's write path: an inbox of the
+// wrong schema fails readiness).
 func (t *tx) ProbeWrite(ctx context.Context, now time.Time) error {
-	_, err := t.exec(`INSERT INTO readiness_probe (id, probed_at) VALUES (1, $1)
-		ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at`, ms(now))
-	return err
+	if _, err := t.exec(`INSERT INTO readiness_probe (id, probed_at) VALUES (1, $1)
+		ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at`, ms(now)); err != nil {
+		return err
+	}
+	var id int64
+	if err := t.tx.QueryRow(t.ctx, `INSERT INTO inbox (key, merchant_id, provider, transaction_id, provider_checkout_id,
+		status, content_type, query, body, received_at) VALUES ('readiness probe', '', '', '', '', '', '', '', '', $1)
+		RETURNING id`, ms(now)).Scan(&id); err != nil {
+		return fmt.Errorf("probe the inbox: %w", err)
+	}
+	if _, err := t.exec(`DELETE FROM inbox WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("probe the inbox: %w", err)
+	}
+	return nil
 }
 
 // FirstSealedSecrets implements store.Reader.

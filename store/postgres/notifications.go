@@ -34,10 +34,10 @@ func (t *tx) MatchNotification(ctx context.Context, n store.Notification) (strin
 func (t *tx) InsertNotification(ctx context.Context, n store.Notification, checkoutID string, at time.Time) (int64, error) {
 	var id int64
 	err := t.tx.QueryRow(t.ctx, `INSERT INTO notifications (merchant_id, provider, checkout_id, transaction_id, provider_checkout_id,
-		status, content_type, query, body, body_size, received_at, inbox_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+		status, content_type, query, body, body_size, received_at, inbox_key, digest) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 		ON CONFLICT (inbox_key) WHERE inbox_key IS NOT NULL DO NOTHING RETURNING id`,
 		n.MerchantID, n.Provider, nullString(checkoutID), n.TransactionID, n.ProviderCheckoutID, n.Status, n.ContentType, n.Query, n.Body,
-		len(n.Body), ms(at), nullString(n.InboxKey)).Scan(&id)
+		len(n.Body), ms(at), nullString(n.InboxKey), nullString(n.Digest)).Scan(&id)
 	if isNoRows(err) {
 		return 0, store.ErrDuplicate // this inbox entry is recorded already
 	}
@@ -62,5 +62,25 @@ func (t *tx) UnmatchedNotifications(ctx context.Context, merchantID, provider, r
 // AttachNotification implements store.Tx.
 func (t *tx) AttachNotification(ctx context.Context, notificationID int64, checkoutID string) error {
 	_, err := t.exec(`UPDATE notifications SET checkout_id = $1 WHERE id = $2`, checkoutID, notificationID)
+	return err
+}
+
+// CheckoutCallbacks implements store.Tx, on notifications_checkout (the
+// rows of one checkout, bounded by CallbackLimits) and
+// notifications_checkout_digest.
+func (t *tx) CheckoutCallbacks(ctx context.Context, checkoutID, digest, inboxKey string) (int, int64, int64, bool, error) {
+	var n int
+	var bytes, same int64
+	var keyed bool
+	err := t.tx.QueryRow(t.ctx, `SELECT count(*), coalesce(sum(body_size), 0)::bigint,
+		coalesce((SELECT id FROM notifications WHERE checkout_id = $1 AND digest = $2 LIMIT 1), 0),
+		$3 <> '' AND EXISTS (SELECT 1 FROM notifications WHERE inbox_key = $3)
+		FROM notifications WHERE checkout_id = $1`, checkoutID, digest, inboxKey).Scan(&n, &bytes, &same, &keyed)
+	return n, bytes, same, keyed, err
+}
+
+// RepeatNotification implements store.Tx.
+func (t *tx) RepeatNotification(ctx context.Context, id int64, at time.Time) error {
+	_, err := t.exec(`UPDATE notifications SET repeats = repeats + 1, last_received_at = $1 WHERE id = $2`, ms(at), id)
 	return err
 }

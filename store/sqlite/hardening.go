@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/paysync/paysync/store"
 )
 
 // recentUnmatchedSQL counts a merchant's unmatched callbacks since ?2.
@@ -40,10 +43,19 @@ func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64
 	return n, bytes, err
 }
 
-// ProbeWrite implements store.Tx.
+// ProbeWrite implements store.Tx: the probe row, then an inbox entry
+// inserted and deleted again (the callback's write path: an inbox of the
+// wrong schema fails readiness).
 func (t *tx) ProbeWrite(ctx context.Context, now time.Time) error {
-	_, err := t.Exec(`INSERT INTO readiness_probe (id, probed_at) VALUES (1, ?)
-		ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at`, ms(now))
+	if _, err := t.Exec(`INSERT INTO readiness_probe (id, probed_at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at`, ms(now)); err != nil {
+		return err
+	}
+	if err := insertInbox(t.Tx, store.InboxEntry{Notification: store.Notification{InboxKey: "readiness probe", Body: []byte{}},
+		ReceivedAt: now}); err != nil {
+		return fmt.Errorf("probe the inbox: %w", err)
+	}
+	_, err := t.Exec(`DELETE FROM inbox WHERE id = last_insert_rowid()`)
 	return err
 }
 

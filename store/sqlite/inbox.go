@@ -18,10 +18,15 @@ import (
 // AppendInbox implements store.Backend: the insert commits in the writer's
 // acknowledgement lane, with the other appends and the writes of the same
 // batch, without a savepoint.
+// Once a write found the file damaged, it refuses: a callback is not
+// acknowledged into a file that may not give it back.
 func (b *Backend) AppendInbox(ctx context.Context, e store.InboxEntry) error {
-	return b.w.submit(ctx, writeReq{done: make(chan error, 1), single: true, ack: true, fn: func(t *sql.Tx) error {
+	if err := b.damaged.err(); err != nil {
+		return err
+	}
+	return b.damaged.note(b.w.submit(ctx, writeReq{done: make(chan error, 1), single: true, ack: true, fn: func(t *sql.Tx) error {
 		return insertInbox(t, e)
-	}})
+	}}))
 }
 
 // insertInbox inserts one inbox entry.
@@ -41,7 +46,7 @@ func (b *Backend) CheckoutNamed(ctx context.Context, n store.Notification) (bool
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("checkout named: %w", err)
+		return false, fmt.Errorf("checkout named: %w", b.damaged.note(err))
 	}
 	return true, nil
 }

@@ -168,6 +168,7 @@ func TestLegacyInboxFileIsMovedIntoTheDatabase(t *testing.T) {
 
 			recorded, fresh := n, n
 			recorded.InboxKey, fresh.InboxKey = recordedKey, "k-fresh"
+			fresh.Body = []byte(`{"transaction_id":"old-1","again":true}`) // an identical one would fold into the first
 			writeLegacyInbox(t, path, inWAL,
 				store.InboxEntry{Notification: recorded, ReceivedAt: clock.Now()},
 				store.InboxEntry{Notification: fresh, ReceivedAt: clock.Now().Add(time.Second)})
@@ -185,7 +186,7 @@ func TestLegacyInboxFileIsMovedIntoTheDatabase(t *testing.T) {
 			}
 			moved := inboxRows(t, db)
 			if len(moved) != 2 || moved[0].InboxKey != recordedKey || moved[1].InboxKey != "k-fresh" ||
-				string(moved[1].Body) != string(n.Body) || !moved[1].ReceivedAt.Equal(clock.Now().Add(time.Second)) {
+				string(moved[1].Body) != string(fresh.Body) || !moved[1].ReceivedAt.Equal(clock.Now().Add(time.Second)) {
 				t.Fatalf("moved entries = %+v", moved)
 			}
 			if d, err := db.DrainInbox(ctx, 0, 10); err != nil || d.N != 2 {

@@ -31,6 +31,10 @@ type Options struct {
 	// Now is the clock for the migrations' bookkeeping and the recovery of
 	// leases at open; time.Now by default.
 	Now func() time.Time
+
+	// noQuickCheck skips the integrity check at open: this package's tests
+	// of a damage found while serving.
+	noQuickCheck bool
 }
 
 // Backend is paysync's SQLite database.
@@ -40,6 +44,8 @@ type Backend struct {
 	read  *sql.DB
 	w     *writer
 	lock  *fileLock
+	// damaged is the first sign of a damaged file seen while serving (damaged.go).
+	damaged damageSeen
 }
 
 var _ store.Backend = (*Backend)(nil)
@@ -47,7 +53,8 @@ var _ store.Backend = (*Backend)(nil)
 // Open opens (creating if needed) the SQLite file at path: it takes the
 // file's exclusive lock (failing if another process serves it), sets WAL,
 // synchronous=FULL, foreign keys and the busy timeout, applies the
-// embedded migrations, moves the entries of an inbox file an earlier
+// embedded migrations (after PRAGMA quick_check: a damaged file refuses
+// the start, integrity.go), moves the entries of an inbox file an earlier
 // version left beside it into the database (inbox_legacy.go; a damaged one
 // refuses the start), recovers the leases a previous process left behind
 // and starts the writer. Close releases it.
@@ -82,6 +89,11 @@ func (b *Backend) open(ctx context.Context, opts Options, now func() time.Time) 
 	b.write.SetMaxOpenConns(1)
 	b.write.SetMaxIdleConns(1)
 	b.write.SetConnMaxLifetime(0)
+	if !opts.noQuickCheck {
+		if err := quickCheck(ctx, b.write); err != nil {
+			return err
+		}
+	}
 	if err := autoVacuum(ctx, b.write); err != nil {
 		return err
 	}
@@ -150,8 +162,12 @@ func (b *Backend) Close() error {
 // Path returns the database file's path.
 func (b *Backend) Path() string { return b.path }
 
-// Ping reports whether the database answers and every migration is applied.
+// Ping reports whether the database answers, every migration is applied
+// and no write found the file damaged.
 func (b *Backend) Ping(ctx context.Context) error {
+	if err := b.damaged.err(); err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
 	var n int
 	if err := b.read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 		return fmt.Errorf("ping store: %w", err)
@@ -164,7 +180,7 @@ func (b *Backend) Ping(ctx context.Context) error {
 
 // Write runs fn in the writer's next transaction (see writer).
 func (b *Backend) Write(ctx context.Context, fn func(store.Tx) error) error {
-	return b.exec(ctx, func(t *sql.Tx) error { return fn(&tx{Tx: t, b: b}) })
+	return b.damaged.note(b.exec(ctx, func(t *sql.Tx) error { return fn(&tx{Tx: t, b: b}) }))
 }
 
 // The time and NULL encodings are rowscan's, shared with PostgreSQL.

@@ -109,9 +109,11 @@ func testConcurrentDrainsProcessEachOnce(t *testing.T, r *rig) {
 	for i := range checkouts {
 		ids[i] = r.register(fmt.Sprintf("race-%d", i), r.clock.Now().Add(time.Hour)).ID
 	}
-	for range each {
+	for k := range each {
 		for i := range checkouts {
-			if _, err := r.db.AcceptNotification(ctx, r.payunitCallback(fmt.Sprintf("race-%d", i))); err != nil {
+			n := r.payunitCallback(fmt.Sprintf("race-%d", i))
+			n.Query = fmt.Sprintf("n=%d", k) // distinct: identical repeats fold into one row
+			if _, err := r.db.AcceptNotification(ctx, n); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -169,5 +171,48 @@ func testInboxNamedOnlyWhatWasFound(t *testing.T, r *rig) {
 		if acc, err := r.db.AcceptNotification(ctx, ref); err != nil || !acc.Queued {
 			t.Fatalf("callback naming only the registered reference = %+v, %v; want queued", acc, err)
 		}
+	}
+}
+
+// testInboxRefusedEntryMovedAside (issue 22, point 2): an entry the
+// database refuses to record (it names a merchant the database doesn't
+// have) fails its drain alone; BuryInbox moves it aside with its body and
+// why, and the drain then goes on past it; the dead entries are listed
+// within a scope only.
+func testInboxRefusedEntryMovedAside(t *testing.T, r *rig) {
+	ctx := context.Background()
+	c := r.register("after-ghost", r.clock.Now().Add(time.Hour))
+	ghost := r.payunitCallback("after-ghost")
+	ghost.MerchantID, ghost.InboxKey = "ghost", "k-ghost"
+	good := r.payunitCallback("after-ghost")
+	good.InboxKey = "k-good"
+	for _, n := range []store.Notification{ghost, good} {
+		if err := r.backend.AppendInbox(ctx, store.InboxEntry{Notification: n, ReceivedAt: r.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused, err := r.db.DrainInbox(ctx, 0, 1)
+	if err == nil || refused.LastID == 0 {
+		t.Fatalf("drain of the ghost's entry = %+v, %v; want refused, naming it", refused, err)
+	}
+	if buried, err := r.db.BuryInbox(ctx, refused.LastID, err.Error()); err != nil || !buried {
+		t.Fatalf("BuryInbox = %v, %v", buried, err)
+	}
+	if buried, err := r.db.BuryInbox(ctx, refused.LastID, "again"); err != nil || buried {
+		t.Fatalf("BuryInbox of an entry gone = %v, %v; want false, nil", buried, err)
+	}
+	if d, err := r.db.DrainInbox(ctx, 0, 10); err != nil || d.N != 1 {
+		t.Fatalf("drain after the move = %+v, %v; want the good entry", d, err)
+	}
+	if !hasEvent(r, c, store.EventCallbackReceived) {
+		t.Fatal("the good entry after the refused one was not recorded")
+	}
+	dead, n, err := r.db.DeadEntries(ctx, store.OperatorScope(), 10)
+	if err != nil || n != 1 || len(dead) != 1 || dead[0].MerchantID != "ghost" || dead[0].InboxKey != "k-ghost" ||
+		string(dead[0].Body) != string(ghost.Body) || dead[0].Reason == "" || !dead[0].DeadAt.Equal(r.clock.Now()) {
+		t.Fatalf("dead entries = %d %+v, %v", n, dead, err)
+	}
+	if dead, n, err := r.db.DeadEntries(ctx, store.MerchantScope(r.merchant.ID), 10); err != nil || n != 0 || len(dead) != 0 {
+		t.Fatalf("merchant's dead entries = %d %+v, %v; want none", n, dead, err)
 	}
 }

@@ -54,6 +54,8 @@ func Run(t *testing.T, h Harness) {
 		{"ConcurrentDrainsProcessEachOnce", testConcurrentDrainsProcessEachOnce},
 		{"UnmatchedTotalsFollow", testUnmatchedTotalsFollow},
 		{"InboxNamedOnlyWhatWasFound", testInboxNamedOnlyWhatWasFound},
+		{"InboxRefusedEntryMovedAside", testInboxRefusedEntryMovedAside},
+		{"CallbacksBoundedPerCheckout", testCallbacksBoundedPerCheckout},
 		{"RevFollowsEveryWrite", testRevFollowsEveryWrite},
 		{"StartRecorded", testStartRecorded},
 		{"LiveInstanceKeepsItsClaims", testLiveInstanceKeepsItsClaims},

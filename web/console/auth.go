@@ -3,14 +3,17 @@ package console
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/throttle"
 )
 
 // viewer is who is signed in, as the pages see it.
@@ -47,6 +50,14 @@ func (c *Console) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s, ok := c.keys.open(ck.Value, c.cfg.Now())
 		if !ok {
+			c.clearCookie(e, sessionCookie)
+			return e.Redirect(http.StatusSeeOther, "/console/")
+		}
+		revoked, err := c.cfg.Store.SessionRevoked(e.Request().Context(), s.Nonce)
+		if err != nil {
+			return c.fail(e, fmt.Errorf("read session: %w", err))
+		}
+		if revoked {
 			c.clearCookie(e, sessionCookie)
 			return e.Redirect(http.StatusSeeOther, "/console/")
 		}
@@ -104,6 +115,12 @@ func (c *Console) signIn(e echo.Context) error {
 		return c.forbidden(e)
 	}
 	token := strings.TrimSpace(e.FormValue("token"))
+	keys := signInKeys(e, token)
+	if wait, held := c.cfg.SignInFailures.Held(keys...); held {
+		// Held back, even with the right token: guessing gets nowhere.
+		e.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		return c.renderSignIn(e, http.StatusTooManyRequests, "signin.throttled")
+	}
 	s := session{Expires: c.cfg.Now().Add(c.cfg.SessionTTL).Unix(), Nonce: newNonce()}
 	switch {
 	case token == "":
@@ -113,6 +130,7 @@ func (c *Console) signIn(e echo.Context) error {
 	default:
 		m, err := c.cfg.Store.MerchantByAPIKey(e.Request().Context(), token)
 		if store.ErrorCode(err) == store.ENOTFOUND {
+			c.cfg.SignInFailures.Fail(keys...)
 			return c.renderSignIn(e, http.StatusUnauthorized, "signin.invalid")
 		}
 		if err != nil {
@@ -167,12 +185,23 @@ func (c *Console) useDemoToken() (first bool) {
 	return true
 }
 
-// signOut handles POST /console/signout: the cookie is removed. The
-// session is stateless, so a copy of the cookie taken before would last
-// until it expires (SessionTTL); it is HttpOnly and SameSite=Strict.
+// signOut handles POST /console/signout: the session is revoked in the
+// database until it would have expired (so a copy of its cookie stops
+// working on every instance) and the cookie is removed.
 func (c *Console) signOut(e echo.Context) error {
+	s := viewerOf(e).session
+	if err := c.cfg.Store.RevokeSession(e.Request().Context(), s.Nonce, time.Unix(s.Expires, 0)); err != nil {
+		return c.fail(e, fmt.Errorf("sign out: %w", err))
+	}
 	c.clearCookie(e, sessionCookie)
 	return e.Redirect(http.StatusSeeOther, "/console/")
+}
+
+// signInKeys are the throttle's keys of a sign-in attempt: the client's
+// address and the token tried (its hash).
+func signInKeys(e echo.Context, token string) []string {
+	sum := sha256.Sum256([]byte(token))
+	return []string{throttle.ClientAddr(e.Request()), "token:" + hex.EncodeToString(sum[:16])}
 }
 
 func (c *Console) setCookie(e echo.Context, name, value string, ttl time.Duration) {

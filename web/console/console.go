@@ -8,7 +8,11 @@
 // Sessions are signed, expiring cookies (HMAC-SHA256 with a key derived
 // from the master key and the admin token), so every instance over a
 // shared database accepts them and nothing is kept in memory; rotating
-// the admin token or the master key ends every session.
+// the admin token or the master key ends every session. Signing out
+// records the session's id in the database (store.DB.RevokeSession), and
+// every request checks it, so a copy of the cookie stops working on every
+// instance at once. Sign-in failures are throttled per client address and
+// per token tried (throttle.Failures).
 package console
 
 import (
@@ -27,6 +31,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/throttle"
 )
 
 //go:embed templates/*.html
@@ -48,6 +53,8 @@ type Store interface {
 	ReplayFailedSince(ctx context.Context, scope store.Scope, since time.Time) (int, error)
 	CheckNow(ctx context.Context, scope store.Scope, id string) (store.Checkout, error)
 	EnableWebhook(ctx context.Context, merchantID string) (int64, error)
+	RevokeSession(ctx context.Context, id string, until time.Time) error
+	SessionRevoked(ctx context.Context, id string) (bool, error)
 }
 
 // Demo is what the console offers in `paysync demo` only.
@@ -87,6 +94,9 @@ type Config struct {
 	Now func() time.Time
 	// Demo, when set, turns the demo's sign-in link and payment form on.
 	Demo *Demo
+	// SignInFailures holds back sign-in from a client address, and with a
+	// token, that failed too often (default: 10 a minute each).
+	SignInFailures *throttle.Failures
 }
 
 // Console is the console's handler set; mount it with Register.
@@ -121,6 +131,9 @@ func New(cfg Config) (*Console, error) {
 		cfg.Changes = store.NewFeed()
 	}
 	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, 8*time.Hour)
+	if cfg.SignInFailures == nil {
+		cfg.SignInFailures = throttle.New(10, time.Minute, cfg.Now)
+	}
 	cfg.Heartbeat = cmp.Or(cfg.Heartbeat, 15*time.Second)
 	master := cfg.MasterKey
 	if len(master) == 0 {

@@ -63,6 +63,8 @@ func (c *Console) checkout(e echo.Context) error {
 	}
 	v := timelineView(t, c.takeFlash(e))
 	v.Demo = c.cfg.Demo != nil
+	page, _ := strconv.Atoi(e.QueryParam("page"))
+	v.paginate(page, "/console/checkouts/"+url.PathEscape(t.Checkout.ID))
 	return c.render(e, http.StatusOK, "checkout.html", v)
 }
 

@@ -2,6 +2,7 @@ package console
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,12 @@ type entry struct {
 	From, To store.State
 	Detail   string
 	Raw      string // a callback's raw body (and query)
+	// Repeats is how many identical callbacks a callback entry stands
+	// for (shown when more than 1), the last at LastAt; Overflow marks the
+	// entry of the callbacks beyond the checkout's bounds (no body kept).
+	Repeats  int
+	LastAt   *time.Time
+	Overflow bool
 	Delivery *store.Delivery
 	seq      int
 }
@@ -33,6 +40,28 @@ type checkoutView struct {
 	Done       string // what the last action did, for the flash line
 	Purged     bool   // the checkout's history is no longer kept
 	Demo       bool   // in `paysync demo`: a started payment's page is offered to the newcomer as the buyer
+	// Page and Pages place Entries, one page of the timeline (timelinePage
+	// entries), in the whole; PrevURL and NextURL are the neighbours' ("" at an end).
+	Page, Pages      int
+	PrevURL, NextURL string
+}
+
+// timelinePage is how many timeline entries one page of a checkout shows.
+const timelinePage = 50
+
+// paginate keeps the page-th (from 1) page of v's entries, oldest first,
+// and links its neighbours under base.
+func (v *checkoutView) paginate(page int, base string) {
+	v.Pages = max(1, (len(v.Entries)+timelinePage-1)/timelinePage)
+	v.Page = min(max(page, 1), v.Pages)
+	from := (v.Page - 1) * timelinePage
+	v.Entries = v.Entries[from:min(from+timelinePage, len(v.Entries))]
+	if v.Page > 1 {
+		v.PrevURL = fmt.Sprintf("%s?page=%d", base, v.Page-1)
+	}
+	if v.Page < v.Pages {
+		v.NextURL = fmt.Sprintf("%s?page=%d", base, v.Page+1)
+	}
 }
 
 // timelineView merges what paysync saw of a checkout into one list,
@@ -53,8 +82,12 @@ func timelineView(t store.Timeline, done string) checkoutView {
 		if n.Query != "" {
 			raw = "?" + n.Query + "\n" + raw
 		}
-		out = append(out, entry{At: n.ReceivedAt, Kind: "callback", Title: "Callback received", Source: store.ByCallback,
-			Status: n.Status, Detail: n.ContentType, Raw: raw})
+		en := entry{At: n.ReceivedAt, Kind: "callback", Title: "Callback received", Source: store.ByCallback,
+			Status: n.Status, Detail: n.ContentType, Raw: raw, Repeats: n.Repeats, LastAt: n.LastReceivedAt, Overflow: n.Overflow}
+		if n.Overflow {
+			en.Title, en.Raw = "Callbacks beyond this checkout's bounds (bodies not kept)", ""
+		}
+		out = append(out, en)
 	}
 	for i := range t.Deliveries {
 		d := &t.Deliveries[i]

@@ -240,17 +240,20 @@ func ScanEarly(row Scanner) (store.EarlyNotification, error) {
 }
 
 // NotificationColumns are the columns ScanNotification reads, in order.
-const NotificationColumns = `id, provider, transaction_id, provider_checkout_id, status, content_type, query, body, received_at`
+const NotificationColumns = `id, provider, transaction_id, provider_checkout_id, status, content_type, query, body, received_at, repeats, last_received_at, digest`
 
 // ScanNotification reads a row of NotificationColumns.
 func ScanNotification(row Scanner) (store.StoredNotification, error) {
 	var n store.StoredNotification
 	var at int64
+	var last *int64
+	var digest *string
 	if err := row.Scan(&n.ID, &n.Provider, &n.TransactionID, &n.ProviderCheckoutID, &n.Status, &n.ContentType,
-		&n.Query, &n.Body, &at); err != nil {
+		&n.Query, &n.Body, &at, &n.Repeats, &last, &digest); err != nil {
 		return store.StoredNotification{}, err
 	}
-	n.ReceivedAt = FromMS(at)
+	n.ReceivedAt, n.LastReceivedAt = FromMS(at), TimePtr(last)
+	n.Overflow = digest != nil && *digest == "overflow"
 	return n, nil
 }
 
@@ -273,5 +276,20 @@ func ScanInbox(row Scanner) (store.InboxEntry, error) {
 		return store.InboxEntry{}, err
 	}
 	e.ReceivedAt = FromMS(at)
+	return e, nil
+}
+
+// DeadColumns are the columns ScanDead reads, in order.
+const DeadColumns = InboxColumns + `, dead_at, reason`
+
+// ScanDead reads a row of DeadColumns.
+func ScanDead(row Scanner) (store.DeadEntry, error) {
+	var e store.DeadEntry
+	var at, dead int64
+	if err := row.Scan(&e.ID, &e.InboxKey, &e.MerchantID, &e.Provider, &e.TransactionID, &e.ProviderCheckoutID, &e.Status,
+		&e.ContentType, &e.Query, &e.Body, &at, &dead, &e.Reason); err != nil {
+		return store.DeadEntry{}, err
+	}
+	e.ReceivedAt, e.DeadAt = FromMS(at), FromMS(dead)
 	return e, nil
 }
