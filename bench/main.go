@@ -46,6 +46,8 @@ type options struct {
 	loads           map[string]bool // kinds of ingest and read load to run; empty: all
 	openRate        float64         // the open loop's rate; 0: half the pending callbacks' closed-loop rate
 	keep            bool            // keep the ingest measure's database and service log
+	backends        []string        // the ingest measure's backends: sqlite, postgres
+	pgStats         bool            // load pg_stat_statements in the throwaway cluster and print the top statements
 }
 
 // runs reports whether the measure named is part of this run.
@@ -76,6 +78,8 @@ func parseFlags(args []string) (options, string, error) {
 	loads := fs.String("loads", "", "comma-separated subset of the ingest measure's loads: pending,settled,early,read,open (default: all; for profiling one)")
 	fs.Float64Var(&o.openRate, "open-rate", 0, "callbacks/s of the open loop (default: half the pending callbacks' closed-loop rate)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the ingest measure's database and the service's log (printed where)")
+	backends := fs.String("backends", "sqlite", "comma-separated backends the ingest measure runs the service on, side by side in alternating rounds: sqlite,postgres (PostgreSQL: -postgres's server, or a throwaway cluster)")
+	fs.BoolVar(&o.pgStats, "pg-stats", false, "with a throwaway cluster: load pg_stat_statements and print the statements that took the most time in the ingest measure")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile, taken with the -scale checkouts pending (or at the end), to this file")
 	if err := fs.Parse(args); err != nil {
@@ -91,6 +95,14 @@ func parseFlags(args []string) (options, string, error) {
 		o.loads = map[string]bool{}
 		for _, name := range strings.Split(*loads, ",") {
 			o.loads[strings.TrimSpace(name)] = true
+		}
+	}
+	for _, name := range strings.Split(*backends, ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "sqlite", "postgres":
+			o.backends = append(o.backends, name)
+		default:
+			return o, "", fmt.Errorf("bench: -backends: no backend %q (sqlite, postgres)", name)
 		}
 	}
 	if o.quick {
@@ -170,7 +182,7 @@ func profiled(cpu, mem string, fn func() error) error {
 
 // figures is everything one run measured.
 type figures struct {
-	external externalFigures
+	external []externalFigures
 	poller   pollerFigures
 	truth    truthFigures
 	scale    scaleFigures

@@ -37,7 +37,12 @@ func printTable(w io.Writer, o options, f figures) {
 	}
 	ptr := func(b bool) *bool { return &b }
 	if o.runs("ingest") {
-		printExternal(row, ptr, f.external)
+		for _, ext := range f.external {
+			printExternal(row, ptr, ext, len(f.external) > 1)
+		}
+		if len(f.external) > 1 {
+			printBackends(row, ptr, f.external)
+		}
 	}
 	if o.runs("poller") {
 		row(fmt.Sprintf("poller: drain %d checkouts due at once", po.drained), fmt.Sprintf("%.0f checks/s, CPU %v/check", po.drainRate, po.drainCPU.Round(time.Microsecond)), 0, 0, "", "≥ 2,000/s", ptr(po.drainRate >= 2000))
