@@ -20,7 +20,7 @@ const matchNotificationSQL = `SELECT id, state FROM (
 // MatchNotification implements store.Tx.
 func (t *tx) MatchNotification(ctx context.Context, n store.Notification) (string, store.State, bool, error) {
 	var id, state string
-	err := t.tx.QueryRow(t.ctx, matchNotificationSQL, n.MerchantID, n.Provider, n.TransactionID, n.ProviderCheckoutID).Scan(&id, &state)
+	err := t.QueryRow(t.ctx, matchNotificationSQL, n.MerchantID, n.Provider, n.TransactionID, n.ProviderCheckoutID).Scan(&id, &state)
 	if isNoRows(err) {
 		return "", "", false, nil
 	}
@@ -30,12 +30,16 @@ func (t *tx) MatchNotification(ctx context.Context, n store.Notification) (strin
 	return id, store.State(state), true, nil
 }
 
+// insertNotificationSQL stores a callback; one whose inbox key is stored
+// already is skipped.
+const insertNotificationSQL = `INSERT INTO notifications (merchant_id, provider, checkout_id, transaction_id, provider_checkout_id,
+		status, content_type, query, body, body_size, received_at, inbox_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+		ON CONFLICT (inbox_key) WHERE inbox_key IS NOT NULL DO NOTHING`
+
 // InsertNotification implements store.Tx.
 func (t *tx) InsertNotification(ctx context.Context, n store.Notification, checkoutID string, at time.Time) (int64, error) {
 	var id int64
-	err := t.tx.QueryRow(t.ctx, `INSERT INTO notifications (merchant_id, provider, checkout_id, transaction_id, provider_checkout_id,
-		status, content_type, query, body, body_size, received_at, inbox_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
-		ON CONFLICT (inbox_key) WHERE inbox_key IS NOT NULL DO NOTHING RETURNING id`,
+	err := t.QueryRow(t.ctx, insertNotificationSQL+` RETURNING id`,
 		n.MerchantID, n.Provider, nullString(checkoutID), n.TransactionID, n.ProviderCheckoutID, n.Status, n.ContentType, n.Query, n.Body,
 		len(n.Body), ms(at), nullString(n.InboxKey)).Scan(&id)
 	if isNoRows(err) {

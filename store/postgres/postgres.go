@@ -136,6 +136,10 @@ func (b *Backend) Write(ctx context.Context, fn func(store.Tx) error) error {
 		ptx.Rollback(tctx)
 		return err
 	}
+	if err := t.flush(); err != nil {
+		ptx.Rollback(tctx)
+		return err
+	}
 	if err := ptx.Commit(tctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
