@@ -36,6 +36,7 @@ type Poller struct {
 	metrics  *metrics
 	breaker  *breaker
 	loop     *service.Loop[store.Checkout]
+	allotted allotments // budgets taken per claim batch (allot)
 }
 
 // New returns a poller over st using checkers keyed by provider name
@@ -79,6 +80,7 @@ func (s dueCheckouts) Claim(ctx context.Context, limit int, lease time.Duration)
 		return nil, fmt.Errorf("claim due checkouts: %w", err)
 	}
 	s.p.late(claimed)
+	s.p.allot(ctx, claimed)
 	return claimed, nil
 }
 
@@ -152,12 +154,12 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 		return obs, plugin.Report{}, err
 	}
 	now := p.cfg.Now()
-	wait, err := p.budget.Take(ctx, c.MerchantID, c.Provider, now)
+	retryAt, exact, err := p.takeBudget(ctx, c, now)
 	if err != nil {
 		return obs, plugin.Report{}, err
 	}
-	if wait > 0 {
-		return p.overBudget(obs, c, now, now.Add(wait)), plugin.Report{}, errOverBudget
+	if !retryAt.IsZero() {
+		return p.overBudget(obs, c, now, retryAt, exact), plugin.Report{}, errOverBudget
 	}
 	endpoint := providers.Endpoint(c.Provider, m) // the circuit breaker's key
 	if ok, retryAt := p.breaker.allow(endpoint, c.MerchantID, now); !ok {
