@@ -124,7 +124,11 @@ func setUpExternal(ctx context.Context, o options, backend, pgAdmin string, pool
 		s.close()
 		return nil, err
 	}
-	if s.child, err = startChild(s.dbPath, filepath.Join(dir, "service.log"), key, o); err != nil {
+	serveDB := s.dbPath
+	if extra := os.Getenv("PAYSYNC_BENCH_PG_PARAMS"); extra != "" && backend == "postgres" {
+		serveDB += "&" + extra // the service's pool settings (pgxpool's pool_max_conns…), for experiments
+	}
+	if s.child, err = startChild(serveDB, filepath.Join(dir, "service.log"), key, o); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -293,6 +297,11 @@ func measureExternal(ctx context.Context, o options) ([]externalFigures, error) 
 		sides = append(sides, sd)
 		if sd.w, err = newWrkRunner(s.dir, s.child.base, 2, o.concurrency, s.child.cmd.Process.Pid); err != nil {
 			return nil, err
+		}
+		if backend == "postgres" && o.postgres == "" { // the throwaway cluster runs here: its CPU counts
+			if sd.w.dbCPU, err = postgresCPU(ctx, pgAdmin); err != nil {
+				return nil, err
+			}
 		}
 		sd.idsFile = filepath.Join(s.dir, "read-ids")
 		if err := os.WriteFile(sd.idsFile, []byte(strings.Join(s.known, "\n")+"\n"), 0o600); err != nil {

@@ -19,6 +19,9 @@ func printExternal(row func(name, result string, p50, p99 time.Duration, ratio, 
 	rate := func(r wrkResult) string {
 		text := fmt.Sprintf("%.0f req/s, service CPU %v/req (wrk %v/req)", r.rate(), r.cpuPerReq(),
 			(r.genCPU / time.Duration(max(r.requests, 1))).Round(time.Microsecond))
+		if r.dbCPU > 0 {
+			text += fmt.Sprintf(" + PostgreSQL CPU %v/req", r.dbCPUPerReq())
+		}
 		if r.settled > 0 {
 			text += fmt.Sprintf("; rate and CPU include %v waiting for the checks and drains it left", r.settled.Round(10*time.Millisecond))
 		}
@@ -103,8 +106,10 @@ func printBackends(row func(name, result string, p50, p99 time.Duration, ratio, 
 			both(fmt.Sprintf("%.0f/s", acked(lite.pending)), fmt.Sprintf("%.0f/s", acked(pg.pending))), 0, 0, vs(acked(pg.pending), acked(lite.pending)), "", nil)
 		row("PostgreSQL ÷ SQLite: backlog left by the pending loads (time to check and drain it)",
 			both(lite.pending.settled.Round(10*time.Millisecond).String(), pg.pending.settled.Round(10*time.Millisecond).String()), 0, 0, "", "", nil)
-		row("PostgreSQL ÷ SQLite: service CPU per pending callback", both(lite.pending.cpuPerReq().String(), pg.pending.cpuPerReq().String()), 0, 0,
-			vs(float64(lite.pending.cpuPerReq()), float64(pg.pending.cpuPerReq())), "", nil)
+		pgTotal := pg.pending.cpuPerReq() + pg.pending.dbCPUPerReq()
+		row("PostgreSQL ÷ SQLite: CPU per pending callback (service, + PostgreSQL's server)", both(lite.pending.cpuPerReq().String(),
+			fmt.Sprintf("%v + %v = %v", pg.pending.cpuPerReq(), pg.pending.dbCPUPerReq(), pgTotal)), 0, 0,
+			vs(float64(lite.pending.cpuPerReq()), float64(pgTotal)), "", nil)
 	}
 	for _, l := range []struct {
 		name   string
