@@ -55,7 +55,7 @@ func (t *tx) UnmatchedNotifications(ctx context.Context, merchantID, provider, r
 		UNION
 		SELECT `+rowscan.EarlyColumns+` FROM notifications
 		WHERE checkout_id IS NULL AND merchant_id = $1 AND provider = $2 AND provider_checkout_id = $4 AND provider_checkout_id <> ''
-		ORDER BY id`, merchantID, provider, reference, providerRef)
+		ORDER BY id`, customPlan, merchantID, provider, reference, providerRef) // planned for the values: an empty reference skips its branch
 	if err != nil {
 		return nil, err
 	}

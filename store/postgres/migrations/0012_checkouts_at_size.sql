@@ -10,7 +10,5 @@ CREATE INDEX checkouts_merchant_resolved ON checkouts(merchant_id, updated_at) I
 -- checkouts is a queue as much as a table: every check rewrites a row.
 -- Room on each page lets an update that changes no indexed column (a
 -- callback's mark, a revision) stay on its page without new index
--- entries (HOT), and a vacuum at 2 % of dead rows instead of 20 % keeps
--- the low end of checkouts_due, which every claim walks, from filling
--- with the dead versions of rows already claimed.
-ALTER TABLE checkouts SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
+-- entries (HOT).
+ALTER TABLE checkouts SET (fillfactor = 80);
