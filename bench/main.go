@@ -10,6 +10,8 @@
 //
 //	go run ./bench                 # full run (a few minutes)
 //	go run ./bench -quick          # CI-sized run (seconds)
+//	go run ./bench -only ingest -backends sqlite,postgres -pg-stats   # PostgreSQL beside SQLite (issue 21)
+//	go run ./bench -only scaleout -poll-concurrency 16              # 1, 2, 3 instances on PostgreSQL
 package main
 
 import (
