@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paysync/paysync/store"
@@ -48,14 +50,26 @@ func (t *tx) InsertNotification(ctx context.Context, n store.Notification, check
 	return id, err
 }
 
-// UnmatchedNotifications implements store.Tx.
+// UnmatchedNotifications implements store.Tx: one index search for each
+// identifier given (an empty one names nothing, and is not searched: a
+// search for ” would walk every unmatched callback that lacks it).
 func (t *tx) UnmatchedNotifications(ctx context.Context, merchantID, provider, reference, providerRef string) ([]store.EarlyNotification, error) {
-	rows, err := t.query(`SELECT `+rowscan.EarlyColumns+` FROM notifications
-		WHERE checkout_id IS NULL AND merchant_id = $1 AND provider = $2 AND transaction_id = $3 AND transaction_id <> ''
-		UNION
-		SELECT `+rowscan.EarlyColumns+` FROM notifications
-		WHERE checkout_id IS NULL AND merchant_id = $1 AND provider = $2 AND provider_checkout_id = $4 AND provider_checkout_id <> ''
-		ORDER BY id`, customPlan, merchantID, provider, reference, providerRef) // planned for the values: an empty reference skips its branch
+	var branches []string
+	args := []any{customPlan, merchantID, provider}
+	if reference != "" {
+		args = append(args, reference)
+		branches = append(branches, `SELECT `+rowscan.EarlyColumns+` FROM notifications
+		WHERE checkout_id IS NULL AND merchant_id = $1 AND provider = $2 AND transaction_id = $`+strconv.Itoa(len(args)-1))
+	}
+	if providerRef != "" {
+		args = append(args, providerRef)
+		branches = append(branches, `SELECT `+rowscan.EarlyColumns+` FROM notifications
+		WHERE checkout_id IS NULL AND merchant_id = $1 AND provider = $2 AND provider_checkout_id = $`+strconv.Itoa(len(args)-1))
+	}
+	if len(branches) == 0 {
+		return nil, nil
+	}
+	rows, err := t.query(strings.Join(branches, " UNION ")+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
