@@ -30,7 +30,8 @@ const childFlag = "-serve-child"
 const childKeyEnv = "PAYSYNC_BENCH_MASTER_KEY"
 
 // childProfileEnv, when set, names a file for a CPU profile of the
-// service process's whole run.
+// service process's whole run (with -backends sqlite,postgres, the
+// PostgreSQL service's goes to the name plus ".postgres").
 const childProfileEnv = "PAYSYNC_BENCH_SERVICE_CPUPROFILE"
 
 // runChild is the child's main: it serves the database named by -db until
@@ -96,6 +97,9 @@ func startChild(dbPath, logPath string, key []byte, o options) (*child, error) {
 	cmd := exec.Command(exe, childFlag, "-db", dbPath, "-poll-concurrency", fmt.Sprint(o.pollConcurrency),
 		"-poll-grace", o.pollGrace.String(), "-poll-min-interval", o.pollMin.String(), "-poll-max-interval", o.pollMax.String())
 	cmd.Env = append(os.Environ(), childKeyEnv+"="+hex.EncodeToString(key))
+	if prof := os.Getenv(childProfileEnv); prof != "" && strings.HasPrefix(dbPath, "postgres") {
+		cmd.Env = append(cmd.Env, childProfileEnv+"="+prof+".postgres") // the SQLite service's keeps the name
+	}
 	cmd.Stderr = logf
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

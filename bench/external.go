@@ -11,13 +11,18 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/paysync/paysync/sandbox"
 	"github.com/paysync/paysync/store"
+	"github.com/paysync/paysync/store/postgres"
+	"github.com/paysync/paysync/store/postgres/pgtest"
 	"github.com/paysync/paysync/store/sqlite"
 	"github.com/paysync/paysync/store/sqlite/sqlitetest"
 )
@@ -27,6 +32,7 @@ import (
 // no-op route of the same Echo, in alternating rounds, then an open loop
 // of the realistic mix at half the pending-callback rate.
 type externalFigures struct {
+	backend                                           string // "sqlite" or "postgres"
 	noopPost, pending, settled, early, noopGet, reads wrkResult
 	open                                              openFigures
 	acked, stored                                     int // acknowledged callbacks, and rows found committed after shutdown
@@ -75,8 +81,10 @@ func (l *checkLog) firstCheck(id string) (time.Time, bool) {
 // the service checks (in this process, like the load generator), the
 // database seeded before the service opens it, and the service itself.
 type extSetup struct {
+	backend  string // "sqlite" or "postgres"
 	dir      string
-	dbPath   string
+	dbPath   string // the SQLite file, or the PostgreSQL database's URL
+	drop     func() // drops the PostgreSQL database
 	provider *httptest.Server
 	checks   *checkLog
 	merchant store.CreatedMerchant
@@ -96,12 +104,18 @@ func poolSize(o options) int {
 // targets) and pool pending checkouts not due for a day (each to be
 // named by one callback), starts the service process over it and waits
 // for the known checkouts to settle.
-func setUpExternal(ctx context.Context, o options, pool int) (*extSetup, error) {
-	dir, err := os.MkdirTemp("", "paysync-bench-ext")
+func setUpExternal(ctx context.Context, o options, backend, pgAdmin string, pool int) (*extSetup, error) {
+	dir, err := os.MkdirTemp("", "paysync-bench-ext-"+backend)
 	if err != nil {
 		return nil, err
 	}
-	s := &extSetup{dir: dir, dbPath: filepath.Join(dir, "bench.db"), checks: &checkLog{first: map[string]time.Time{}}, keep: o.keep}
+	s := &extSetup{backend: backend, dir: dir, dbPath: filepath.Join(dir, "bench.db"), checks: &checkLog{first: map[string]time.Time{}}, keep: o.keep}
+	if backend == "postgres" {
+		if s.dbPath, s.drop, err = freshDatabase(ctx, pgAdmin); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
 	sb := sandbox.NewPayUnit(sandbox.PayUnitConfig{})
 	s.provider = httptest.NewServer(s.checks.wrap(sb))
 	key := make([]byte, 32)
@@ -110,7 +124,11 @@ func setUpExternal(ctx context.Context, o options, pool int) (*extSetup, error) 
 		s.close()
 		return nil, err
 	}
-	if s.child, err = startChild(s.dbPath, filepath.Join(dir, "service.log"), key, o); err != nil {
+	serveDB := s.dbPath
+	if extra := os.Getenv("PAYSYNC_BENCH_PG_PARAMS"); extra != "" && backend == "postgres" {
+		serveDB += "&" + extra // the service's pool settings (pgxpool's pool_max_conns…), for experiments
+	}
+	if s.child, err = startChild(serveDB, filepath.Join(dir, "service.log"), key, o); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -122,7 +140,13 @@ func setUpExternal(ctx context.Context, o options, pool int) (*extSetup, error) 
 }
 
 func (s *extSetup) seed(ctx context.Context, sb *sandbox.PayUnit, key []byte, known, pool int) error {
-	b, err := sqlite.Open(ctx, s.dbPath, sqlite.Options{})
+	var b store.Backend
+	var err error
+	if s.backend == "postgres" {
+		b, err = postgres.Open(ctx, s.dbPath, postgres.Options{})
+	} else {
+		b, err = sqlite.Open(ctx, s.dbPath, sqlite.Options{})
+	}
 	if err != nil {
 		return err
 	}
@@ -153,11 +177,18 @@ func (s *extSetup) seed(ctx context.Context, sb *sandbox.PayUnit, key []byte, kn
 		return err
 	}
 	now := time.Now()
-	if s.known, err = sqlitetest.SeedPendingCheckouts(ctx, b, s.merchant.ID, "s", known, func(int) time.Time { return now }); err != nil {
+	later := now.Add(24 * time.Hour)
+	if pb, ok := b.(*sqlite.Backend); ok {
+		if s.known, err = sqlitetest.SeedPendingCheckouts(ctx, pb, s.merchant.ID, "s", known, func(int) time.Time { return now }); err != nil {
+			return err
+		}
+		_, err = sqlitetest.SeedPendingCheckouts(ctx, pb, s.merchant.ID, "p", pool, func(int) time.Time { return later })
 		return err
 	}
-	later := now.Add(24 * time.Hour)
-	_, err = sqlitetest.SeedPendingCheckouts(ctx, b, s.merchant.ID, "p", pool, func(int) time.Time { return later })
+	if s.known, err = pgtest.SeedPendingCheckouts(ctx, s.dbPath, s.merchant.ID, "s", known, func(int) time.Time { return now }); err != nil {
+		return err
+	}
+	_, err = pgtest.SeedPendingCheckouts(ctx, s.dbPath, s.merchant.ID, "p", pool, func(int) time.Time { return later })
 	return err
 }
 
@@ -196,6 +227,16 @@ func (s *extSetup) stopService(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("service process: %w", err)
 	}
 	s.child = nil
+	if s.backend == "postgres" {
+		conn, err := pgx.Connect(ctx, s.dbPath)
+		if err != nil {
+			return 0, err
+		}
+		defer conn.Close(ctx)
+		var n int
+		err = conn.QueryRow(ctx, `SELECT count(*) FROM notifications`).Scan(&n)
+		return n, err
+	}
 	b, err := sqlite.Open(ctx, s.dbPath, sqlite.Options{})
 	if err != nil {
 		return 0, err
@@ -212,100 +253,211 @@ func (s *extSetup) close() {
 		s.provider.Close()
 	}
 	if s.keep {
-		fmt.Fprintf(os.Stderr, "bench: the service's database and log are kept in %s\n", s.dir)
+		fmt.Fprintf(os.Stderr, "bench: the service's database (%s) and log are kept in %s\n", s.dbPath, s.dir)
 		return
+	}
+	if s.drop != nil {
+		s.drop()
 	}
 	os.RemoveAll(s.dir)
 }
 
-// measureExternal runs the rounds: in each, no-op POST, callbacks naming
-// pending checkouts, settled ones, unregistered ones, no-op GET and status
-// reads, each for duration/rounds; after a pending round it waits until
-// every named checkout was checked, so no check backlog runs into the next
-// load. Then the open loop, then it stops the service and checks that
-// every acknowledged callback was committed.
-func measureExternal(ctx context.Context, o options) (externalFigures, error) {
-	f := externalFigures{pool: poolSize(o), known: o.known}
-	s, err := setUpExternal(ctx, o, f.pool)
-	if err != nil {
-		return f, err
-	}
-	defer s.close()
-	w, err := newWrkRunner(s.dir, s.child.base, 2, o.concurrency, s.child.cmd.Process.Pid)
-	if err != nil {
-		return f, err
-	}
-	idsFile := filepath.Join(s.dir, "read-ids")
-	if err := os.WriteFile(idsFile, []byte(strings.Join(s.known, "\n")+"\n"), 0o600); err != nil {
-		return f, err
-	}
-	hook := "/hooks/payunit/" + s.merchant.HookToken
-	per := o.duration / time.Duration(o.rounds)
-	pendingBase, earlyBase := 0, 0
-	queued := 0 // callbacks acknowledged for registered checkouts so far: an inbox may drain them after the answer
-	for range o.rounds {
-		loads := []struct {
-			into *wrkResult
-			load wrkLoad
-		}{
-			{&f.noopPost, wrkLoad{kind: "noop-post", path: "/noop", base: f.pool}},
-			{&f.pending, wrkLoad{kind: "pending", path: hook, base: pendingBase, pool: f.pool}},
-			{&f.settled, wrkLoad{kind: "settled", path: hook, pool: len(s.known)}},
-			{&f.early, wrkLoad{kind: "early", path: hook, base: earlyBase}},
-			{&f.noopGet, wrkLoad{kind: "noop-get", path: "/noop"}},
-			{&f.reads, wrkLoad{kind: "read", path: "/v1/checkouts/", idsFile: idsFile, auth: s.merchant.APIKey}},
+// measureExternal runs the rounds on each backend of o.backends, a
+// service process each (all started before the first round, so that the
+// backends alternate within every round): in each round, no-op POST,
+// callbacks naming pending checkouts, settled ones, unregistered ones,
+// no-op GET and status reads, each for duration/rounds and each on every
+// backend in turn; after a pending round it waits until every named
+// checkout was checked, so no check backlog runs into the next load. Then
+// the open loop on each, then it stops the services and checks that every
+// acknowledged callback was committed.
+func measureExternal(ctx context.Context, o options) ([]externalFigures, error) {
+	var pgAdmin string
+	if slices.Contains(o.backends, "postgres") {
+		var stop func()
+		var err error
+		if pgAdmin, stop, err = benchPostgres(o); err != nil {
+			return nil, err
 		}
-		for _, l := range loads {
-			if !needed(o, l.load.kind) {
+		defer stop()
+	}
+	var sides []*extSide
+	defer func() {
+		for _, sd := range sides {
+			sd.s.close()
+		}
+	}()
+	for _, backend := range o.backends {
+		sd := &extSide{f: externalFigures{backend: backend, pool: poolSize(o), known: o.known}}
+		s, err := setUpExternal(ctx, o, backend, pgAdmin, sd.f.pool)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", backend, err)
+		}
+		sd.s = s
+		sides = append(sides, sd)
+		if sd.w, err = newWrkRunner(s.dir, s.child.base, 2, o.concurrency, s.child.cmd.Process.Pid); err != nil {
+			return nil, err
+		}
+		if backend == "postgres" && o.postgres == "" { // the throwaway cluster runs here: its CPU counts
+			if sd.w.dbCPU, err = postgresCPU(ctx, pgAdmin); err != nil {
+				return nil, err
+			}
+		}
+		sd.idsFile = filepath.Join(s.dir, "read-ids")
+		if err := os.WriteFile(sd.idsFile, []byte(strings.Join(s.known, "\n")+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	per := o.duration / time.Duration(o.rounds)
+	kinds := []string{"noop-post", "pending", "settled", "early", "noop-get", "read"}
+	for range o.rounds {
+		for _, kind := range kinds {
+			if !needed(o, kind) {
 				continue
 			}
-			var settle func(wrkResult) error
-			switch l.load.kind {
-			case "pending":
-				settle = func(r wrkResult) error {
-					queued += r.requests
-					return errors.Join(waitChecked(s.checks, f.pending.requests+r.requests, 2*time.Minute),
-						s.waitDrained(ctx, queued, 2*time.Minute))
+			for _, sd := range sides {
+				if err := sd.runLoad(ctx, kind, per); err != nil {
+					return nil, fmt.Errorf("%s: %w", sd.f.backend, err)
 				}
-			case "settled":
-				settle = func(r wrkResult) error {
-					queued += r.requests
-					return s.waitDrained(ctx, queued, 2*time.Minute)
-				}
-			}
-			r, err := w.run(ctx, per, l.load, settle)
-			if err != nil {
-				return f, err
-			}
-			if r.statusErrors+r.socketErrors > 0 {
-				return f, fmt.Errorf("%s: %d answers not 2xx, %d socket errors (service log: %s)",
-					l.load.kind, r.statusErrors, r.socketErrors, filepath.Join(s.dir, "service.log"))
-			}
-			*l.into = l.into.add(r)
-			switch l.load.kind {
-			case "pending":
-				pendingBase += r.maxK * w.threads
-				if pendingBase > f.pool {
-					return f, fmt.Errorf("the pending loads named %d checkouts, more than the %d seeded (poolSize)", pendingBase, f.pool)
-				}
-			case "early":
-				earlyBase += r.maxK * w.threads
 			}
 		}
 	}
-	if rate := cmp.Or(o.openRate, f.pending.rate()/2); o.drives("open") && rate > 0 {
-		if f.open, err = runOpenLoop(ctx, s, o, rate, pendingBase, f.pool); err != nil {
-			return f, err
+	var out []externalFigures
+	for _, sd := range sides {
+		f, s := &sd.f, sd.s
+		if rate := cmp.Or(o.openRate, f.pending.rate()/2); o.drives("open") && rate > 0 {
+			var err error
+			if f.open, err = runOpenLoop(ctx, s, o, rate, sd.pendingBase, f.pool); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.backend, err)
+			}
+		}
+		f.acked = f.pending.requests + f.settled.requests + f.early.requests + f.open.acked
+		var err error
+		if f.stored, err = s.stopService(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.backend, err)
+		}
+		if f.stored < f.acked {
+			return nil, fmt.Errorf("%s: %d callbacks acknowledged but only %d stored", f.backend, f.acked, f.stored)
+		}
+		out = append(out, *f)
+	}
+	if o.pgStats && pgAdmin != "" {
+		if err := printTopStatements(ctx, pgAdmin, os.Stderr); err != nil {
+			return nil, err
 		}
 	}
-	f.acked = f.pending.requests + f.settled.requests + f.early.requests + f.open.acked
-	if f.stored, err = s.stopService(ctx); err != nil {
-		return f, err
+	return out, nil
+}
+
+// printTopStatements writes the 15 statements that took the most
+// execution time on the server (pg_stat_statements, all databases).
+func printTopStatements(ctx context.Context, admin string, w io.Writer) error {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return err
 	}
-	if f.stored < f.acked {
-		return f, fmt.Errorf("%d callbacks acknowledged but only %d stored", f.acked, f.stored)
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
+		return fmt.Errorf("pg_stat_statements (start the cluster with -pg-stats, or load it in -postgres's): %w", err)
 	}
-	return f, nil
+	rows, err := conn.Query(ctx, `SELECT calls, total_exec_time, mean_exec_time, rows, regexp_replace(query, '\s+', ' ', 'g')
+		FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	fmt.Fprintln(w, "bench: PostgreSQL statements by total execution time (calls, total ms, mean ms, rows, statement):")
+	for rows.Next() {
+		var calls, n int64
+		var total, mean float64
+		var q string
+		if err := rows.Scan(&calls, &total, &mean, &n, &q); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %8d %9.0f %7.3f %8d  %.220s\n", calls, total, mean, n, q)
+	}
+	return rows.Err()
+}
+
+// extSide is one backend's service under the ingest measure, and what
+// its rounds measured so far.
+type extSide struct {
+	f                              externalFigures
+	s                              *extSetup
+	w                              *wrkRunner
+	idsFile                        string
+	pendingBase, earlyBase, queued int // pending and early names used; callbacks for registered checkouts acknowledged (an inbox may drain them after the answer)
+}
+
+// runLoad runs one round's load of kind on this side's service.
+func (sd *extSide) runLoad(ctx context.Context, kind string, per time.Duration) error {
+	f, s := &sd.f, sd.s
+	hook := "/hooks/payunit/" + s.merchant.HookToken
+	var into *wrkResult
+	var load wrkLoad
+	var settle func(wrkResult) error
+	switch kind {
+	case "noop-post":
+		into, load = &f.noopPost, wrkLoad{kind: kind, path: "/noop", base: f.pool}
+	case "pending":
+		into, load = &f.pending, wrkLoad{kind: kind, path: hook, base: sd.pendingBase, pool: f.pool}
+		settle = func(r wrkResult) error {
+			sd.queued += r.requests
+			return errors.Join(waitChecked(s.checks, f.pending.requests+r.requests, 2*time.Minute),
+				s.waitDrained(ctx, sd.queued, 2*time.Minute))
+		}
+	case "settled":
+		into, load = &f.settled, wrkLoad{kind: kind, path: hook, pool: len(s.known)}
+		settle = func(r wrkResult) error {
+			sd.queued += r.requests
+			return s.waitDrained(ctx, sd.queued, 2*time.Minute)
+		}
+	case "early":
+		into, load = &f.early, wrkLoad{kind: kind, path: hook, base: sd.earlyBase}
+	case "noop-get":
+		into, load = &f.noopGet, wrkLoad{kind: kind, path: "/noop"}
+	case "read":
+		into, load = &f.reads, wrkLoad{kind: kind, path: "/v1/checkouts/", idsFile: sd.idsFile, auth: s.merchant.APIKey}
+	default:
+		return fmt.Errorf("no load %q", kind)
+	}
+	r, err := sd.w.run(ctx, per, load, settle)
+	if err != nil {
+		return err
+	}
+	if r.statusErrors+r.socketErrors > 0 {
+		return fmt.Errorf("%s: %d answers not 2xx, %d socket errors (service log: %s)",
+			kind, r.statusErrors, r.socketErrors, filepath.Join(s.dir, "service.log"))
+	}
+	*into = into.add(r)
+	switch kind {
+	case "pending":
+		sd.pendingBase += r.maxK * sd.w.threads
+		if sd.pendingBase > f.pool {
+			return fmt.Errorf("the pending loads named %d checkouts, more than the %d seeded (poolSize)", sd.pendingBase, f.pool)
+		}
+	case "early":
+		sd.earlyBase += r.maxK * sd.w.threads
+	}
+	return nil
+}
+
+// benchPostgres returns the admin URL of the PostgreSQL server the
+// measures use: -postgres's, or a throwaway cluster started here (with
+// pg_stat_statements loaded when -pg-stats asks), and what stops it.
+func benchPostgres(o options) (string, func(), error) {
+	if o.postgres != "" {
+		return o.postgres, func() {}, nil
+	}
+	var settings []string
+	if o.pgStats {
+		settings = append(settings, "shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all")
+	}
+	srv, err := pgtest.StartCluster(settings...)
+	if err != nil {
+		return "", nil, fmt.Errorf("start a throwaway PostgreSQL cluster (or pass -postgres): %w", err)
+	}
+	return srv.URL, srv.Stop, nil
 }
 
 // needed reports whether the load of kind runs: a baseline runs when a

@@ -10,9 +10,12 @@
 //
 //	go run ./bench                 # full run (a few minutes)
 //	go run ./bench -quick          # CI-sized run (seconds)
+//	go run ./bench -only ingest -backends sqlite,postgres -pg-stats   # PostgreSQL beside SQLite (issue 21)
+//	go run ./bench -only scaleout -poll-concurrency 16              # 1, 2, 3 instances on PostgreSQL
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -22,30 +25,39 @@ import (
 	"runtime/pprof"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // options are the bench's flags.
 type options struct {
-	duration        time.Duration // per closed-loop load (split over rounds), and the open-loop run
-	rounds          int           // alternations of baseline and measured load
-	concurrency     int
-	known           int // settled checkouts named by callbacks and read
-	pending         int // backlog drained by the poller
-	dueRate         float64
-	lateFor         time.Duration
-	scale           int
-	truthN          int
-	pollConcurrency int
-	pollGrace       time.Duration
-	pollMin         time.Duration
-	pollMax         time.Duration
-	quick           bool
-	only            map[string]bool // measures to run; empty: all
-	memprofile      string          // heap profile written with many pending checkouts loaded
-	postgres        string          // a PostgreSQL server's URL for the shared-database measures ("" skips them)
-	loads           map[string]bool // kinds of ingest and read load to run; empty: all
-	openRate        float64         // the open loop's rate; 0: half the pending callbacks' closed-loop rate
-	keep            bool            // keep the ingest measure's database and service log
+	duration          time.Duration // per closed-loop load (split over rounds), and the open-loop run
+	rounds            int           // alternations of baseline and measured load
+	concurrency       int
+	known             int // settled checkouts named by callbacks and read
+	pending           int // backlog drained by the poller
+	dueRate           float64
+	lateFor           time.Duration
+	scale             int
+	truthN            int
+	pollConcurrency   int
+	pollGrace         time.Duration
+	pollMin           time.Duration
+	pollMax           time.Duration
+	quick             bool
+	only              map[string]bool // measures to run; empty: all
+	memprofile        string          // heap profile written with many pending checkouts loaded
+	postgres          string          // a PostgreSQL server's URL for the shared-database measures ("" skips them)
+	loads             map[string]bool // kinds of ingest and read load to run; empty: all
+	openRate          float64         // the open loop's rate; 0: half the pending callbacks' closed-loop rate
+	keep              bool            // keep the ingest measure's database and service log
+	backends          []string        // the ingest measure's backends: sqlite, postgres
+	pgStats           bool            // load pg_stat_statements in the throwaway cluster and print the top statements
+	merchantRate      rate.Limit      // the instances' per-merchant check budget (0: unlimited)
+	latMin, latMax    time.Duration   // the scale-out measure's status check latency
+	scaleOutPending   int             // the scale-out measure's backlog
+	scaleOutMerchants int
+	scaleOutRate      float64
 }
 
 // runs reports whether the measure named is part of this run.
@@ -72,10 +84,16 @@ func parseFlags(args []string) (options, string, error) {
 	fs.DurationVar(&o.pollMax, "poll-max-interval", 10*time.Minute, "backoff ceiling")
 	fs.BoolVar(&o.quick, "quick", false, "CI-sized run: short loads, small backlogs")
 	fs.StringVar(&o.postgres, "postgres", os.Getenv("PAYSYNC_TEST_POSTGRES"), "URL of a PostgreSQL server (a role that may create databases) for the shared-database measures; empty skips them ($PAYSYNC_TEST_POSTGRES)")
-	only := fs.String("only", "", "comma-separated subset of ingest,reads,truth,poller,scale,shared (default: all); for profiling one part")
+	only := fs.String("only", "", "comma-separated subset of ingest,reads,truth,poller,scale,shared,scaleout (default: all but scaleout, which runs only when named); for profiling one part")
 	loads := fs.String("loads", "", "comma-separated subset of the ingest measure's loads: pending,settled,early,read,open (default: all; for profiling one)")
 	fs.Float64Var(&o.openRate, "open-rate", 0, "callbacks/s of the open loop (default: half the pending callbacks' closed-loop rate)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the ingest measure's database and the service's log (printed where)")
+	backends := fs.String("backends", "sqlite", "comma-separated backends the ingest measure runs the service on, side by side in alternating rounds: sqlite,postgres (PostgreSQL: -postgres's server, or a throwaway cluster)")
+	fs.BoolVar(&o.pgStats, "pg-stats", false, "with a throwaway cluster: load pg_stat_statements and print the statements that took the most time in the ingest measure")
+	latency := fs.String("check-latency", "200ms-400ms", "the scale-out measure's status check latency at the sandbox, min-max")
+	fs.IntVar(&o.scaleOutPending, "scaleout-pending", 6000, "the scale-out measure's backlog of due checkouts")
+	fs.IntVar(&o.scaleOutMerchants, "scaleout-merchants", 4, "merchants sharing the scale-out measure's backlog")
+	fs.Float64Var(&o.scaleOutRate, "scaleout-rate", 250, "each merchant's check budget (checks/s) in the scale-out measure, shared by the instances")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile, taken with the -scale checkouts pending (or at the end), to this file")
 	if err := fs.Parse(args); err != nil {
@@ -91,6 +109,21 @@ func parseFlags(args []string) (options, string, error) {
 		o.loads = map[string]bool{}
 		for _, name := range strings.Split(*loads, ",") {
 			o.loads[strings.TrimSpace(name)] = true
+		}
+	}
+	lo, hi, _ := strings.Cut(*latency, "-")
+	var err1, err2 error
+	o.latMin, err1 = time.ParseDuration(lo)
+	o.latMax, err2 = time.ParseDuration(cmp.Or(hi, lo))
+	if err1 != nil || err2 != nil || o.latMax < o.latMin {
+		return o, "", fmt.Errorf("bench: -check-latency %q: want min-max, e.g. 200ms-400ms", *latency)
+	}
+	for _, name := range strings.Split(*backends, ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "sqlite", "postgres":
+			o.backends = append(o.backends, name)
+		default:
+			return o, "", fmt.Errorf("bench: -backends: no backend %q (sqlite, postgres)", name)
 		}
 	}
 	if o.quick {
@@ -170,11 +203,12 @@ func profiled(cpu, mem string, fn func() error) error {
 
 // figures is everything one run measured.
 type figures struct {
-	external externalFigures
+	external []externalFigures
 	poller   pollerFigures
 	truth    truthFigures
 	scale    scaleFigures
 	shared   sharedFigures
+	scaleOut scaleOutFigures
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
@@ -213,6 +247,14 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		step(m.what)
 		if err := m.fn(s); err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
+		}
+	}
+	if o.only["scaleout"] {
+		step(fmt.Sprintf("scale-out: %d due checkouts of %d merchants drained by 1, 2, 3 instances on PostgreSQL, checks answered in %v-%v",
+			o.scaleOutPending, o.scaleOutMerchants, o.latMin, o.latMax))
+		var err error
+		if fig.scaleOut, err = measureScaleOut(ctx, o); err != nil {
+			return fmt.Errorf("scaleout: %w", err)
 		}
 	}
 	printTable(out, o, fig)

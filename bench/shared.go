@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -89,8 +90,9 @@ func startShared(ctx context.Context, o options, dbURL string, onChange func(sto
 	return paysync.Start(ctx, paysync.Config{Addr: "127.0.0.1:0", DB: dbURL, MasterKey: make([]byte, 32), AllowPrivateURLs: true,
 		PollGrace: o.pollGrace, PollMinInterval: o.pollMin, PollMaxInterval: o.pollMax,
 		Logger:   slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		OnChange: onChange, Routes: noopRoutes, PollerConcurrency: o.pollConcurrency, MerchantRate: rate.Inf, MerchantBurst: 1,
-		Unmatched: store.UnmatchedLimits{Count: 1 << 30, Bytes: 1 << 40, PerWindow: 1 << 30}}) // the ingest floods early callbacks, as the SQLite service's
+		OnChange: onChange, Routes: noopRoutes, PollerConcurrency: o.pollConcurrency, MerchantRate: cmp.Or(o.merchantRate, rate.Inf),
+		MerchantBurst: cmp.Or(int(o.merchantRate/10), 1),                                          // a tenth of a second's worth when limited
+		Unmatched:     store.UnmatchedLimits{Count: 1 << 30, Bytes: 1 << 40, PerWindow: 1 << 30}}) // the ingest floods early callbacks, as the SQLite service's
 }
 
 // measureShared drains o.pending paid checkouts, all due at once, with 1, 2

@@ -37,7 +37,12 @@ func printTable(w io.Writer, o options, f figures) {
 	}
 	ptr := func(b bool) *bool { return &b }
 	if o.runs("ingest") {
-		printExternal(row, ptr, f.external)
+		for _, ext := range f.external {
+			printExternal(row, ptr, ext, len(f.external) > 1)
+		}
+		if len(f.external) > 1 {
+			printBackends(row, ptr, f.external)
+		}
 	}
 	if o.runs("poller") {
 		row(fmt.Sprintf("poller: drain %d checkouts due at once", po.drained), fmt.Sprintf("%.0f checks/s, CPU %v/check", po.drainRate, po.drainCPU.Round(time.Microsecond)), 0, 0, "", "≥ 2,000/s", ptr(po.drainRate >= 2000))
@@ -61,6 +66,18 @@ func printTable(w io.Writer, o options, f figures) {
 		row("callback ingest (unregistered), SQLite", withCPU(sh.sqlite), sh.sqlite.pct(50), sh.sqlite.pct(99), "", "", nil)
 		row("callback ingest (unregistered), PostgreSQL, same run", withCPU(sh.pg), sh.pg.pct(50), sh.pg.pct(99),
 			fmt.Sprintf("%s of SQLite", pct(sh.pg.rate()/sh.sqlite.rate())), "", nil)
+	}
+	if so := f.scaleOut; so.ran {
+		for _, r := range so.rows {
+			ratio := ""
+			if r.instances > 1 && so.rows[0].checksPS > 0 {
+				ratio = fmt.Sprintf("%.2f× one instance", r.checksPS/so.rows[0].checksPS)
+			}
+			row(fmt.Sprintf("scale-out on PostgreSQL: %d due checkouts of %d merchants, checks answered in %v-%v, %d instance(s) of %d checks in flight",
+				so.pending, so.merchant, so.latMin, so.latMax, r.instances, o.pollConcurrency),
+				fmt.Sprintf("%.0f checks/s (%v); busiest merchant-second %d checks", r.checksPS, r.took.Round(10*time.Millisecond), r.maxSecond),
+				0, 0, ratio, fmt.Sprintf("budget %.0f/s per merchant held", so.rate), ptr(float64(r.maxSecond) <= so.rate+float64(max(int(so.rate/10), 1))+1)) // rate + burst in any second
+		}
 	}
 	if o.runs("truth") {
 		row(fmt.Sprintf("time to truth, %d lost callbacks (payment → succeeded in API)", tr.n), fmt.Sprintf("max %v", tr.max), tr.p50, 0, "", "", nil)

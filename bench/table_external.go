@@ -8,10 +8,20 @@ import (
 // printExternal writes the rows of the ingest and read measures, each
 // load's rate with the service's CPU per request and its ratio to the
 // no-op route of its method, and the targets of issue 14.
-func printExternal(row func(name, result string, p50, p99 time.Duration, ratio, target string, met *bool), ptr func(bool) *bool, f externalFigures) {
+func printExternal(row func(name, result string, p50, p99 time.Duration, ratio, target string, met *bool), ptr func(bool) *bool, f externalFigures, label bool) {
+	if label {
+		inner := row
+		name := map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[f.backend]
+		row = func(n, result string, p50, p99 time.Duration, ratio, target string, met *bool) {
+			inner(name+": "+n, result, p50, p99, ratio, target, met)
+		}
+	}
 	rate := func(r wrkResult) string {
 		text := fmt.Sprintf("%.0f req/s, service CPU %v/req (wrk %v/req)", r.rate(), r.cpuPerReq(),
 			(r.genCPU / time.Duration(max(r.requests, 1))).Round(time.Microsecond))
+		if r.dbCPU > 0 {
+			text += fmt.Sprintf(" + PostgreSQL CPU %v/req", r.dbCPUPerReq())
+		}
 		if r.settled > 0 {
 			text += fmt.Sprintf("; rate and CPU include %v waiting for the checks and drains it left", r.settled.Round(10*time.Millisecond))
 		}
@@ -55,4 +65,63 @@ func last(sorted []time.Duration) time.Duration {
 		return 0
 	}
 	return sorted[len(sorted)-1].Round(10 * time.Microsecond)
+}
+
+// printBackends writes PostgreSQL's figures as ratios to SQLite's of the
+// same run (issue 21): callbacks verified per second (the pending load's
+// rate, which includes the wait for every check it woke), acknowledged
+// per second, the backlog's drain, the other loads, and the open loop.
+func printBackends(row func(name, result string, p50, p99 time.Duration, ratio, target string, met *bool), ptr func(bool) *bool, fs []externalFigures) {
+	var lite, pg *externalFigures
+	for i := range fs {
+		switch fs[i].backend {
+		case "sqlite":
+			lite = &fs[i]
+		case "postgres":
+			pg = &fs[i]
+		}
+	}
+	if lite == nil || pg == nil {
+		return
+	}
+	acked := func(r wrkResult) float64 {
+		d := r.elapsed - r.settled
+		if d <= 0 {
+			return 0
+		}
+		return float64(r.requests) / d.Seconds()
+	}
+	vs := func(a, b float64) string {
+		if b <= 0 {
+			return ""
+		}
+		return pct(a / b)
+	}
+	both := func(a, b string) string { return "SQLite " + a + ", PostgreSQL " + b }
+	if lite.pending.requests > 0 && pg.pending.requests > 0 {
+		v := pg.pending.rate() / lite.pending.rate()
+		row("PostgreSQL ÷ SQLite: pending callbacks verified/s (checked at the sandbox, inbox drained)",
+			both(fmt.Sprintf("%.0f/s", lite.pending.rate()), fmt.Sprintf("%.0f/s", pg.pending.rate())), 0, 0, pct(v), "≥ 70%", ptr(v >= 0.70))
+		row("PostgreSQL ÷ SQLite: pending callbacks acknowledged/s (during the load)",
+			both(fmt.Sprintf("%.0f/s", acked(lite.pending)), fmt.Sprintf("%.0f/s", acked(pg.pending))), 0, 0, vs(acked(pg.pending), acked(lite.pending)), "", nil)
+		row("PostgreSQL ÷ SQLite: backlog left by the pending loads (time to check and drain it)",
+			both(lite.pending.settled.Round(10*time.Millisecond).String(), pg.pending.settled.Round(10*time.Millisecond).String()), 0, 0, "", "", nil)
+		pgTotal := pg.pending.cpuPerReq() + pg.pending.dbCPUPerReq()
+		row("PostgreSQL ÷ SQLite: CPU per pending callback (service, + PostgreSQL's server)", both(lite.pending.cpuPerReq().String(),
+			fmt.Sprintf("%v + %v = %v", pg.pending.cpuPerReq(), pg.pending.dbCPUPerReq(), pgTotal)), 0, 0,
+			vs(float64(lite.pending.cpuPerReq()), float64(pgTotal)), "", nil)
+	}
+	for _, l := range []struct {
+		name   string
+		lr, pr wrkResult
+	}{{"settled callbacks/s", lite.settled, pg.settled}, {"early callbacks/s", lite.early, pg.early}, {"status reads/s", lite.reads, pg.reads}} {
+		if l.lr.requests > 0 && l.pr.requests > 0 {
+			row("PostgreSQL ÷ SQLite: "+l.name, both(fmt.Sprintf("%.0f", l.lr.rate()), fmt.Sprintf("%.0f", l.pr.rate())), 0, 0, vs(l.pr.rate(), l.lr.rate()), "", nil)
+		}
+	}
+	if lite.open.sent > 0 && pg.open.sent > 0 {
+		row("PostgreSQL: ack p99 at half its own pending rate (SQLite's beside it)",
+			both(fmt.Sprintf("%v at %.0f/s", lite.open.ack99, lite.open.rate), fmt.Sprintf("%v at %.0f/s", pg.open.ack99, pg.open.rate)),
+			pg.open.ack50, pg.open.ack99, "", "p99 ≤ 10ms", ptr(pg.open.ack99 <= 10*time.Millisecond))
+	}
 }

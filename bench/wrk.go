@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +35,7 @@ type wrkResult struct {
 	maxK                                 int           // requests of the busiest thread (see wrk_load.lua)
 	settled                              time.Duration // waited after the load for the work it left (in elapsed)
 	serverCPU, genCPU                    time.Duration // the service's and wrk's CPU time
+	dbCPU                                time.Duration // the PostgreSQL server's CPU time (0 on SQLite)
 }
 
 // add sums two loads of the same kind (rounds of one measure); the
@@ -42,7 +44,7 @@ func (r wrkResult) add(o wrkResult) wrkResult {
 	return wrkResult{requests: r.requests + o.requests, statusErrors: r.statusErrors + o.statusErrors,
 		socketErrors: r.socketErrors + o.socketErrors, elapsed: r.elapsed + o.elapsed,
 		p50: max(r.p50, o.p50), p99: max(r.p99, o.p99), maxK: r.maxK + o.maxK, settled: r.settled + o.settled,
-		serverCPU: r.serverCPU + o.serverCPU, genCPU: r.genCPU + o.genCPU}
+		serverCPU: r.serverCPU + o.serverCPU, genCPU: r.genCPU + o.genCPU, dbCPU: r.dbCPU + o.dbCPU}
 }
 
 func (r wrkResult) rate() float64 {
@@ -67,6 +69,7 @@ type wrkRunner struct {
 	threads     int
 	connections int
 	serverPID   int
+	dbCPU       func() (time.Duration, error) // the database server's CPU time so far; nil: in the service
 }
 
 func newWrkRunner(dir, base string, threads, connections, serverPID int) (*wrkRunner, error) {
@@ -99,6 +102,12 @@ func (w *wrkRunner) run(ctx context.Context, d time.Duration, l wrkLoad, settle 
 	if err != nil {
 		return wrkResult{}, err
 	}
+	var db0 time.Duration
+	if w.dbCPU != nil {
+		if db0, err = w.dbCPU(); err != nil {
+			return wrkResult{}, err
+		}
+	}
 	if err := cmd.Run(); err != nil {
 		return wrkResult{}, fmt.Errorf("wrk %s: %w: %s %s", l.kind, err, out.String(), errOut.String())
 	}
@@ -119,6 +128,13 @@ func (w *wrkRunner) run(ctx context.Context, d time.Duration, l wrkLoad, settle 
 		return wrkResult{}, err
 	}
 	r.serverCPU = cpu1 - cpu0
+	if w.dbCPU != nil {
+		db1, err := w.dbCPU()
+		if err != nil {
+			return wrkResult{}, err
+		}
+		r.dbCPU = db1 - db0
+	}
 	r.elapsed += waited
 	r.settled = waited
 	r.genCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
@@ -173,4 +189,106 @@ func processCPUOf(pid int) (time.Duration, error) {
 	}
 	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
 	return time.Duration(utime+stime) * tick, nil
+}
+
+// dbCPUPerReq is the database server's CPU time per answered request.
+func (r wrkResult) dbCPUPerReq() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return (r.dbCPU / time.Duration(r.requests)).Round(time.Microsecond)
+}
+
+// postgresCPU returns a function reading the CPU time of the PostgreSQL
+// server at admin so far: its postmaster's (with its children that
+// exited) and every live child's (backends, WAL writer, checkpointer…),
+// from /proc. The server must run on this machine (the throwaway cluster).
+func postgresCPU(ctx context.Context, admin string) (func() (time.Duration, error), error) {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	var dir string
+	if err := conn.QueryRow(ctx, `SHOW data_directory`).Scan(&dir); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return nil, fmt.Errorf("the PostgreSQL server's CPU: %w", err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pm, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		return nil, fmt.Errorf("the PostgreSQL server's CPU: postmaster.pid: %w", err)
+	}
+	return func() (time.Duration, error) {
+		total, err := procCPU(pm, true)
+		if err != nil {
+			return 0, err
+		}
+		entries, err := os.ReadDir("/proc")
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || pid == pm {
+				continue
+			}
+			if ppid, err := procParent(pid); err == nil && ppid == pm {
+				if t, err := procCPU(pid, false); err == nil { // it may have exited meanwhile
+					total += t
+				}
+			}
+		}
+		return total, nil
+	}, nil
+}
+
+// procStat returns the fields of /proc/pid/stat after the command name.
+func procStat(pid int) ([]string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return nil, fmt.Errorf("unreadable /proc/%d/stat", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 15 {
+		return nil, fmt.Errorf("unreadable /proc/%d/stat", pid)
+	}
+	return f, nil
+}
+
+func procParent(pid int) (int, error) {
+	f, err := procStat(pid)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(f[1])
+}
+
+// procCPU is a process's user+system time, and its waited-for children's
+// when children is set.
+func procCPU(pid int, children bool) (time.Duration, error) {
+	f, err := procStat(pid)
+	if err != nil {
+		return 0, err
+	}
+	fields := []int{11, 12}
+	if children {
+		fields = append(fields, 13, 14)
+	}
+	var ticks int64
+	for _, i := range fields {
+		v, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("unreadable /proc/%d/stat", pid)
+		}
+		ticks += v
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
 }

@@ -37,6 +37,7 @@ type Poller struct {
 	breaker  *breaker
 	recent   *recentChecks // WakeGap's memory (wakegap.go)
 	loop     *service.Loop[store.Checkout]
+	allotted allotments // budgets taken per claim batch (allot)
 }
 
 // New returns a poller over st using checkers keyed by provider name
@@ -81,6 +82,7 @@ func (s dueCheckouts) Claim(ctx context.Context, limit int, lease time.Duration)
 		return nil, fmt.Errorf("claim due checkouts: %w", err)
 	}
 	s.p.late(claimed)
+	s.p.allot(ctx, claimed)
 	return claimed, nil
 }
 
@@ -166,14 +168,15 @@ func (p *Poller) observe(ctx context.Context, c store.Checkout) (store.Observati
 	}
 	now := p.cfg.Now()
 	if next, ok := p.recent.begin(c.ID, now, p.cfg.WakeGap); !ok {
+		p.allotment(c)                                            // none was taken for it (allot skips it), but forget any
 		return tooSoon(obs, c, next), plugin.Report{}, errTooSoon // before the budget: it takes nothing
 	}
-	wait, err := p.budget.Take(ctx, c.MerchantID, c.Provider, now)
+	retryAt, exact, err := p.takeBudget(ctx, c, now)
 	if err != nil {
 		return obs, plugin.Report{}, err
 	}
-	if wait > 0 {
-		return p.overBudget(obs, c, now, now.Add(wait)), plugin.Report{}, errOverBudget
+	if !retryAt.IsZero() {
+		return p.overBudget(obs, c, now, retryAt, exact), plugin.Report{}, errOverBudget
 	}
 	endpoint := providers.Endpoint(c.Provider, m) // the circuit breaker's key
 	if ok, retryAt := p.breaker.allow(endpoint, c.MerchantID, now); !ok {

@@ -46,6 +46,16 @@ func (r *recentChecks) begin(id string, now time.Time, gap time.Duration) (time.
 	return now, true
 }
 
+// allows reports whether begin would let a check of id start at now,
+// recording nothing: a claim batch takes budget only for the checks that
+// may start (allot), so a flood's claims take nothing from it.
+func (r *recentChecks) allows(id string, now time.Time, gap time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	last, ok := r.started[id]
+	return !ok || last[0].IsZero() || now.Sub(last[0]) >= gap || last[0].After(now)
+}
+
 // tooSoon is the observation that puts c back until next, when the gap
 // since its last check ends: it checks nothing, keeps the attempts, and
 // Apply keeps next even if c was woken meanwhile (nothing was seen that

@@ -79,7 +79,7 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 			}
 		}
 		if learning.ID != "" && c.ProviderRef == "" && d.next.ProviderRef == o.ProviderRef {
-			if d.next, err = adoptUnderLearnedRef(ctx, tx, c, o.ProviderRef, now); err != nil {
+			if d.next, err = adoptUnderLearnedRef(ctx, tx, c, d.next, o.ProviderRef, now); err != nil {
 				return err
 			}
 		}
@@ -162,11 +162,14 @@ func lockRefToLearn(ctx context.Context, tx Tx, learning Checkout, ref string) e
 
 // adoptUnderLearnedRef adopts the callbacks stored unmatched under ref, the
 // provider_ref c has just learned, and returns c's row as the adoption left
-// it (it rewrites callback_received_at and next_check_at).
-func adoptUnderLearnedRef(ctx context.Context, tx Tx, c Checkout, ref string, now time.Time) (Checkout, error) {
-	if err := adoptEarlyNotifications(ctx, tx, Checkout{ID: c.ID, MerchantID: c.MerchantID, Provider: c.Provider,
-		ProviderRef: ref}, now, providerRefLearned); err != nil {
-		return Checkout{}, err
+// it (it rewrites callback_received_at and next_check_at), or next, the row
+// as Apply wrote it, when there was nothing to adopt (the usual case: no
+// second read of the row).
+func adoptUnderLearnedRef(ctx context.Context, tx Tx, c, next Checkout, ref string, now time.Time) (Checkout, error) {
+	adopted, err := adoptEarlyNotifications(ctx, tx, Checkout{ID: c.ID, MerchantID: c.MerchantID, Provider: c.Provider,
+		ProviderRef: ref}, now, providerRefLearned)
+	if err != nil || !adopted {
+		return next, err
 	}
 	return tx.CheckoutForUpdate(ctx, c.ID)
 }

@@ -39,6 +39,25 @@ type Accepted struct {
 // A checkout is never deleted, so a callback queued for a registered
 // checkout still finds it when drained.
 func (db *DB) AcceptNotification(ctx context.Context, n Notification) (Accepted, error) {
+	if n.Body == nil {
+		n.Body = []byte{}
+	}
+	e := InboxEntry{Notification: n, ReceivedAt: db.Now()}
+	e.InboxKey = uuid.NewString()
+	if a, ok := db.b.(namedAppender); ok && !db.named.knownNamed(n) {
+		// One round trip: the append happens only if n names a checkout.
+		queued, err := a.AppendInboxIfNamed(ctx, e)
+		db.health.note(pathInboxAppend, db.Now(), err)
+		if err != nil {
+			return Accepted{}, fmt.Errorf("accept notification: append to the inbox: %w", err)
+		}
+		if queued {
+			db.named.learnNamed(n)
+			return Accepted{Queued: true}, nil
+		}
+		rec, err := db.RecordNotification(ctx, n)
+		return Accepted{Recorded: rec}, err
+	}
 	found, err := db.namesRegistered(ctx, n)
 	if err != nil {
 		return Accepted{}, fmt.Errorf("accept notification: %w", err)
@@ -47,16 +66,20 @@ func (db *DB) AcceptNotification(ctx context.Context, n Notification) (Accepted,
 		rec, err := db.RecordNotification(ctx, n)
 		return Accepted{Recorded: rec}, err
 	}
-	if n.Body == nil {
-		n.Body = []byte{}
-	}
-	n.InboxKey = uuid.NewString()
-	err = db.b.AppendInbox(ctx, InboxEntry{Notification: n, ReceivedAt: db.Now()})
+	err = db.b.AppendInbox(ctx, e)
 	db.health.note(pathInboxAppend, db.Now(), err)
 	if err != nil {
 		return Accepted{}, fmt.Errorf("accept notification: append to the inbox: %w", err)
 	}
 	return Accepted{Queued: true}, nil
+}
+
+// namedAppender is a backend that appends a callback to the inbox only
+// when it names a registered checkout (as CheckoutNamed tells), in one
+// statement and one round trip: PostgreSQL's, where the read before the
+// append would be a round trip of its own. It reports whether it appended.
+type namedAppender interface {
+	AppendInboxIfNamed(ctx context.Context, e InboxEntry) (bool, error)
 }
 
 // namesRegistered reports whether n names a registered checkout: from
@@ -115,10 +138,23 @@ func (db *DB) DrainInbox(ctx context.Context, afterID int64, limit int) (Drained
 			return err
 		}
 		now := db.Now()
+		batch, _ := tx.(inboxBatchTx)
+		var matches []InboxMatch
+		if batch != nil {
+			if matches, err = batch.MatchInbox(ctx, entries); err != nil {
+				return fmt.Errorf("match inbox entries: %w", err)
+			}
+		}
 		ids := make([]int64, len(entries))
 		for i, e := range entries {
 			ids[i] = e.ID
-			rec, err := db.recordNotification(ctx, tx, e.Notification, e.ReceivedAt, now, true)
+			var rec RecordedNotification
+			var err error
+			if batch != nil {
+				rec, err = db.recordMatched(ctx, tx, e.Notification, matches[i], batch, e.ReceivedAt, now, true)
+			} else {
+				rec, err = db.recordNotification(ctx, tx, e.Notification, e.ReceivedAt, now, true)
+			}
 			if ErrorCode(err) == ELIMIT {
 				// It named a registered checkout when accepted and names none
 				// now, which can't be (a checkout never gives up a reference):
@@ -149,6 +185,33 @@ func (db *DB) DrainInbox(ctx context.Context, afterID int64, limit int) (Drained
 	db.health.note(pathDrain, db.Now(), nil)
 	db.touched(touched...) // callback_received_at and the wakes' next_check_at
 	return out, nil
+}
+
+// InboxMatch is what a drain needs to know of one inbox entry before it
+// records it: the checkout it names (Found, its id and state, as
+// MatchNotification), and whether it was Recorded already (a
+// notification holds its inbox key).
+type InboxMatch struct {
+	CheckoutID string
+	State      State
+	Found      bool
+	Recorded   bool
+}
+
+// inboxBatchTx is a Tx that drains in batches: it reads what every entry
+// of a batch needs (MatchInbox) in one round trip, and stores a callback
+// without reading anything back (InsertNotificationLater), so that the
+// rest of a drain (callbacks, events, marks, wakes, the delete) goes to
+// the database in one more: PostgreSQL's, where each statement read is a
+// round trip. The matches stay true for the whole batch: the identities
+// are locked first, and recording a callback changes no checkout's
+// identities.
+type inboxBatchTx interface {
+	// MatchInbox returns entries' matches, in order.
+	MatchInbox(ctx context.Context, entries []InboxEntry) ([]InboxMatch, error)
+	// InsertNotificationLater stores n as InsertNotification does (a
+	// duplicate inbox key is skipped), with the next statement read.
+	InsertNotificationLater(ctx context.Context, n Notification, checkoutID string, at time.Time)
 }
 
 // lockInboxIdentities locks every identity the entries name (lockAll).

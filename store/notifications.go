@@ -78,11 +78,21 @@ func (db *DB) RecordNotification(ctx context.Context, n Notification) (RecordedN
 // merchant's bounds on unmatched callbacks (a callback accepted into the
 // inbox named a registered checkout: it isn't bounded again).
 func (db *DB) recordNotification(ctx context.Context, tx Tx, n Notification, receivedAt, now time.Time, bounded bool) (RecordedNotification, error) {
-	var out RecordedNotification
 	id, state, found, err := tx.MatchNotification(ctx, n)
 	if err != nil {
-		return out, fmt.Errorf("match notification: %w", err)
+		return RecordedNotification{}, fmt.Errorf("match notification: %w", err)
 	}
+	return db.recordMatched(ctx, tx, n, InboxMatch{CheckoutID: id, State: state, Found: found}, nil, receivedAt, now, bounded)
+}
+
+// recordMatched is recordNotification's work once n's checkout was looked
+// for (m). batch, for a drain on a backend that reads its whole batch's
+// matches at once (inboxBatchTx), stores n without reading its id back
+// (m.Recorded told a duplicate already), so that the drain's statements
+// all go in one round trip.
+func (db *DB) recordMatched(ctx context.Context, tx Tx, n Notification, m InboxMatch, batch inboxBatchTx, receivedAt, now time.Time, bounded bool) (RecordedNotification, error) {
+	var out RecordedNotification
+	id, state, found := m.CheckoutID, m.State, m.Found
 	if n.Body == nil {
 		n.Body = []byte{}
 	}
@@ -90,6 +100,10 @@ func (db *DB) recordNotification(ctx context.Context, tx Tx, n Notification, rec
 		if err := db.checkUnmatched(ctx, tx, n.MerchantID, len(n.Body), now); err != nil {
 			return out, err
 		}
+	}
+	var err error
+	if batch != nil && m.Recorded {
+		return RecordedNotification{}, nil // recorded before: its event, mark and wake were committed with it
 	}
 	folded := false
 	if found {
@@ -99,6 +113,8 @@ func (db *DB) recordNotification(ctx context.Context, tx Tx, n Notification, rec
 	}
 	if folded {
 		// kept as a repeat of a row the checkout has: no row, no event
+	} else if batch != nil {
+		batch.InsertNotificationLater(ctx, n, id, receivedAt)
 	} else if out.ID, err = tx.InsertNotification(ctx, n, id, receivedAt); errors.Is(err, ErrDuplicate) && n.InboxKey != "" {
 		return RecordedNotification{}, nil // recorded before: its event, mark and wake were committed with it
 	} else if err != nil {

@@ -192,7 +192,7 @@ func insertCheckout(ctx context.Context, tx Tx, in NewCheckout, now time.Time) (
 	if err := tx.AppendEvent(ctx, Event{CheckoutID: c.ID, At: now, Source: ByMerchant, Type: EventRegistered}); err != nil {
 		return Checkout{}, err
 	}
-	if err := adoptEarlyNotifications(ctx, tx, c, now, "received before registration"); err != nil {
+	if _, err := adoptEarlyNotifications(ctx, tx, c, now, "received before registration"); err != nil {
 		return Checkout{}, err
 	}
 	return tx.CheckoutForUpdate(ctx, c.ID)
@@ -203,27 +203,27 @@ func insertCheckout(ctx context.Context, tx Tx, in NewCheckout, now time.Time) (
 // registered, or before its provider_ref was learned), logs them with
 // detail, and makes the checkout due at once. The caller holds
 // LockIdentity on the identities c names.
-func adoptEarlyNotifications(ctx context.Context, tx Tx, c Checkout, now time.Time, detail string) error {
+func adoptEarlyNotifications(ctx context.Context, tx Tx, c Checkout, now time.Time, detail string) (bool, error) {
 	found, err := tx.UnmatchedNotifications(ctx, c.MerchantID, c.Provider, c.Reference, c.ProviderRef)
 	if err != nil {
-		return fmt.Errorf("find early notifications: %w", err)
+		return false, fmt.Errorf("find early notifications: %w", err)
 	}
 	if len(found) == 0 {
-		return nil
+		return false, nil
 	}
 	for _, e := range found {
 		if err := tx.AttachNotification(ctx, e.ID, c.ID); err != nil {
-			return fmt.Errorf("adopt notification: %w", err)
+			return false, fmt.Errorf("adopt notification: %w", err)
 		}
 		if err := tx.AppendEvent(ctx, Event{CheckoutID: c.ID, At: e.ReceivedAt, Source: ByCallback, Type: EventCallbackReceived,
 			ProviderStatus: e.Status, Detail: detail}); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := tx.MarkCallbackReceived(ctx, c.ID, found[0].ReceivedAt); err != nil { // the oldest
-		return fmt.Errorf("adopt notification: %w", err)
+		return false, fmt.Errorf("adopt notification: %w", err)
 	}
-	return tx.Wake(ctx, c.ID, SourceCallback, now)
+	return true, tx.Wake(ctx, c.ID, SourceCallback, now)
 }
 
 // providerRefLearned is the detail of a callback adopted when the
@@ -248,7 +248,7 @@ func learnProviderRef(ctx context.Context, tx Tx, c Checkout, ref string, now ti
 		return Checkout{}, fmt.Errorf("learn provider_ref: %w", err)
 	}
 	// callbacks that named only this provider_ref were stored unmatched; they are this checkout's
-	if err := adoptEarlyNotifications(ctx, tx, Checkout{ID: c.ID, MerchantID: c.MerchantID, Provider: c.Provider, ProviderRef: ref},
+	if _, err := adoptEarlyNotifications(ctx, tx, Checkout{ID: c.ID, MerchantID: c.MerchantID, Provider: c.Provider, ProviderRef: ref},
 		now, providerRefLearned); err != nil {
 		return Checkout{}, err
 	}

@@ -50,6 +50,25 @@ type Budgets interface {
 	// at most burst) and returns 0, or returns how long to wait before a
 	// token is there, taking nothing.
 	TakeToken(ctx context.Context, key string, rate float64, burst int, now time.Time) (time.Duration, error)
+	// TakeTokens takes up to n tokens from key's bucket at once (a claim
+	// batch's checks of one merchant) and returns how many it took; for
+	// each of the n-took left without one, in order, how long until its
+	// token will exist (TokenWaits), taking nothing for them.
+	TakeTokens(ctx context.Context, key string, rate float64, burst, n int, now time.Time) (int, []time.Duration, error)
+}
+
+// TokenWaits returns, for the k = 1…n requests a token bucket refused
+// with left tokens (less than one) after its take, refilling at rate a
+// second, when the k-th one's token will exist: (k - left) / rate.
+func TokenWaits(n int, left, rate float64) []time.Duration {
+	if n <= 0 {
+		return nil
+	}
+	waits := make([]time.Duration, n)
+	for k := range waits {
+		waits[k] = time.Duration((float64(k+1) - left) / rate * float64(time.Second))
+	}
+	return waits
 }
 
 // Shared reports whether the store's backend is shared with other

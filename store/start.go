@@ -96,7 +96,7 @@ func (db *DB) RecordStart(ctx context.Context, r StartResult) (Checkout, error) 
 			return err
 		}
 		if r.ProviderRef != "" && d.next.ProviderRef == r.ProviderRef {
-			if d.next, err = adoptUnderLearnedRef(ctx, tx, c, r.ProviderRef, now); err != nil {
+			if d.next, err = adoptUnderLearnedRef(ctx, tx, c, d.next, r.ProviderRef, now); err != nil {
 				return err
 			}
 		}

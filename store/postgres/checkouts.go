@@ -101,8 +101,8 @@ func (t *tx) LockIdentity(ctx context.Context, merchantID, provider, ref string)
 	if ref == "" {
 		return nil
 	}
-	_, err := t.exec(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, identityKey(merchantID, provider, ref))
-	return err
+	t.later(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, identityKey(merchantID, provider, ref)) // waits in order before the next statement read
+	return nil
 }
 
 // identityKey writes the identity unambiguously (length-prefixed parts).
@@ -172,7 +172,7 @@ func (t *tx) SetProviderRef(ctx context.Context, id, ref string, now time.Time) 
 	}
 	var merchantID string
 	var version int64
-	if err := t.tx.QueryRow(t.ctx, `SELECT merchant_id, version FROM checkouts WHERE id = $1`, id).Scan(&merchantID, &version); err != nil {
+	if err := t.QueryRow(t.ctx, `SELECT merchant_id, version FROM checkouts WHERE id = $1`, id).Scan(&merchantID, &version); err != nil {
 		return err
 	}
 	return t.changed(merchantID, id, version)
@@ -181,7 +181,7 @@ func (t *tx) SetProviderRef(ctx context.Context, id, ref string, now time.Time) 
 // ProviderRefTaken implements store.Tx.
 func (t *tx) ProviderRefTaken(ctx context.Context, c store.Checkout, ref string) (bool, error) {
 	var taken bool
-	err := t.tx.QueryRow(t.ctx, `SELECT EXISTS (SELECT 1 FROM checkouts WHERE merchant_id = $1 AND provider = $2 AND provider_ref = $3 AND id <> $4)`,
+	err := t.QueryRow(t.ctx, `SELECT EXISTS (SELECT 1 FROM checkouts WHERE merchant_id = $1 AND provider = $2 AND provider_ref = $3 AND id <> $4)`,
 		c.MerchantID, c.Provider, ref, c.ID).Scan(&taken)
 	if err != nil {
 		return false, fmt.Errorf("check provider_ref: %w", err)
@@ -191,42 +191,37 @@ func (t *tx) ProviderRefTaken(ctx context.Context, c store.Checkout, ref string)
 
 // MarkCallbackReceived implements store.Tx.
 func (t *tx) MarkCallbackReceived(ctx context.Context, id string, at time.Time) error {
-	_, err := t.exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, $1), rev = rev + 1 WHERE id = $2`, ms(at), id)
-	return err
+	t.later(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, $1), rev = rev + 1 WHERE id = $2`, ms(at), id)
+	return nil
 }
 
 // Wake implements store.Tx, as on SQLite: a checkout whose check is in
 // flight keeps its lease; the bumped wake_seq makes Apply schedule it
 // again at once. It announces that a check is due to every instance.
 func (t *tx) Wake(ctx context.Context, id, reason string, now time.Time) error {
-	tag, err := t.exec(`UPDATE checkouts SET
+	// One statement whose result nothing reads (it waits in the queue):
+	// the NOTIFY is sent only when a row was woken.
+	t.later(`WITH woken AS (UPDATE checkouts SET
 		next_check_at = CASE WHEN lease_until > $1 THEN next_check_at ELSE $1 END,
 		lease_until = CASE WHEN lease_until > $1 THEN lease_until ELSE NULL END,
 		attempts = 0, wake_reason = $2, wake_seq = wake_seq + 1, rev = rev + 1
-		WHERE id = $3 AND state NOT IN ('succeeded','failed','cancelled')`, ms(now), reason, id)
-	if err != nil {
-		return fmt.Errorf("wake checkout: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return nil
-	}
-	return t.notify(signalPayload(store.Signal{Kind: store.SignalCheckDue}))
+		WHERE id = $3 AND state NOT IN ('succeeded','failed','cancelled') RETURNING 1)
+		SELECT pg_notify($4, $5) FROM (SELECT 1 FROM woken LIMIT 1) w`,
+		ms(now), reason, id, t.channel, signalPayload(store.Signal{Kind: store.SignalCheckDue}))
+	return nil
 }
 
 // AppendEvent implements store.Tx.
 func (t *tx) AppendEvent(ctx context.Context, e store.Event) error {
-	_, err := t.exec(`INSERT INTO events (checkout_id, at, source, type, provider_status, from_state, to_state, detail)
+	t.later(`INSERT INTO events (checkout_id, at, source, type, provider_status, from_state, to_state, detail)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, e.CheckoutID, ms(e.At), e.Source, e.Type, e.ProviderStatus, string(e.FromState), string(e.ToState), e.Detail)
-	if err != nil {
-		return fmt.Errorf("append event: %w", err)
-	}
 	return nil
 }
 
 // LastEventAt implements store.Tx.
 func (t *tx) LastEventAt(ctx context.Context, checkoutID, typ string) (*time.Time, error) {
 	var at *int64
-	if err := t.tx.QueryRow(t.ctx, `SELECT max(at) FROM events WHERE checkout_id = $1 AND type = $2`, checkoutID, typ).Scan(&at); err != nil {
+	if err := t.QueryRow(t.ctx, `SELECT max(at) FROM events WHERE checkout_id = $1 AND type = $2`, checkoutID, typ).Scan(&at); err != nil {
 		return nil, fmt.Errorf("last %s event: %w", typ, err)
 	}
 	return timePtr(at), nil

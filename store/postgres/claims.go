@@ -27,7 +27,7 @@ func (t *tx) ClaimDueCheckouts(ctx context.Context, now time.Time, limit int, le
 		UPDATE checkouts c SET claimed_due_at = due.next_check_at, next_check_at = $3, lease_until = $3, claim_seq = c.claim_seq + 1, rev = c.rev + 1,
 			claimed_by = $4, claimed_at = $1
 		FROM due WHERE c.id = due.id
-		RETURNING `+prefixed("c.", rowscan.CheckoutColumns)+`, c.claimed_due_at`, ms(now), limit, until, nullString(owner))
+		RETURNING `+prefixed("c.", rowscan.CheckoutColumns)+`, c.claimed_due_at`, customPlan, ms(now), limit, until, nullString(owner))
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
@@ -51,7 +51,7 @@ func (t *tx) ClaimDueDeliveries(ctx context.Context, now time.Time, limit int, l
 			ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
 		UPDATE deliveries d SET next_attempt_at = $3, lease_until = $3, claim_seq = d.claim_seq + 1, claimed_by = $4, claimed_at = $1
 		FROM due WHERE d.id = due.id
-		RETURNING `+prefixed("d.", rowscan.DeliveryColumns), ms(now), limit, until, nullString(owner))
+		RETURNING `+prefixed("d.", rowscan.DeliveryColumns), customPlan, ms(now), limit, until, nullString(owner))
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
@@ -95,6 +95,6 @@ func (b *Backend) minTime(ctx context.Context, q string) (time.Time, bool, error
 // CountDueCheckouts implements store.Reader.
 func (b *Backend) CountDueCheckouts(ctx context.Context, now time.Time) (int, error) {
 	var n int
-	err := b.pool.QueryRow(ctx, `SELECT count(*) FROM checkouts WHERE next_check_at <= $1`, ms(now)).Scan(&n)
+	err := b.pool.QueryRow(ctx, `SELECT count(*) FROM checkouts WHERE next_check_at <= $1`, customPlan, ms(now)).Scan(&n)
 	return n, err
 }

@@ -87,10 +87,26 @@ func (b *Backend) SearchCheckouts(ctx context.Context, q store.SearchQuery) ([]s
 	return rowscan.Collect(rows, rowscan.Checkout)
 }
 
+// countByStateSQL is the console overview's count by state: an
+// index-only walk of checkouts_state (operator) or checkouts_merchant_state
+// (a merchant), not of the table (pinned at 200,000 checkouts by
+// TestConsoleQueriesStayOffTheTable).
+func countByStateSQL(c *conds) string {
+	return `SELECT state, count(*) FROM checkouts WHERE ` + c.sql() + ` GROUP BY state`
+}
+
+// settledBySQL is the overview's settled-by share: a range of
+// checkouts_resolved or checkouts_merchant_resolved (migration 0016),
+// the window's settled checkouts only.
+func settledBySQL(c *conds) string {
+	return `SELECT provider, resolved_by, count(*) FROM checkouts WHERE ` + c.sql() +
+		` GROUP BY provider, resolved_by ORDER BY provider, resolved_by`
+}
+
 // CountCheckoutsByState implements store.Reader.
 func (b *Backend) CountCheckoutsByState(ctx context.Context, scope store.Scope) (map[store.State]int, error) {
 	c := scoped(scope)
-	rows, err := b.pool.Query(ctx, `SELECT state, count(*) FROM checkouts WHERE `+c.sql()+` GROUP BY state`, c.args...)
+	rows, err := b.pool.Query(ctx, countByStateSQL(c), append([]any{customPlan}, c.args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -112,8 +128,7 @@ func (b *Backend) SettledBy(ctx context.Context, scope store.Scope, since time.T
 	c := scoped(scope)
 	c.add(`resolved_by <> ''`)
 	c.add(`updated_at >= ?`, ms(since))
-	rows, err := b.pool.Query(ctx, `SELECT provider, resolved_by, count(*) FROM checkouts WHERE `+c.sql()+
-		` GROUP BY provider, resolved_by ORDER BY provider, resolved_by`, c.args...)
+	rows, err := b.pool.Query(ctx, settledBySQL(c), append([]any{customPlan}, c.args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func (t *tx) InsertDelivery(ctx context.Context, d store.Delivery) error {
 
 // DeliveryForUpdate implements store.Tx.
 func (t *tx) DeliveryForUpdate(ctx context.Context, id string) (store.Delivery, error) {
-	d, err := rowscan.ScanDelivery(t.tx.QueryRow(t.ctx, `SELECT `+rowscan.DeliveryColumns+` FROM deliveries WHERE id = $1 FOR UPDATE`, id))
+	d, err := rowscan.ScanDelivery(t.QueryRow(t.ctx, `SELECT `+rowscan.DeliveryColumns+` FROM deliveries WHERE id = $1 FOR UPDATE`, id))
 	if isNoRows(err) {
 		return store.Delivery{}, store.Errorf(store.ENOTFOUND, "delivery not found")
 	}
@@ -97,7 +97,7 @@ func (t *tx) EnableEndpoint(ctx context.Context, merchantID string, now time.Tim
 
 // RescheduleDelivery implements store.Tx.
 func (t *tx) RescheduleDelivery(ctx context.Context, id string, now time.Time) (store.Delivery, error) {
-	d, err := rowscan.ScanDelivery(t.tx.QueryRow(t.ctx, `UPDATE deliveries SET status = $1, attempts = 0, next_attempt_at = $2, lease_until = NULL,
+	d, err := rowscan.ScanDelivery(t.QueryRow(t.ctx, `UPDATE deliveries SET status = $1, attempts = 0, next_attempt_at = $2, lease_until = NULL,
 		claim_seq = claim_seq + 1, updated_at = $2 WHERE id = $3 RETURNING `+rowscan.DeliveryColumns, store.DeliveryPending, ms(now), id))
 	if err != nil {
 		return store.Delivery{}, err

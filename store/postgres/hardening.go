@@ -11,7 +11,7 @@ import (
 func (t *tx) RecentUnmatched(ctx context.Context, merchantID string, since time.Time) (int, time.Time, error) {
 	var n int
 	var oldest *int64
-	if err := t.tx.QueryRow(t.ctx, `SELECT count(*), min(received_at) FROM notifications
+	if err := t.QueryRow(t.ctx, `SELECT count(*), min(received_at) FROM notifications
 		WHERE checkout_id IS NULL AND merchant_id = $1 AND received_at >= $2`, merchantID, ms(since)).Scan(&n, &oldest); err != nil {
 		return 0, time.Time{}, err
 	}
@@ -26,7 +26,7 @@ func (t *tx) RecentUnmatched(ctx context.Context, merchantID string, since time.
 func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64, error) {
 	var n int
 	var bytes int64
-	err := t.tx.QueryRow(t.ctx, `SELECT count, bytes FROM unmatched_totals WHERE merchant_id = $1`, merchantID).Scan(&n, &bytes)
+	err := t.QueryRow(t.ctx, `SELECT count, bytes FROM unmatched_totals WHERE merchant_id = $1`, merchantID).Scan(&n, &bytes)
 	if isNoRows(err) {
 		return 0, 0, nil
 	}
@@ -42,7 +42,7 @@ func (t *tx) ProbeWrite(ctx context.Context, now time.Time) error {
 		return err
 	}
 	var id int64
-	if err := t.tx.QueryRow(t.ctx, `INSERT INTO inbox (key, merchant_id, provider, transaction_id, provider_checkout_id,
+	if err := t.QueryRow(t.ctx, `INSERT INTO inbox (key, merchant_id, provider, transaction_id, provider_checkout_id,
 		status, content_type, query, body, received_at) VALUES ('readiness probe', '', '', '', '', '', '', '', '', $1)
 		RETURNING id`, ms(now)).Scan(&id); err != nil {
 		return fmt.Errorf("probe the inbox: %w", err)

@@ -196,7 +196,7 @@ func (b *Backend) release(ctx context.Context, with, owned string, now time.Time
 		SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM c), (SELECT count(*) FROM d)`
 	err := b.Write(ctx, func(st store.Tx) error {
 		t := st.(*tx)
-		if err := t.tx.QueryRow(t.ctx, q, ms(now), arg).Scan(&r.Instances, &r.Checks, &r.Deliveries); err != nil {
+		if err := t.QueryRow(t.ctx, q, ms(now), arg).Scan(&r.Instances, &r.Checks, &r.Deliveries); err != nil {
 			return err
 		}
 		if r.Checks > 0 {

@@ -84,7 +84,7 @@ func (t *tx) UpdateSealedSecrets(ctx context.Context, merchantID string, sealed 
 func (t *tx) WebhookTarget(ctx context.Context, merchantID string) (string, bool, error) {
 	var url string
 	var disabled *int64
-	err := t.tx.QueryRow(t.ctx, `SELECT webhook_url, webhook_disabled_at FROM merchants WHERE id = $1 FOR SHARE`, merchantID).Scan(&url, &disabled)
+	err := t.QueryRow(t.ctx, `SELECT webhook_url, webhook_disabled_at FROM merchants WHERE id = $1 FOR SHARE`, merchantID).Scan(&url, &disabled)
 	if isNoRows(err) {
 		return "", false, errMerchantNotFound()
 	}

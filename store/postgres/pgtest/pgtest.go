@@ -142,10 +142,24 @@ func findBin(name string) (string, error) {
 	return "", fmt.Errorf("%s not found", name)
 }
 
+// StartCluster starts a throwaway cluster, as Start does when
+// $PAYSYNC_TEST_POSTGRES is unset, for programs that are not tests (the
+// bench); settings are extra server settings ("name=value", passed as -c).
+// Stop stops it and removes its folder.
+func StartCluster(settings ...string) (*Server, error) { return startCluster(settings...) }
+
+// Stop stops a cluster StartCluster started (nothing for a server named
+// by $PAYSYNC_TEST_POSTGRES).
+func (s *Server) Stop() {
+	if s.stop != nil {
+		s.stop()
+	}
+}
+
 // startCluster initdb's a cluster in a temporary folder and starts it on a
 // free loopback port. PostgreSQL refuses to run as root: as root it runs
 // as the postgres user.
-func startCluster() (*Server, error) {
+func startCluster(settings ...string) (*Server, error) {
 	initdb, err := findBin("initdb")
 	if err != nil {
 		return nil, err
@@ -188,6 +202,9 @@ func startCluster() (*Server, error) {
 		return nil, err
 	}
 	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=on -c max_connections=200", port, dir)
+	for _, kv := range settings {
+		opts += " -c " + kv
+	}
 	if err := run(pgctl, "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts, "-w", "start"); err != nil {
 		return nil, err
 	}
