@@ -234,7 +234,7 @@ func (s *extSetup) stopService(ctx context.Context) (int, error) {
 		}
 		defer conn.Close(ctx)
 		var n int
-		err = conn.QueryRow(ctx, `SELECT count(*) FROM notifications`).Scan(&n)
+		err = conn.QueryRow(ctx, `SELECT coalesce(sum(repeats), 0) FROM notifications`).Scan(&n)
 		return n, err
 	}
 	b, err := sqlite.Open(ctx, s.dbPath, sqlite.Options{})
