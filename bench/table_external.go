@@ -47,7 +47,7 @@ func printExternal(row func(name, result string, p50, p99 time.Duration, ratio, 
 		}
 	}
 	base("no-op POST, same Echo (separate process)", f.noopPost)
-	load(fmt.Sprintf("callbacks naming pending checkouts, sustained with their checks and webhooks (each wakes a check; %d seeded)", f.pool), f.noopPost, f.pending, 0.10)
+	load(fmt.Sprintf("callbacks naming pending checkouts, sustained with their checks (each wakes a check; %d seeded)", f.pool), f.noopPost, f.pending, 0.10)
 	load(fmt.Sprintf("callbacks naming settled checkouts (PayUnit retrying; %d)", f.known), f.noopPost, f.settled, 0.30)
 	load("callbacks naming unregistered transactions (early)", f.noopPost, f.early, 0.30)
 	if op := f.open; op.sent > 0 {
@@ -68,7 +68,11 @@ func printExternal(row func(name, result string, p50, p99 time.Duration, ratio, 
 			fmt.Sprintf("max %v", last(op.toHook)), percentile(op.toHook, 50), h99, vsNoop(h99), "p99 ≤ 50ms", ptr(h99 <= 50*time.Millisecond))
 	}
 	if f.pending.requests > 0 {
-		row("pending checkouts whose webhook the merchant received and verified (Standard Webhooks)", fmt.Sprintf("%d", f.hooks), 0, 0, "", "", nil)
+		// The pending loads' rate, had it waited for the webhooks too.
+		withHooks := float64(f.pending.requests) / (f.pending.elapsed + f.hookWait).Seconds()
+		row("pending callbacks sustained with their checks and their webhooks (the wait for the webhooks after each pending load added)",
+			fmt.Sprintf("%.0f req/s; %v more waiting for %d webhooks received and verified at the merchant's endpoint",
+				withHooks, f.hookWait.Round(10*time.Millisecond), f.hooks), 0, 0, pct(withHooks/f.noopPost.rate()), "", nil)
 	}
 	row("acknowledged callbacks found committed (after the service stopped)", fmt.Sprintf("%d of %d", min(f.stored, f.acked), f.acked),
 		0, 0, "", "all", ptr(f.stored >= f.acked))
