@@ -35,7 +35,9 @@ type externalFigures struct {
 	backend                                           string // "sqlite" or "postgres"
 	noopPost, pending, settled, early, noopGet, reads wrkResult
 	open                                              openFigures
-	acked, stored                                     int // acknowledged callbacks, and rows found committed after shutdown
+	acked, stored                                     int           // acknowledged callbacks, and rows found committed after shutdown
+	hooks                                             int           // pending checkouts whose webhook the merchant received, verified
+	hookWait                                          time.Duration // waited after the pending loads' checks for their webhooks
 	pool, known                                       int
 }
 
@@ -87,8 +89,10 @@ type extSetup struct {
 	drop     func() // drops the PostgreSQL database
 	provider *httptest.Server
 	checks   *checkLog
+	hooks    *webhookSink // the merchant's webhook endpoint
 	merchant store.CreatedMerchant
 	known    []string // ids of settled checkouts s-0…
+	pool     []string // ids of pending checkouts p-0…, in order
 	child    *child
 	keep     bool // leave dir behind (-keep)
 }
@@ -109,7 +113,8 @@ func setUpExternal(ctx context.Context, o options, backend, pgAdmin string, pool
 	if err != nil {
 		return nil, err
 	}
-	s := &extSetup{backend: backend, dir: dir, dbPath: filepath.Join(dir, "bench.db"), checks: &checkLog{first: map[string]time.Time{}}, keep: o.keep}
+	s := &extSetup{backend: backend, dir: dir, dbPath: filepath.Join(dir, "bench.db"), checks: &checkLog{first: map[string]time.Time{}},
+		hooks: newWebhookSink(), keep: o.keep}
 	if backend == "postgres" {
 		if s.dbPath, s.drop, err = freshDatabase(ctx, pgAdmin); err != nil {
 			os.RemoveAll(dir)
@@ -155,9 +160,12 @@ func (s *extSetup) seed(ctx context.Context, sb *sandbox.PayUnit, key []byte, kn
 	if err != nil {
 		return err
 	}
-	s.merchant, err = db.CreateMerchant(ctx, store.NewMerchant{Name: "bench", PayUnit: &store.PayUnitAccount{
-		BaseURL: s.provider.URL, APIUser: "sandbox", APIPassword: "sandbox", APIKey: "test_sandbox_key", Mode: "test"}})
+	s.merchant, err = db.CreateMerchant(ctx, store.NewMerchant{Name: "bench", WebhookURL: s.hooks.srv.URL + "/paysync",
+		PayUnit: &store.PayUnitAccount{BaseURL: s.provider.URL, APIUser: "sandbox", APIPassword: "sandbox", APIKey: "test_sandbox_key", Mode: "test"}})
 	if err != nil {
+		return err
+	}
+	if err := s.hooks.setSecret(s.merchant.WebhookSecret); err != nil {
 		return err
 	}
 	paid := func(prefix string, n int) error {
@@ -182,13 +190,13 @@ func (s *extSetup) seed(ctx context.Context, sb *sandbox.PayUnit, key []byte, kn
 		if s.known, err = sqlitetest.SeedPendingCheckouts(ctx, pb, s.merchant.ID, "s", known, func(int) time.Time { return now }); err != nil {
 			return err
 		}
-		_, err = sqlitetest.SeedPendingCheckouts(ctx, pb, s.merchant.ID, "p", pool, func(int) time.Time { return later })
+		s.pool, err = sqlitetest.SeedPendingCheckouts(ctx, pb, s.merchant.ID, "p", pool, func(int) time.Time { return later })
 		return err
 	}
 	if s.known, err = pgtest.SeedPendingCheckouts(ctx, s.dbPath, s.merchant.ID, "s", known, func(int) time.Time { return now }); err != nil {
 		return err
 	}
-	_, err = pgtest.SeedPendingCheckouts(ctx, s.dbPath, s.merchant.ID, "p", pool, func(int) time.Time { return later })
+	s.pool, err = pgtest.SeedPendingCheckouts(ctx, s.dbPath, s.merchant.ID, "p", pool, func(int) time.Time { return later })
 	return err
 }
 
@@ -252,6 +260,7 @@ func (s *extSetup) close() {
 	if s.provider != nil {
 		s.provider.Close()
 	}
+	s.hooks.close()
 	if s.keep {
 		fmt.Fprintf(os.Stderr, "bench: the service's database (%s) and log are kept in %s\n", s.dbPath, s.dir)
 		return
@@ -339,6 +348,10 @@ func measureExternal(ctx context.Context, o options) ([]externalFigures, error) 
 		if f.stored < f.acked {
 			return nil, fmt.Errorf("%s: %d callbacks acknowledged but only %d stored", f.backend, f.acked, f.stored)
 		}
+		if bad, n := s.hooks.refused(); bad > 0 {
+			return nil, fmt.Errorf("%s: %d of %d webhook deliveries failed the merchant's signature check", f.backend, bad, n)
+		}
+		f.hooks = s.hooks.pendingDelivered()
 		out = append(out, *f)
 	}
 	if o.pgStats && pgAdmin != "" {
@@ -432,6 +445,14 @@ func (sd *extSide) runLoad(ctx context.Context, kind string, per time.Duration) 
 	*into = into.add(r)
 	switch kind {
 	case "pending":
+		// Then the webhooks of the transitions it caused, outside its
+		// figures (the row is "sustained with their checks"), so that no
+		// delivery backlog runs into the next load: timed on its own.
+		t := time.Now()
+		if err := waitDelivered(s.hooks, f.pending.requests, 5*time.Minute); err != nil {
+			return err
+		}
+		f.hookWait += time.Since(t)
 		sd.pendingBase += r.maxK * sd.w.threads
 		if sd.pendingBase > f.pool {
 			return fmt.Errorf("the pending loads named %d checkouts, more than the %d seeded (poolSize)", sd.pendingBase, f.pool)
@@ -504,6 +525,14 @@ func metricValue(ctx context.Context, base, name string) (float64, bool, error) 
 		}
 	}
 	return 0, false, nil
+}
+
+// waitDelivered waits until the merchant's endpoint received a verified
+// webhook about n distinct pending checkouts.
+func waitDelivered(k *webhookSink, n int, d time.Duration) error {
+	return waitUntil(d, fmt.Sprintf("webhooks about %d pending checkouts named by callbacks", n), func() (bool, error) {
+		return k.pendingDelivered() >= n, nil
+	})
 }
 
 // waitChecked waits until the sandbox was asked about n distinct pending

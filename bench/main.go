@@ -1,7 +1,8 @@
 // Command bench measures paysync on this machine and prints one table:
 // callback ingest and status reads as ratios to a no-op Echo route served
 // by the same process, acknowledgement latency at half the ingest rate
-// (open loop), poller throughput and lateness against a sandbox PayUnit,
+// (open loop) with callback → status check and callback → webhook (the
+// bench merchant's endpoint verifies every signed delivery), poller throughput and lateness against a sandbox PayUnit,
 // memory and claim time with many pending checkouts, and the time from a
 // payment whose callback was lost to `succeeded` in the API. Everything
 // runs in one process on a fresh temporary database (WAL,
