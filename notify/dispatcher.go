@@ -45,7 +45,10 @@ type Config struct {
 	// PerEndpoint is how many of those one merchant's endpoint may hold
 	// (a quarter of Concurrency, at least 1): a delivery claimed beyond it
 	// goes back to the outbox for a moment, so an endpoint that hangs
-	// delays only its own deliveries.
+	// delays only its own deliveries. An endpoint answering promptly
+	// (under 100 ms) may borrow idle slots, up to Concurrency less
+	// PerEndpoint, and its deliveries put back come again after about its
+	// latency (endpointSlots).
 	PerEndpoint int
 	Lease       time.Duration // how long a claim holds a delivery (2m)
 	MaxWait     time.Duration // longest idle sleep between store looks (30s)
@@ -111,7 +114,7 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notify metrics: %w", err)
 	}
-	d := &Dispatcher{cfg: cfg, store: st, metrics: met, slots: newEndpointSlots(cfg.PerEndpoint)}
+	d := &Dispatcher{cfg: cfg, store: st, metrics: met, slots: newEndpointSlots(cfg.PerEndpoint, cfg.Concurrency)}
 	d.loop, err = service.NewLoop(dueDeliveries{st}, d.attempt, service.LoopConfig{
 		Name: "dispatcher", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
 		Now: cfg.Now, Logger: cfg.Logger, Wake: cfg.Wake,

@@ -8,48 +8,110 @@ import (
 	"github.com/paysync/paysync/store"
 )
 
+// promptAnswer is how quickly an endpoint must answer to count as prompt:
+// its recent attempts took less, and none of its attempts in flight has
+// taken longer yet.
+const promptAnswer = 100 * time.Millisecond
+
+// minPostpone is the shortest a claimed delivery is put back for.
+const minPostpone = 10 * time.Millisecond
+
 // endpointSlots counts the attempts in flight per merchant endpoint, so
 // that one endpoint (a merchant's webhook URL that hangs) holds at most
 // limit of the dispatcher's slots and the others stay free for everyone
-// else.
+// else. An endpoint that answers promptly may borrow idle slots, up to
+// borrow: a lone busy merchant is not held to its share while the slots
+// sit idle, and should it start to hang, its attempts in flight soon
+// count as slow and it is held to its share again (those already sent
+// keep at most borrow slots, never all of them).
 type endpointSlots struct {
-	limit int
+	limit, borrow int
 
-	mu       sync.Mutex
-	inFlight map[string]int // by merchant id
+	mu         sync.Mutex
+	byMerchant map[string]*endpointState
 }
 
-func newEndpointSlots(limit int) *endpointSlots {
-	return &endpointSlots{limit: limit, inFlight: map[string]int{}}
+// endpointState is what endpointSlots knows of one merchant's endpoint.
+type endpointState struct {
+	inFlight map[string]time.Time // attempts in flight: delivery id → start
+	latency  time.Duration        // moving average of finished attempts; 0 until one finished
 }
 
-// take reserves a slot for an attempt to merchantID's endpoint, unless it
-// already holds limit; release gives the slot back.
-func (s *endpointSlots) take(merchantID string) (ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.inFlight[merchantID] >= s.limit {
+// newEndpointSlots returns slots holding each endpoint to limit of
+// concurrency, or to borrow while it answers promptly.
+func newEndpointSlots(limit, concurrency int) *endpointSlots {
+	return &endpointSlots{limit: limit, borrow: max(limit, concurrency-limit), byMerchant: map[string]*endpointState{}}
+}
+
+// prompt reports whether st's endpoint answers promptly at now.
+func (st *endpointState) prompt(now time.Time) bool {
+	if st.latency <= 0 || st.latency >= promptAnswer {
 		return false
 	}
-	s.inFlight[merchantID]++
+	for _, at := range st.inFlight {
+		if now.Sub(at) >= promptAnswer {
+			return false
+		}
+	}
 	return true
 }
 
-func (s *endpointSlots) release(merchantID string) {
+// take reserves a slot for the attempt of deliveryID to merchantID's
+// endpoint, unless it holds its share already; then again is how soon
+// the delivery should come back: about the endpoint's latency when it
+// answers promptly, else 0 (the caller's default).
+func (s *endpointSlots) take(merchantID, deliveryID string, now time.Time) (ok bool, again time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.inFlight[merchantID]--; s.inFlight[merchantID] <= 0 {
-		delete(s.inFlight, merchantID)
+	st := s.byMerchant[merchantID]
+	if st == nil {
+		st = &endpointState{inFlight: map[string]time.Time{}}
+		s.byMerchant[merchantID] = st
+	}
+	prompt := st.prompt(now)
+	share := s.limit
+	if prompt {
+		share = s.borrow
+	}
+	if len(st.inFlight) >= share {
+		if prompt {
+			return false, max(minPostpone, 2*st.latency)
+		}
+		return false, 0
+	}
+	st.inFlight[deliveryID] = now
+	return true, 0
+}
+
+// release gives back the slot take reserved for deliveryID, the attempt
+// having ended at now (its duration joins the endpoint's latency).
+func (s *endpointSlots) release(merchantID, deliveryID string, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.byMerchant[merchantID]
+	if st == nil {
+		return
+	}
+	if at, ok := st.inFlight[deliveryID]; ok {
+		delete(st.inFlight, deliveryID)
+		took := max(now.Sub(at), time.Microsecond)
+		if st.latency == 0 {
+			st.latency = took
+		} else {
+			st.latency = (3*st.latency + took) / 4
+		}
 	}
 }
 
 // postpone gives a claimed delivery whose endpoint has its share of the
-// slots back to the store, due again a little later and without an
-// attempt recorded (its retry schedule is untouched), so that its slot
-// serves another merchant's delivery now. The delay is a fifth of an
-// attempt's timeout, spread by as much again.
-func (d *Dispatcher) postpone(ctx context.Context, dl store.Delivery) {
-	wait := d.cfg.Timeout / 5
+// slots back to the store, due again after wait (0: a fifth of an
+// attempt's timeout), spread by as much again, without an attempt
+// recorded (its retry schedule is untouched), so that its slot serves
+// another merchant's delivery now.
+func (d *Dispatcher) postpone(ctx context.Context, dl store.Delivery, wait time.Duration) {
+	if wait <= 0 {
+		wait = d.cfg.Timeout / 5
+	}
 	next := d.cfg.Now().Add(wait + time.Duration(d.cfg.Jitter()*float64(wait)))
 	if err := d.store.RecordAttempt(context.WithoutCancel(ctx), store.AttemptResult{DeliveryID: dl.ID, ClaimSeq: dl.ClaimSeq,
 		Status: store.DeliveryPending, NextAt: &next}); err != nil {

@@ -22,11 +22,12 @@ const responseKept = 1 << 10
 // attempt sends one claimed delivery and records what happened, unless
 // its endpoint already holds its share of the slots (then it is postponed).
 func (d *Dispatcher) attempt(ctx context.Context, dl store.Delivery) {
-	if !d.slots.take(dl.MerchantID) {
-		d.postpone(ctx, dl)
+	ok, again := d.slots.take(dl.MerchantID, dl.ID, time.Now())
+	if !ok {
+		d.postpone(ctx, dl, again)
 		return
 	}
-	defer d.slots.release(dl.MerchantID)
+	defer func() { d.slots.release(dl.MerchantID, dl.ID, time.Now()) }()
 	log := d.cfg.Logger.With("delivery_id", dl.ID, "checkout_id", dl.CheckoutID, "type", dl.Type)
 	res, err := d.try(ctx, dl)
 	if err != nil {
