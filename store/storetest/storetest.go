@@ -34,6 +34,7 @@ func Run(t *testing.T, h Harness) {
 		{"ExpiredLeaseTakenOverStaleApplyRefused", testLeaseTakeover},
 		{"LiveLeaseHeldAgainstAnotherInstance", testLiveLeaseHeld},
 		{"ConcurrentAppliesSettleOnce", testConcurrentApplies},
+		{"BatchAppliesEachOnItsOwnClaim", testApplyBatch},
 		{"ConcurrentDeliveryClaimsAreExclusive", testConcurrentDeliveryClaims},
 		{"StaleDispatcherOutcomeIgnored", testStaleDeliveryOutcome},
 		{"ClaimCarriesDueTime", testClaimDueAt},
