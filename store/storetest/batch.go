@@ -133,3 +133,58 @@ func (b *countedWrites) Write(ctx context.Context, fn func(store.Tx) error) erro
 	b.writes.Add(1)
 	return b.Backend.Write(ctx, fn)
 }
+
+// testApplyBatchFallsBack: a batch whose transaction fails as a whole (here
+// rolled back after every item ran in it) keeps nothing of it, and each
+// observation is then applied in a transaction of its own: none fails for
+// another's fault, and none is applied twice.
+func testApplyBatchFallsBack(t *testing.T, r *rig) {
+	ctx := context.Background()
+	for _, ref := range []string{"one", "two", "three"} {
+		r.register(ref, r.clock.Now().Add(-time.Second))
+	}
+	claimed, err := r.db.ClaimDue(ctx, 10, time.Minute)
+	if err != nil || len(claimed) != 3 {
+		t.Fatalf("claim = %d, %v", len(claimed), err)
+	}
+	broken := &brokenFirstWrite{countedWrites: countedWrites{Backend: r.backend}}
+	db, err := store.New(broken, store.Options{MasterKey: masterKey, Now: r.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obs []store.Observation
+	for _, c := range claimed {
+		obs = append(obs, observation(c, store.StateSucceeded, "SUCCESS"))
+	}
+	for i, a := range db.ApplyBatch(ctx, obs) {
+		if a.Err != nil || a.Checkout.State != store.StateSucceeded {
+			t.Errorf("%s after the fallback = %s, %v; want it applied", obs[i].CheckoutID, a.Checkout.State, a.Err)
+		}
+	}
+	if n := broken.writes.Load(); n != 4 {
+		t.Errorf("%d write transactions, want the failed batch and one per observation (4)", n)
+	}
+	for _, c := range claimed {
+		evs, _ := r.history(c)
+		if countEvents(evs, store.EventStateChanged) != 1 {
+			t.Errorf("%s: events %v; want one transition", c.Reference, evs)
+		}
+	}
+}
+
+// brokenFirstWrite is a backend whose first write transaction fails after
+// its function ran: its writes are rolled back.
+type brokenFirstWrite struct{ countedWrites }
+
+// Write implements store.Backend.
+func (b *brokenFirstWrite) Write(ctx context.Context, fn func(store.Tx) error) error {
+	if b.writes.Add(1) > 1 {
+		return b.Backend.Write(ctx, fn)
+	}
+	return b.Backend.Write(ctx, func(tx store.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return errors.New("injected: the transaction fails after the batch ran")
+	})
+}

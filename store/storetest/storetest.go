@@ -35,6 +35,7 @@ func Run(t *testing.T, h Harness) {
 		{"LiveLeaseHeldAgainstAnotherInstance", testLiveLeaseHeld},
 		{"ConcurrentAppliesSettleOnce", testConcurrentApplies},
 		{"BatchAppliesEachOnItsOwnClaim", testApplyBatch},
+		{"BatchFailingWholeAppliesEachAlone", testApplyBatchFallsBack},
 		{"ConcurrentDeliveryClaimsAreExclusive", testConcurrentDeliveryClaims},
 		{"StaleDispatcherOutcomeIgnored", testStaleDeliveryOutcome},
 		{"ClaimCarriesDueTime", testClaimDueAt},
