@@ -12,7 +12,8 @@ import (
 const maxApplyBatch = 64
 
 // applier gathers the observations of checks that finish close together
-// and records them with store.ApplyBatch, one transaction (one commit,
+// (a check's finding, or the reschedule of one its circuit or budget held
+// back) and records them with store.ApplyBatch, one transaction (one commit,
 // one fsync) for many verdicts. It adds no delay and has no goroutine of
 // its own: a check that finds no batch committing commits its own
 // observation with whatever else is queued at once (usually nothing,

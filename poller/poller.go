@@ -15,7 +15,6 @@ import (
 // Store is what the poller needs of the store.
 type Store interface {
 	ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]store.Checkout, error)
-	Apply(ctx context.Context, o store.Observation) (store.Checkout, error)
 	ApplyBatch(ctx context.Context, obs []store.Observation) []store.Applied
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	MerchantSecrets(ctx context.Context, id string) (store.Merchant, string, error)
