@@ -236,7 +236,7 @@ func (p *Poller) heldBack(obs store.Observation, c store.Checkout, retryAt time.
 // holdBack reschedules a checkout its circuit held back.
 func (p *Poller) holdBack(ctx context.Context, c store.Checkout, obs store.Observation) {
 	p.metrics.heldBack.WithLabelValues(c.Provider).Inc()
-	if _, err := p.store.Apply(ctx, obs); err != nil && !errors.Is(err, store.ErrVersionConflict) && ctx.Err() == nil {
+	if _, err := p.applier.Apply(ctx, obs); err != nil && !errors.Is(err, store.ErrVersionConflict) && ctx.Err() == nil {
 		p.cfg.Logger.Error("reschedule held-back check", "checkout_id", c.ID, "err", err)
 	}
 }

@@ -245,7 +245,7 @@ func (p *Poller) overBudget(obs store.Observation, c store.Checkout, now, retryA
 
 // deferCheck reschedules a checkout its merchant's budget held back.
 func (p *Poller) deferCheck(ctx context.Context, c store.Checkout, obs store.Observation) {
-	if _, err := p.store.Apply(ctx, obs); err != nil && !errors.Is(err, store.ErrVersionConflict) && ctx.Err() == nil {
+	if _, err := p.applier.Apply(ctx, obs); err != nil && !errors.Is(err, store.ErrVersionConflict) && ctx.Err() == nil {
 		p.cfg.Logger.Error("reschedule check over budget", "checkout_id", c.ID, "err", err)
 	}
 }

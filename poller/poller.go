@@ -15,7 +15,7 @@ import (
 // Store is what the poller needs of the store.
 type Store interface {
 	ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]store.Checkout, error)
-	Apply(ctx context.Context, o store.Observation) (store.Checkout, error)
+	ApplyBatch(ctx context.Context, obs []store.Observation) []store.Applied
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	MerchantSecrets(ctx context.Context, id string) (store.Merchant, string, error)
 }
@@ -38,6 +38,7 @@ type Poller struct {
 	recent   *recentChecks // WakeGap's memory (wakegap.go)
 	loop     *service.Loop[store.Checkout]
 	allotted allotments // budgets taken per claim batch (allot)
+	applier  *applier   // records the checks' findings in batches (batch.go)
 }
 
 // New returns a poller over st using checkers keyed by provider name
@@ -58,6 +59,7 @@ func New(st Store, checkers map[string]Checker, cfg Config) (*Poller, error) {
 		budget:   cfg.Budget,
 		accounts: newAccountCache(st, cfg.Now, time.Minute),
 		recent:   newRecentChecks(),
+		applier:  newApplier(st.ApplyBatch, maxApplyBatch),
 	}
 	var sampled time.Time // the last backlog sample; the loop's goroutine only
 	p.loop, err = service.NewLoop(dueCheckouts{p}, p.check, service.LoopConfig{
@@ -125,7 +127,7 @@ func (p *Poller) check(ctx context.Context, c store.Checkout) {
 		}
 		return // the lease brings it back
 	}
-	after, err := p.store.Apply(ctx, obs)
+	after, err := p.applier.Apply(ctx, obs) // in one transaction with the checks finishing meanwhile
 	if err == nil {
 		p.metrics.observe(c, after, report)
 	}

@@ -17,8 +17,11 @@ import (
 //     check next, or to expire, or to give up on a checkout never found.
 //  4. Config.observation(checkout, Finding, plan) is the store.Observation
 //     (below): the claim, the finding copied once, the plan.
-//  5. store.Apply(Observation) runs the state machine (store.decide) and
-//     records the transition, its event, its outbox row and the next check.
+//  5. store.ApplyBatch runs the state machine (store.decide) on each
+//     observation and records the transition, its event, its outbox row
+//     and the next check: the observations of checks that finish close
+//     together in one transaction (applier, batch.go), each fenced on its
+//     own claim.
 //
 // Poller.observe walks hops 1 to 4; Poller.check does hop 5.
 

@@ -34,60 +34,12 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 		return Checkout{}, fmt.Errorf("apply observation: %w", err)
 	}
 	err = db.write(ctx, func(tx Tx) error {
-		now := db.Now()
 		if err := lockRefToLearn(ctx, tx, learning, o.ProviderRef); err != nil {
 			return err
 		}
-		c, err := tx.CheckoutForUpdate(ctx, o.CheckoutID)
-		if err != nil {
-			return err
-		}
-		if c.Version != o.Version || c.ClaimSeq != o.ClaimSeq {
-			return ErrVersionConflict // changed, or re-claimed after our lease ran out
-		}
-		before = c.Version
-		if o.ProviderRef != "" && c.ProviderRef == "" {
-			taken, err := tx.ProviderRefTaken(ctx, c, o.ProviderRef)
-			if err != nil {
-				return err
-			}
-			if taken {
-				o.Anomaly = &Anomaly{Code: AnomalyReferenceMismatch,
-					Detail: fmt.Sprintf("provider reported checkout %q, which another checkout holds", o.ProviderRef)}
-			}
-		}
-		woken := c.WakeSeq != o.WakeSeq
-		if woken {
-			o.Expire = false // don't give up on news not checked yet (decided before, so events and version agree)
-		}
-		d := decide(c, o, now)
-		if woken && !d.next.State.Terminal() && (o.Checked || o.NextCheckAt == nil || !o.NextCheckAt.After(now)) {
-			// woken during the check: what we saw may predate the news. (An
-			// observation that checked nothing, held back by a budget or a
-			// gap, keeps its later time: nothing seen can be stale, and the
-			// check then sees the news.)
-			d.next.Attempts = c.Attempts
-			d.next.NextCheckAt = &now
-		}
-		d.next.Rev = c.Rev + 1 // the row is locked: UpdateCheckout takes it from c.Rev to c.Rev+1
-		if err := tx.UpdateCheckout(ctx, c, d.next); err != nil {
-			return err
-		}
-		for _, e := range d.events {
-			if err := appendEvent(ctx, tx, e); err != nil { // identical status checks fold
-				return err
-			}
-		}
-		if learning.ID != "" && c.ProviderRef == "" && d.next.ProviderRef == o.ProviderRef {
-			if d.next, err = adoptUnderLearnedRef(ctx, tx, c, d.next, o.ProviderRef, now); err != nil {
-				return err
-			}
-		}
-		if err := enqueueDeliveries(ctx, tx, c, d.next, now); err != nil { // the outbox: same transaction as the change
-			return err
-		}
-		out = d.next
-		return nil
+		var err error
+		out, before, err = applyOne(ctx, tx, o, learning, db.Now())
+		return err
 	})
 	if err != nil {
 		return Checkout{}, fmt.Errorf("apply observation: %w", err)
@@ -95,6 +47,76 @@ func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 	db.changed(before, out)
 	return out, nil
 }
+
+// applyOne is Apply's work on one observation inside a write transaction
+// that already holds the identity lock lockRefToLearn takes for learning
+// (refToLearn's answer for o). It returns the checkout as written and its
+// version before. A refusal found before anything is written (the
+// checkout is gone, or its version or claim moved: ErrVersionConflict)
+// comes back as a *refusedError, which leaves the transaction as it
+// found it, so that ApplyBatch goes on with the batch's other items.
+func applyOne(ctx context.Context, tx Tx, o Observation, learning Checkout, now time.Time) (Checkout, int64, error) {
+	c, err := tx.CheckoutForUpdate(ctx, o.CheckoutID)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return Checkout{}, 0, &refusedError{err}
+		}
+		return Checkout{}, 0, err
+	}
+	if c.Version != o.Version || c.ClaimSeq != o.ClaimSeq {
+		return Checkout{}, 0, &refusedError{ErrVersionConflict} // changed, or re-claimed after our lease ran out
+	}
+	before := c.Version
+	if o.ProviderRef != "" && c.ProviderRef == "" {
+		taken, err := tx.ProviderRefTaken(ctx, c, o.ProviderRef)
+		if err != nil {
+			return Checkout{}, 0, err
+		}
+		if taken {
+			o.Anomaly = &Anomaly{Code: AnomalyReferenceMismatch,
+				Detail: fmt.Sprintf("provider reported checkout %q, which another checkout holds", o.ProviderRef)}
+		}
+	}
+	woken := c.WakeSeq != o.WakeSeq
+	if woken {
+		o.Expire = false // don't give up on news not checked yet (decided before, so events and version agree)
+	}
+	d := decide(c, o, now)
+	if woken && !d.next.State.Terminal() && (o.Checked || o.NextCheckAt == nil || !o.NextCheckAt.After(now)) {
+		// woken during the check: what we saw may predate the news. (An
+		// observation that checked nothing, held back by a budget or a
+		// gap, keeps its later time: nothing seen can be stale, and the
+		// check then sees the news.)
+		d.next.Attempts = c.Attempts
+		d.next.NextCheckAt = &now
+	}
+	d.next.Rev = c.Rev + 1 // the row is locked: UpdateCheckout takes it from c.Rev to c.Rev+1
+	if err := tx.UpdateCheckout(ctx, c, d.next); err != nil {
+		return Checkout{}, 0, err
+	}
+	for _, e := range d.events {
+		if err := appendEvent(ctx, tx, e); err != nil { // identical status checks fold
+			return Checkout{}, 0, err
+		}
+	}
+	if learning.ID != "" && c.ProviderRef == "" && d.next.ProviderRef == o.ProviderRef {
+		if d.next, err = adoptUnderLearnedRef(ctx, tx, c, d.next, o.ProviderRef, now); err != nil {
+			return Checkout{}, 0, err
+		}
+	}
+	if err := enqueueDeliveries(ctx, tx, c, d.next, now); err != nil { // the outbox: same transaction as the change
+		return Checkout{}, 0, err
+	}
+	return d.next, before, nil
+}
+
+// refusedError is an observation applyOne refused before it wrote
+// anything; it reads as the refusal it wraps (errors.Is(err,
+// ErrVersionConflict) holds through it).
+type refusedError struct{ err error }
+
+func (e *refusedError) Error() string { return e.err.Error() }
+func (e *refusedError) Unwrap() error { return e.err }
 
 // ClaimDue leases up to limit checkouts whose next check is due, oldest due
 // first. Their next check moves to now+lease, so the work of a checker

@@ -34,6 +34,8 @@ func Run(t *testing.T, h Harness) {
 		{"ExpiredLeaseTakenOverStaleApplyRefused", testLeaseTakeover},
 		{"LiveLeaseHeldAgainstAnotherInstance", testLiveLeaseHeld},
 		{"ConcurrentAppliesSettleOnce", testConcurrentApplies},
+		{"BatchAppliesEachOnItsOwnClaim", testApplyBatch},
+		{"BatchFailingWholeAppliesEachAlone", testApplyBatchFallsBack},
 		{"ConcurrentDeliveryClaimsAreExclusive", testConcurrentDeliveryClaims},
 		{"StaleDispatcherOutcomeIgnored", testStaleDeliveryOutcome},
 		{"ClaimCarriesDueTime", testClaimDueAt},
