@@ -49,16 +49,23 @@ func newMemoryBudget(r rate.Limit, burst int) *memoryBudget {
 	return &memoryBudget{rate: r, burst: burst, byID: map[string]*rate.Limiter{}}
 }
 
-// Take implements Budget.
-func (b *memoryBudget) Take(_ context.Context, merchantID, provider string, now time.Time) (time.Duration, error) {
+// limiter returns the bucket of merchantID and provider, made on first
+// use. b.mu must be held.
+func (b *memoryBudget) limiter(merchantID, provider string) *rate.Limiter {
 	key := budgetKey(merchantID, provider)
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	lim, ok := b.byID[key]
 	if !ok {
 		lim = rate.NewLimiter(b.rate, b.burst)
 		b.byID[key] = lim
 	}
+	return lim
+}
+
+// Take implements Budget.
+func (b *memoryBudget) Take(_ context.Context, merchantID, provider string, now time.Time) (time.Duration, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	lim := b.limiter(merchantID, provider)
 	r := lim.ReserveN(now, 1)
 	if !r.OK() {
 		return time.Hour, nil // a zero burst never lets anything through
@@ -72,14 +79,9 @@ func (b *memoryBudget) Take(_ context.Context, merchantID, provider string, now 
 
 // TakeBatch implements batchBudget.
 func (b *memoryBudget) TakeBatch(_ context.Context, merchantID, provider string, n int, now time.Time) (int, []time.Duration, error) {
-	key := budgetKey(merchantID, provider)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	lim, ok := b.byID[key]
-	if !ok {
-		lim = rate.NewLimiter(b.rate, b.burst)
-		b.byID[key] = lim
-	}
+	lim := b.limiter(merchantID, provider)
 	if lim.Limit() == rate.Inf {
 		return n, nil, nil
 	}
