@@ -1,13 +1,9 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/store"
@@ -25,16 +21,7 @@ func TestSharedLivenessMetricsAndHandBack(t *testing.T) {
 		testwait.For(t, "the instances to be ready (live)", func() bool { return get(t, x.PublicURL()+"/readyz") == 200 })
 	}
 
-	families, raw := scrape(t, a.PublicURL())
-	problems, err := promlint.New(bytes.NewReader(raw)).Lint()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		if strings.HasPrefix(p.Metric, "paysync_") {
-			t.Errorf("promlint: %s: %s", p.Metric, p.Text)
-		}
-	}
+	families := scrapeLinted(t, a.PublicURL())
 	for _, want := range []struct {
 		family string
 		labels map[string]string

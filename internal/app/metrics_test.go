@@ -20,6 +20,23 @@ import (
 	"github.com/paysync/paysync/store"
 )
 
+// scrapeLinted is scrape, with every problem promlint finds in paysync's
+// own metrics reported as a test error.
+func scrapeLinted(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	families, raw := scrape(t, url)
+	problems, err := promlint.New(bytes.NewReader(raw)).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		if strings.HasPrefix(p.Metric, "paysync_") {
+			t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+		}
+	}
+	return families
+}
+
 // scrape reads /metrics of the running service and parses it as
 // Prometheus does.
 func scrape(t *testing.T, url string) (map[string]*dto.MetricFamily, []byte) {
@@ -74,16 +91,7 @@ func TestMetricsLintCleanAndCountersInitialised(t *testing.T) {
 	}
 	defer a.Shutdown()
 
-	families, raw := scrape(t, a.PublicURL())
-	problems, err := promlint.New(bytes.NewReader(raw)).Lint()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		if strings.HasPrefix(p.Metric, "paysync_") {
-			t.Errorf("promlint: %s: %s", p.Metric, p.Text)
-		}
-	}
+	families := scrapeLinted(t, a.PublicURL())
 	for _, want := range []struct {
 		family string
 		labels map[string]string
