@@ -41,7 +41,7 @@ func TestReleaseWalksTheClaimsHeld(t *testing.T) {
 			AND (claimed_by IN (SELECT id FROM gone) OR NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = claimed_by)) RETURNING 1)
 		SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM c)`
 	plan := func(setup string) string {
-		var lines []string
+		var out string
 		err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 			if setup != "" {
 				if _, err := tx.Exec(ctx, setup); err != nil {
@@ -52,19 +52,13 @@ func TestReleaseWalksTheClaimsHeld(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var l string
-				if err := rows.Scan(&l); err != nil {
-					return err
-				}
-				lines = append(lines, l)
-			}
-			return rows.Err()
+			out, err = readPlan(rows)
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return strings.Join(lines, "\n")
+		return out
 	}
 	if p := plan(""); !strings.Contains(p, "Seq Scan on checkouts") {
 		t.Logf("without claimsPlan the planner no longer scans the table here (good news, but the pin below proves less):\n%s", p)

@@ -27,19 +27,11 @@ func explain(t *testing.T, b *Backend, q string, args []any) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, line)
-	}
-	if err := rows.Err(); err != nil {
+	plan, err := readPlan(rows)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Join(plan, "\n")
+	return plan
 }
 
 // seedLists gives the planner 20,000 checkouts in six states, one merchant's

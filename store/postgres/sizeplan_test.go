@@ -100,19 +100,11 @@ func explainAs(t *testing.T, b *Backend, q string, args []any, generic bool) str
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, line)
-	}
-	if err := rows.Err(); err != nil {
+	plan, err := readPlan(rows)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Join(plan, "\n")
+	return plan
 }
 
 // TestSizedQueriesStayOffTheTable pins, at 200,000 checkouts, the plans
