@@ -217,6 +217,23 @@ func (t *tx) ProviderRefTaken(ctx context.Context, c store.Checkout, ref string)
 	return n > 0, nil
 }
 
+// probeProviderRefSQL is ProbeProviderRef's statement.
+const probeProviderRefSQL = `SELECT
+	EXISTS (SELECT 1 FROM checkouts WHERE merchant_id = ?1 AND provider = ?2 AND provider_ref = ?3 AND id <> ?4),
+	EXISTS (SELECT 1 FROM notifications WHERE checkout_id IS NULL AND merchant_id = ?1 AND provider = ?2
+		AND provider_checkout_id = ?3 AND provider_checkout_id <> '')`
+
+// ProbeProviderRef answers store's refProber: ProviderRefTaken, and
+// whether callbacks wait unmatched under ref, in one statement (a search
+// of checkouts_provider_ref, one of notifications_unmatched_ref).
+func (t *tx) ProbeProviderRef(ctx context.Context, c store.Checkout, ref string) (taken, waiting bool, err error) {
+	err = t.QueryRow(probeProviderRefSQL, c.MerchantID, c.Provider, ref, c.ID).Scan(&taken, &waiting)
+	if err != nil {
+		return false, false, fmt.Errorf("probe provider_ref: %w", err)
+	}
+	return taken, waiting, nil
+}
+
 // MarkCallbackReceived implements store.Tx.
 func (t *tx) MarkCallbackReceived(ctx context.Context, id string, at time.Time) error {
 	_, err := t.Exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, ?), rev = rev + 1 WHERE id = ?`, ms(at), id)

@@ -30,6 +30,7 @@ func TestHotLookupsUseTheirIndexes(t *testing.T) {
 		want      []string
 	}{
 		{"callback match", matchNotificationSQL, []string{"USING INDEX checkouts_reference", "USING INDEX checkouts_provider_ref"}},
+		{"provider_ref probe", probeProviderRefSQL, []string{"USING INDEX checkouts_provider_ref", "USING INDEX notifications_unmatched_ref"}},
 		{"early callbacks", earlyNotificationsSQL, []string{"USING INDEX notifications_unmatched_txn", "USING INDEX notifications_unmatched_ref"}},
 		{"recent unmatched", recentUnmatchedSQL, []string{"USING COVERING INDEX notifications_unmatched_merchant (merchant_id=? AND received_at>?)"}},
 		{"unmatched totals", unmatchedTotalsSQL, []string{"SEARCH unmatched_totals USING INDEX sqlite_autoindex_unmatched_totals_1 (merchant_id=?)"}},
