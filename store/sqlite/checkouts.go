@@ -256,6 +256,24 @@ func (t *tx) Wake(ctx context.Context, id, reason string, now time.Time) error {
 	return nil
 }
 
+// MarkAndWake answers store's markWaker: MarkCallbackReceived and Wake
+// in one update of the row (the wake's columns keep their values on a
+// terminal checkout, as Wake leaves it alone).
+func (t *tx) MarkAndWake(ctx context.Context, id string, at time.Time, reason string, now time.Time) error {
+	_, err := t.Exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, ?4),
+		next_check_at = CASE WHEN state IN ('succeeded','failed','cancelled') OR lease_until > ?1 THEN next_check_at ELSE ?1 END,
+		lease_until = CASE WHEN state IN ('succeeded','failed','cancelled') OR lease_until > ?1 THEN lease_until ELSE NULL END,
+		attempts = CASE WHEN state IN ('succeeded','failed','cancelled') THEN attempts ELSE 0 END,
+		wake_reason = CASE WHEN state IN ('succeeded','failed','cancelled') THEN wake_reason ELSE ?2 END,
+		wake_seq = wake_seq + (state NOT IN ('succeeded','failed','cancelled')),
+		rev = rev + 1
+		WHERE id = ?3`, ms(now), reason, id, ms(at))
+	if err != nil {
+		return fmt.Errorf("mark callback received and wake: %w", err)
+	}
+	return nil
+}
+
 // AppendEvent implements store.Tx.
 func (t *tx) AppendEvent(ctx context.Context, e store.Event) error {
 	_, err := t.Exec(`INSERT INTO events (checkout_id, at, source, type, provider_status, from_state, to_state, detail)
