@@ -33,11 +33,13 @@ func TestHotLookupsUseTheirIndexes(t *testing.T) {
 		{"provider_ref probe", probeProviderRefSQL, []string{"USING INDEX checkouts_provider_ref", "USING INDEX notifications_unmatched_ref"}},
 		{"early callbacks", earlyNotificationsSQL, []string{"USING INDEX notifications_unmatched_txn", "USING INDEX notifications_unmatched_ref"}},
 		{"recent unmatched", recentUnmatchedSQL, []string{"USING COVERING INDEX notifications_unmatched_merchant (merchant_id=? AND received_at>?)"}},
+		{"unmatched counts", unmatchedCountsSQL, []string{"USING COVERING INDEX notifications_unmatched_merchant (merchant_id=? AND received_at>?)",
+			"SEARCH unmatched_totals USING INDEX sqlite_autoindex_unmatched_totals_1 (merchant_id=?)"}},
 		{"unmatched totals", unmatchedTotalsSQL, []string{"SEARCH unmatched_totals USING INDEX sqlite_autoindex_unmatched_totals_1 (merchant_id=?)"}},
 	} {
 		nargs := 4
 		switch tc.sql {
-		case recentUnmatchedSQL:
+		case recentUnmatchedSQL, unmatchedCountsSQL:
 			nargs = 2
 		case unmatchedTotalsSQL:
 			nargs = 1
