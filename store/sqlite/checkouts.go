@@ -257,21 +257,24 @@ func (t *tx) Wake(ctx context.Context, id, reason string, now time.Time) error {
 }
 
 // MarkAndWake answers store's markWaker: MarkCallbackReceived and Wake
-// in one update of the row (the wake's columns keep their values on a
-// terminal checkout, as Wake leaves it alone).
+// in one update of the row. A terminal checkout, which Wake leaves alone
+// (the drain calls this only for one it found not terminal), is only
+// marked. (The terminal test stays in the WHERE clause: the same test in
+// CASE expressions of the SET list made SQLite's update ten times
+// slower.)
 func (t *tx) MarkAndWake(ctx context.Context, id string, at time.Time, reason string, now time.Time) error {
-	_, err := t.Exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, ?4),
-		next_check_at = CASE WHEN state IN ('succeeded','failed','cancelled') OR lease_until > ?1 THEN next_check_at ELSE ?1 END,
-		lease_until = CASE WHEN state IN ('succeeded','failed','cancelled') OR lease_until > ?1 THEN lease_until ELSE NULL END,
-		attempts = CASE WHEN state IN ('succeeded','failed','cancelled') THEN attempts ELSE 0 END,
-		wake_reason = CASE WHEN state IN ('succeeded','failed','cancelled') THEN wake_reason ELSE ?2 END,
-		wake_seq = wake_seq + (state NOT IN ('succeeded','failed','cancelled')),
-		rev = rev + 1
-		WHERE id = ?3`, ms(now), reason, id, ms(at))
+	res, err := t.Exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, ?4),
+		next_check_at = CASE WHEN lease_until > ?1 THEN next_check_at ELSE ?1 END,
+		lease_until = CASE WHEN lease_until > ?1 THEN lease_until ELSE NULL END,
+		attempts = 0, wake_reason = ?2, wake_seq = wake_seq + 1, rev = rev + 1
+		WHERE id = ?3 AND state NOT IN ('succeeded','failed','cancelled')`, ms(now), reason, id, ms(at))
 	if err != nil {
 		return fmt.Errorf("mark callback received and wake: %w", err)
 	}
-	return nil
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	return t.MarkCallbackReceived(ctx, id, at) // terminal (or gone: then this changes nothing either)
 }
 
 // AppendEvent implements store.Tx.
