@@ -82,3 +82,38 @@ func TestRecordNotificationWokeOnlyWhenCheckable(t *testing.T) {
 		}
 	}
 }
+
+// An early callback, kept unmatched, adds nothing to notifications_checkout
+// (partial: only the callbacks kept for a checkout), which still serves
+// the searches of a checkout's callbacks.
+func TestNotificationsCheckoutIndexesOnlyMatched(t *testing.T) {
+	db := newTestDB(t, newFakeClock().Now)
+	var partial bool
+	rows, err := db.read.Query(`SELECT name, partial FROM pragma_index_list('notifications')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	found := false
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name, &partial); err != nil {
+			t.Fatal(err)
+		}
+		if name == "notifications_checkout" {
+			found = true
+			if !partial {
+				t.Error("notifications_checkout indexes every callback, the unmatched too; want a partial index (checkout_id IS NOT NULL)")
+			}
+		}
+	}
+	if err := rows.Err(); err != nil || !found {
+		t.Fatalf("notifications_checkout found %v, %v", found, err)
+	}
+	for _, q := range []string{`SELECT id FROM notifications WHERE checkout_id = ? ORDER BY id`,
+		`DELETE FROM notifications WHERE checkout_id IN (SELECT value FROM json_each(?))`} {
+		if plan := queryPlan(t, db, q, 1); !strings.Contains(plan, "INDEX notifications_checkout (checkout_id=?)") {
+			t.Errorf("%s: plan\n%s", q, plan)
+		}
+	}
+}
