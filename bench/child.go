@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	paysync "github.com/paysync/paysync/internal/app"
+	"github.com/paysync/paysync/logline"
 	"github.com/paysync/paysync/store"
 )
 
@@ -58,7 +59,7 @@ func serveChild(db string, key []byte, conc int, grace, minIv, maxIv time.Durati
 	ctx := context.Background()
 	app, err := paysync.Start(ctx, paysync.Config{Addr: "127.0.0.1:0", DB: db, PublicURL: "http://bench.test",
 		MasterKey: key, PollGrace: grace, PollMinInterval: minIv, PollMaxInterval: maxIv, AllowPrivateURLs: true,
-		Logger:            slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Logger:            slog.New(logline.New(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})), // as the service's (internal/cli),
 		Routes:            noopRoutes,
 		PollerConcurrency: conc, MerchantRate: rate.Inf, MerchantBurst: 1,
 		// Early callbacks are measured, not refused (one merchant sends them

@@ -27,8 +27,10 @@ import (
 
 // claimOf is the part of an observation that names the claim it answers:
 // Apply refuses it (store.ErrVersionConflict) when the row moved since.
+// It carries what Apply would otherwise read again (store.ClaimedAs).
 func claimOf(c store.Checkout) store.Observation {
-	return store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq}
+	return store.Observation{CheckoutID: c.ID, Version: c.Version, WakeSeq: c.WakeSeq, ClaimSeq: c.ClaimSeq,
+		Claimed: store.ClaimedAs{MerchantID: c.MerchantID, Provider: c.Provider, ProviderRef: c.ProviderRef}}
 }
 
 // observation is hop 4 of the verdict path: the store.Observation for one

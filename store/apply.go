@@ -29,7 +29,7 @@ import (
 func (db *DB) Apply(ctx context.Context, o Observation) (Checkout, error) {
 	var out Checkout
 	var before int64
-	learning, err := db.refToLearn(ctx, o.CheckoutID, o.ProviderRef)
+	learning, err := db.refToLearn(ctx, o)
 	if err != nil {
 		return Checkout{}, fmt.Errorf("apply observation: %w", err)
 	}
@@ -67,8 +67,14 @@ func applyOne(ctx context.Context, tx Tx, o Observation, learning Checkout, now 
 		return Checkout{}, 0, &refusedError{ErrVersionConflict} // changed, or re-claimed after our lease ran out
 	}
 	before := c.Version
+	waiting := true // callbacks may wait unmatched under the ref learned: adopt them
 	if o.ProviderRef != "" && c.ProviderRef == "" {
-		taken, err := tx.ProviderRefTaken(ctx, c, o.ProviderRef)
+		var taken bool
+		if p, ok := tx.(refProber); ok {
+			taken, waiting, err = p.ProbeProviderRef(ctx, c, o.ProviderRef)
+		} else {
+			taken, err = tx.ProviderRefTaken(ctx, c, o.ProviderRef)
+		}
 		if err != nil {
 			return Checkout{}, 0, err
 		}
@@ -99,7 +105,7 @@ func applyOne(ctx context.Context, tx Tx, o Observation, learning Checkout, now 
 			return Checkout{}, 0, err
 		}
 	}
-	if learning.ID != "" && c.ProviderRef == "" && d.next.ProviderRef == o.ProviderRef {
+	if learning.ID != "" && c.ProviderRef == "" && d.next.ProviderRef == o.ProviderRef && waiting {
 		if d.next, err = adoptUnderLearnedRef(ctx, tx, c, d.next, o.ProviderRef, now); err != nil {
 			return Checkout{}, 0, err
 		}
@@ -108,6 +114,18 @@ func applyOne(ctx context.Context, tx Tx, o Observation, learning Checkout, now 
 		return Checkout{}, 0, err
 	}
 	return d.next, before, nil
+}
+
+// refProber is a Tx that answers in one statement what applyOne asks
+// of a provider_ref a checkout is about to learn: whether another
+// checkout holds it (as ProviderRefTaken), and whether callbacks wait
+// unmatched under it (as UnmatchedNotifications would find some under
+// the ref alone), so that the adoption's read, the costlier, runs only
+// when there is something to adopt: SQLite's, where a checkout's first
+// check usually learns its ref and nothing waits. The answer holds for
+// the rest of the transaction: the identity is locked (lockRefToLearn).
+type refProber interface {
+	ProbeProviderRef(ctx context.Context, c Checkout, ref string) (taken, waiting bool, err error)
 }
 
 // refusedError is an observation applyOne refused before it wrote
@@ -157,16 +175,25 @@ func (db *DB) CountDue(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// refToLearn returns the checkout id names when ref may become its
-// provider_ref (it has none yet), or the zero Checkout when there is
-// nothing to learn. It reads without a lock: merchant and provider never
-// change, so the read names the identity to lock (lockRefToLearn) before
-// the row, in the callbacks' own lock order (identity, then row).
-func (db *DB) refToLearn(ctx context.Context, id, ref string) (Checkout, error) {
-	if ref == "" {
+// refToLearn returns the checkout o answers for when o.ProviderRef may
+// become its provider_ref (it has none yet), or the zero Checkout when
+// there is nothing to learn. It knows from o.Claimed when the caller
+// carried the claimed row, else it reads without a lock: merchant and
+// provider never change, so either names the identity to lock
+// (lockRefToLearn) before the row, in the callbacks' own lock order
+// (identity, then row). (A ref learned since the claim came with a new
+// version: applyOne refuses the observation, the lock taken is harmless.)
+func (db *DB) refToLearn(ctx context.Context, o Observation) (Checkout, error) {
+	if o.ProviderRef == "" {
 		return Checkout{}, nil
 	}
-	pre, err := db.b.CheckoutByID(ctx, id)
+	if cl := o.Claimed; cl.MerchantID != "" {
+		if cl.ProviderRef != "" {
+			return Checkout{}, nil
+		}
+		return Checkout{ID: o.CheckoutID, MerchantID: cl.MerchantID, Provider: cl.Provider}, nil
+	}
+	pre, err := db.b.CheckoutByID(ctx, o.CheckoutID)
 	if err != nil || pre.ProviderRef != "" {
 		return Checkout{}, err
 	}

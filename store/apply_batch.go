@@ -47,7 +47,7 @@ func (db *DB) ApplyBatch(ctx context.Context, obs []Observation) []Applied {
 	unread := make([]error, len(obs)) // refToLearn failed: Apply would have failed the same way
 	var ids []identity
 	for i, o := range obs {
-		l, err := db.refToLearn(ctx, o.CheckoutID, o.ProviderRef)
+		l, err := db.refToLearn(ctx, o)
 		if err != nil {
 			unread[i] = fmt.Errorf("apply observation: %w", err)
 			continue

@@ -130,11 +130,26 @@ func (db *DB) recordMatched(ctx context.Context, tx Tx, n Notification, m InboxM
 			return out, err
 		}
 	}
+	out.Woke = !state.Terminal() // a settled checkout has nothing to check (and Wake would skip it)
+	if mw, ok := tx.(markWaker); ok && out.Woke {
+		if err := mw.MarkAndWake(ctx, id, receivedAt, SourceCallback, now); err != nil {
+			return out, fmt.Errorf("mark callback received and wake: %w", err)
+		}
+		return out, nil
+	}
 	if err := tx.MarkCallbackReceived(ctx, id, receivedAt); err != nil {
 		return out, fmt.Errorf("mark callback received: %w", err)
 	}
-	if out.Woke = !state.Terminal(); !out.Woke {
-		return out, nil // a settled checkout has nothing to check (and Wake would skip it)
+	if !out.Woke {
+		return out, nil
 	}
 	return out, tx.Wake(ctx, id, SourceCallback, now)
+}
+
+// markWaker is a Tx that marks a callback received and wakes its
+// checkout in one statement, one write of the row instead of two:
+// SQLite's. MarkAndWake is exactly MarkCallbackReceived(id, at) then
+// Wake(id, reason, now).
+type markWaker interface {
+	MarkAndWake(ctx context.Context, id string, at time.Time, reason string, now time.Time) error
 }

@@ -60,7 +60,7 @@ func (db *DB) RecordStart(ctx context.Context, r StartResult) (Checkout, error) 
 	if r.Outcome != StartStarted {
 		r.ProviderRef = "" // only a started payment names the provider's checkout
 	}
-	learning, err := db.refToLearn(ctx, r.CheckoutID, r.ProviderRef)
+	learning, err := db.refToLearn(ctx, Observation{CheckoutID: r.CheckoutID, ProviderRef: r.ProviderRef})
 	if err != nil {
 		return Checkout{}, fmt.Errorf("record start: %w", err)
 	}

@@ -35,6 +35,22 @@ type Observation struct {
 	Attempts    int        // checks since the last wake, including this one
 	NextCheckAt *time.Time // when to check again; nil stops polling
 	Expire      bool       // stop polling: a non-terminal checkout becomes expired
+
+	// Claimed is the checkout as claimed, when the caller has the claimed
+	// row (the poller): Apply then needs no read before its transaction
+	// to know whether ProviderRef would be learned, and which identity to
+	// lock first (see ClaimedAs). Zero: Apply reads the row.
+	Claimed ClaimedAs
+}
+
+// ClaimedAs is what Apply takes from the claimed row instead of reading
+// it again: the merchant and provider, which never change, and the
+// provider_ref, which, once set, never changes and is set only with a new
+// version (so a claim whose version still holds has the ref it had).
+type ClaimedAs struct {
+	MerchantID  string // "" when unknown
+	Provider    string
+	ProviderRef string
 }
 
 // decision is what the state machine makes of an observation.

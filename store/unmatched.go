@@ -44,7 +44,16 @@ func (db *DB) checkUnmatched(ctx context.Context, tx Tx, merchantID string, size
 	if until, ok := db.refusals.until(merchantID, now); ok {
 		return rateRefusal(l, until.Sub(now))
 	}
-	recent, oldest, err := tx.RecentUnmatched(ctx, merchantID, now.Add(-l.Window))
+	var recent, count int
+	var oldest time.Time
+	var bytes int64
+	var err error
+	both, _ := tx.(unmatchedCounter)
+	if both != nil {
+		recent, oldest, count, bytes, err = both.UnmatchedCounts(ctx, merchantID, now.Add(-l.Window))
+	} else {
+		recent, oldest, err = tx.RecentUnmatched(ctx, merchantID, now.Add(-l.Window))
+	}
 	if err != nil {
 		return fmt.Errorf("recent unmatched callbacks: %w", err)
 	}
@@ -53,15 +62,23 @@ func (db *DB) checkUnmatched(ctx context.Context, tx Tx, merchantID string, size
 		db.refusals.hold(merchantID, now.Add(wait))
 		return rateRefusal(l, wait)
 	}
-	count, bytes, err := tx.UnmatchedTotals(ctx, merchantID)
-	if err != nil {
-		return fmt.Errorf("unmatched callbacks: %w", err)
+	if both == nil {
+		if count, bytes, err = tx.UnmatchedTotals(ctx, merchantID); err != nil {
+			return fmt.Errorf("unmatched callbacks: %w", err)
+		}
 	}
 	if count >= l.Count || bytes+int64(size) > l.Bytes {
 		return &Error{Code: ELIMIT, RetryAfter: heldRetry, Message: fmt.Sprintf(
 			"too many callbacks held for checkouts that aren't registered (%d, %d bytes)", count, bytes)}
 	}
 	return nil
+}
+
+// unmatchedCounter is a Tx that reads what checkUnmatched needs in one
+// statement: RecentUnmatched's count and oldest, and UnmatchedTotals'
+// count and bytes: SQLite's, where the two reads are one each way.
+type unmatchedCounter interface {
+	UnmatchedCounts(ctx context.Context, merchantID string, since time.Time) (recent int, oldest time.Time, count int, bytes int64, err error)
 }
 
 func rateRefusal(l UnmatchedLimits, wait time.Duration) error {

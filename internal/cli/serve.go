@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	paysync "github.com/paysync/paysync/internal/app"
+	"github.com/paysync/paysync/logline"
 )
 
 func serveCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -32,8 +33,10 @@ func serveCmd(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
+// newLogger writes slog's JSON lines to w, one write per line, through
+// logline (the same lines, encoded more cheaply: the request log's).
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(logline.New(w, &slog.HandlerOptions{Level: level}))
 }
 
 // reportedError is an error the command already wrote to its log, as a

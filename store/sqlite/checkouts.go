@@ -217,6 +217,23 @@ func (t *tx) ProviderRefTaken(ctx context.Context, c store.Checkout, ref string)
 	return n > 0, nil
 }
 
+// probeProviderRefSQL is ProbeProviderRef's statement.
+const probeProviderRefSQL = `SELECT
+	EXISTS (SELECT 1 FROM checkouts WHERE merchant_id = ?1 AND provider = ?2 AND provider_ref = ?3 AND id <> ?4),
+	EXISTS (SELECT 1 FROM notifications WHERE checkout_id IS NULL AND merchant_id = ?1 AND provider = ?2
+		AND provider_checkout_id = ?3 AND provider_checkout_id <> '')`
+
+// ProbeProviderRef answers store's refProber: ProviderRefTaken, and
+// whether callbacks wait unmatched under ref, in one statement (a search
+// of checkouts_provider_ref, one of notifications_unmatched_ref).
+func (t *tx) ProbeProviderRef(ctx context.Context, c store.Checkout, ref string) (taken, waiting bool, err error) {
+	err = t.QueryRow(probeProviderRefSQL, c.MerchantID, c.Provider, ref, c.ID).Scan(&taken, &waiting)
+	if err != nil {
+		return false, false, fmt.Errorf("probe provider_ref: %w", err)
+	}
+	return taken, waiting, nil
+}
+
 // MarkCallbackReceived implements store.Tx.
 func (t *tx) MarkCallbackReceived(ctx context.Context, id string, at time.Time) error {
 	_, err := t.Exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, ?), rev = rev + 1 WHERE id = ?`, ms(at), id)
@@ -237,6 +254,27 @@ func (t *tx) Wake(ctx context.Context, id, reason string, now time.Time) error {
 		return fmt.Errorf("wake checkout: %w", err)
 	}
 	return nil
+}
+
+// MarkAndWake answers store's markWaker: MarkCallbackReceived and Wake
+// in one update of the row. A terminal checkout, which Wake leaves alone
+// (the drain calls this only for one it found not terminal), is only
+// marked. (The terminal test stays in the WHERE clause: the same test in
+// CASE expressions of the SET list made SQLite's update ten times
+// slower.)
+func (t *tx) MarkAndWake(ctx context.Context, id string, at time.Time, reason string, now time.Time) error {
+	res, err := t.Exec(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, ?4),
+		next_check_at = CASE WHEN lease_until > ?1 THEN next_check_at ELSE ?1 END,
+		lease_until = CASE WHEN lease_until > ?1 THEN lease_until ELSE NULL END,
+		attempts = 0, wake_reason = ?2, wake_seq = wake_seq + 1, rev = rev + 1
+		WHERE id = ?3 AND state NOT IN ('succeeded','failed','cancelled')`, ms(now), reason, id, ms(at))
+	if err != nil {
+		return fmt.Errorf("mark callback received and wake: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	return t.MarkCallbackReceived(ctx, id, at) // terminal (or gone: then this changes nothing either)
 }
 
 // AppendEvent implements store.Tx.

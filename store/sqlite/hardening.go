@@ -43,6 +43,28 @@ func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64
 	return n, bytes, err
 }
 
+// unmatchedCountsSQL is recentUnmatchedSQL and unmatchedTotalsSQL in one.
+const unmatchedCountsSQL = `SELECT count(*), min(received_at),
+	coalesce((SELECT count FROM unmatched_totals WHERE merchant_id = ?1), 0),
+	coalesce((SELECT bytes FROM unmatched_totals WHERE merchant_id = ?1), 0)
+	FROM notifications WHERE checkout_id IS NULL AND merchant_id = ?1 AND received_at >= ?2`
+
+// UnmatchedCounts answers store's unmatchedCounter: RecentUnmatched and
+// UnmatchedTotals in one statement.
+func (t *tx) UnmatchedCounts(ctx context.Context, merchantID string, since time.Time) (int, time.Time, int, int64, error) {
+	var recent, count int
+	var bytes int64
+	var oldest sql.NullInt64
+	if err := t.QueryRow(unmatchedCountsSQL, merchantID, ms(since)).Scan(&recent, &oldest, &count, &bytes); err != nil {
+		return 0, time.Time{}, 0, 0, err
+	}
+	var at time.Time
+	if oldest.Valid {
+		at = fromMS(oldest.Int64)
+	}
+	return recent, at, count, bytes, nil
+}
+
 // ProbeWrite implements store.Tx: the probe row, then an inbox entry
 // inserted and deleted again (the callback's write path: an inbox of the
 // wrong schema fails readiness).

@@ -30,13 +30,16 @@ func TestHotLookupsUseTheirIndexes(t *testing.T) {
 		want      []string
 	}{
 		{"callback match", matchNotificationSQL, []string{"USING INDEX checkouts_reference", "USING INDEX checkouts_provider_ref"}},
+		{"provider_ref probe", probeProviderRefSQL, []string{"USING INDEX checkouts_provider_ref", "USING INDEX notifications_unmatched_ref"}},
 		{"early callbacks", earlyNotificationsSQL, []string{"USING INDEX notifications_unmatched_txn", "USING INDEX notifications_unmatched_ref"}},
 		{"recent unmatched", recentUnmatchedSQL, []string{"USING COVERING INDEX notifications_unmatched_merchant (merchant_id=? AND received_at>?)"}},
+		{"unmatched counts", unmatchedCountsSQL, []string{"USING COVERING INDEX notifications_unmatched_merchant (merchant_id=? AND received_at>?)",
+			"SEARCH unmatched_totals USING INDEX sqlite_autoindex_unmatched_totals_1 (merchant_id=?)"}},
 		{"unmatched totals", unmatchedTotalsSQL, []string{"SEARCH unmatched_totals USING INDEX sqlite_autoindex_unmatched_totals_1 (merchant_id=?)"}},
 	} {
 		nargs := 4
 		switch tc.sql {
-		case recentUnmatchedSQL:
+		case recentUnmatchedSQL, unmatchedCountsSQL:
 			nargs = 2
 		case unmatchedTotalsSQL:
 			nargs = 1
@@ -76,6 +79,41 @@ func TestRecordNotificationWokeOnlyWhenCheckable(t *testing.T) {
 		}
 		if (rec.CheckoutID != "") != tc.matched || rec.Woke != tc.wantWoken {
 			t.Errorf("%s: checkout %q woke %v; want matched %v woke %v", tc.ref, rec.CheckoutID, rec.Woke, tc.matched, tc.wantWoken)
+		}
+	}
+}
+
+// An early callback, kept unmatched, adds nothing to notifications_checkout
+// (partial: only the callbacks kept for a checkout), which still serves
+// the searches of a checkout's callbacks.
+func TestNotificationsCheckoutIndexesOnlyMatched(t *testing.T) {
+	db := newTestDB(t, newFakeClock().Now)
+	var partial bool
+	rows, err := db.read.Query(`SELECT name, partial FROM pragma_index_list('notifications')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	found := false
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name, &partial); err != nil {
+			t.Fatal(err)
+		}
+		if name == "notifications_checkout" {
+			found = true
+			if !partial {
+				t.Error("notifications_checkout indexes every callback, the unmatched too; want a partial index (checkout_id IS NOT NULL)")
+			}
+		}
+	}
+	if err := rows.Err(); err != nil || !found {
+		t.Fatalf("notifications_checkout found %v, %v", found, err)
+	}
+	for _, q := range []string{`SELECT id FROM notifications WHERE checkout_id = ? ORDER BY id`,
+		`DELETE FROM notifications WHERE checkout_id IN (SELECT value FROM json_each(?))`} {
+		if plan := queryPlan(t, db, q, 1); !strings.Contains(plan, "INDEX notifications_checkout (checkout_id=?)") {
+			t.Errorf("%s: plan\n%s", q, plan)
 		}
 	}
 }

@@ -49,41 +49,77 @@ func testHeldAfterEnableGoesOut(t *testing.T, r *rig) {
 // testCallbackAdoptedWhenProviderRefLearned: a callback naming only the
 // provider's checkout id is stored unmatched; when a status check teaches
 // the checkout that id, the callback is adopted (attached, logged) and the
-// checkout is due at once, even if polling had just given up on it.
+// checkout is due at once, even if polling had just given up on it:
+// whether Apply reads the row first or the observation carries the claim
+// (Observation.Claimed, as the poller's do), alone or in a batch beside
+// a checkout that learns an id nothing waits under.
 func testCallbackAdoptedWhenProviderRefLearned(t *testing.T, r *rig) {
 	ctx := context.Background()
-	c := r.register("by-ref", r.clock.Now().Add(-time.Second))
-	rec, err := r.db.RecordNotification(ctx, store.Notification{MerchantID: r.merchant.ID, Provider: store.ProviderPayUnit,
-		ProviderCheckoutID: "pay_123", Status: "SUCCESS", Body: []byte(`{"checkout_id":"pay_123"}`)})
-	if err != nil || rec.CheckoutID != "" {
-		t.Fatalf("early callback = %+v, %v; want stored unmatched", rec, err)
-	}
-	claimed, err := r.db.ClaimDue(ctx, 10, time.Minute)
-	if err != nil || len(claimed) != 1 {
-		t.Fatalf("claim = %d, %v", len(claimed), err)
-	}
-	k := claimed[0]
-	after, err := r.db.Apply(ctx, store.Observation{CheckoutID: k.ID, Version: k.Version, WakeSeq: k.WakeSeq, ClaimSeq: k.ClaimSeq,
-		Checked: true, State: store.StatePending, ProviderStatus: "PENDING", ProviderRef: "pay_123", Attempts: 1, Expire: true})
-	if err != nil || after.ProviderRef != "pay_123" {
-		t.Fatalf("Apply = %+v, %v", after, err)
-	}
-	got, err := r.db.Checkout(ctx, r.merchant.ID, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.CallbackReceivedAt == nil || got.NextCheckAt == nil || got.NextCheckAt.After(r.clock.Now()) {
-		t.Fatalf("after learning pay_123: callback_received_at %v, next check %v; want the callback adopted and a check due now",
-			got.CallbackReceivedAt, got.NextCheckAt)
-	}
-	evs, _ := r.db.Events(ctx, r.merchant.ID, c.ID)
-	adopted := 0
-	for _, e := range evs {
-		if e.Type == store.EventCallbackReceived {
-			adopted++
+	for _, way := range []string{"read", "claimed", "batch"} {
+		ref := "pay_" + way
+		c := r.register("by-ref-"+way, r.clock.Now().Add(-time.Second))
+		rec, err := r.db.RecordNotification(ctx, store.Notification{MerchantID: r.merchant.ID, Provider: store.ProviderPayUnit,
+			ProviderCheckoutID: ref, Status: "SUCCESS", Body: []byte(`{"checkout_id":"` + ref + `"}`)})
+		if err != nil || rec.CheckoutID != "" {
+			t.Fatalf("%s: early callback = %+v, %v; want stored unmatched", way, rec, err)
 		}
-	}
-	if adopted != 1 {
-		t.Fatalf("%d callback_received events, want the adopted one", adopted)
+		var quiet store.Checkout
+		if way == "batch" {
+			quiet = r.register("quiet-"+way, r.clock.Now().Add(-time.Second))
+		}
+		claimed, err := r.db.ClaimDue(ctx, 10, time.Minute)
+		if err != nil || len(claimed) == 0 {
+			t.Fatalf("%s: claim = %d, %v", way, len(claimed), err)
+		}
+		var obs []store.Observation
+		for _, k := range claimed {
+			o := store.Observation{CheckoutID: k.ID, Version: k.Version, WakeSeq: k.WakeSeq, ClaimSeq: k.ClaimSeq,
+				Checked: true, State: store.StatePending, ProviderStatus: "PENDING", ProviderRef: ref, Attempts: 1, Expire: true}
+			if k.ID == quiet.ID {
+				o.ProviderRef = "pay_quiet"
+			}
+			if way != "read" {
+				o.Claimed = store.ClaimedAs{MerchantID: k.MerchantID, Provider: k.Provider, ProviderRef: k.ProviderRef}
+			}
+			obs = append(obs, o)
+		}
+		var applied []store.Applied
+		if way == "batch" {
+			applied = r.db.ApplyBatch(ctx, obs)
+		} else {
+			after, err := r.db.Apply(ctx, obs[0])
+			applied = []store.Applied{{Checkout: after, Err: err}}
+		}
+		for i, a := range applied {
+			if a.Err != nil || a.Checkout.ProviderRef != obs[i].ProviderRef {
+				t.Fatalf("%s: apply = %+v, %v", way, a.Checkout, a.Err)
+			}
+		}
+		got, err := r.db.Checkout(ctx, r.merchant.ID, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.CallbackReceivedAt == nil || got.NextCheckAt == nil || got.NextCheckAt.After(r.clock.Now()) {
+			t.Fatalf("%s: after learning %s: callback_received_at %v, next check %v; want the callback adopted and a check due now",
+				way, ref, got.CallbackReceivedAt, got.NextCheckAt)
+		}
+		evs, _ := r.db.Events(ctx, r.merchant.ID, c.ID)
+		adopted := 0
+		for _, e := range evs {
+			if e.Type == store.EventCallbackReceived {
+				adopted++
+			}
+		}
+		if adopted != 1 {
+			t.Fatalf("%s: %d callback_received events, want the adopted one", way, adopted)
+		}
+		if way == "batch" {
+			if q, err := r.db.Checkout(ctx, r.merchant.ID, quiet.ID); err != nil || q.ProviderRef != "pay_quiet" || q.CallbackReceivedAt != nil {
+				t.Fatalf("%s: the checkout nothing waited for: %+v, %v", way, q, err)
+			}
+		}
+		if _, err := r.db.ClaimDue(ctx, 10, time.Minute); err != nil { // the adopted one, due again: out of the next round's claim
+			t.Fatal(err)
+		}
 	}
 }
