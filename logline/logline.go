@@ -27,8 +27,9 @@ import (
 type Handler struct {
 	std  slog.Handler // slog's own, over the same locked writer: the fallback
 	out  *lockedWriter
-	pre  []byte // the attributes of WithAttrs, encoded, each followed by ','
-	fast bool   // false once a WithGroup or a WithAttrs the fast path can't encode was applied
+	bufs *sync.Pool // the lines being encoded, shared by the derived handlers
+	pre  []byte     // the attributes of WithAttrs, encoded, each followed by ','
+	fast bool       // false once a WithGroup or a WithAttrs the fast path can't encode was applied
 }
 
 var _ slog.Handler = (*Handler)(nil)
@@ -54,7 +55,8 @@ func New(w io.Writer, opts *slog.HandlerOptions) *Handler {
 		opts = &slog.HandlerOptions{}
 	}
 	out := &lockedWriter{w: w}
-	return &Handler{std: slog.NewJSONHandler(out, opts), out: out,
+	bufs := &sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+	return &Handler{std: slog.NewJSONHandler(out, opts), out: out, bufs: bufs,
 		fast: opts.ReplaceAttr == nil && !opts.AddSource}
 }
 
@@ -63,7 +65,7 @@ func (h *Handler) Enabled(ctx context.Context, l slog.Level) bool { return h.std
 
 // WithAttrs implements slog.Handler.
 func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	out := &Handler{std: h.std.WithAttrs(attrs), out: h.out, fast: h.fast}
+	out := &Handler{std: h.std.WithAttrs(attrs), out: h.out, bufs: h.bufs, fast: h.fast}
 	if out.fast {
 		pre := append([]byte(nil), h.pre...)
 		for _, a := range attrs {
@@ -81,21 +83,18 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 // WithGroup implements slog.Handler: a group's lines are slog's.
 func (h *Handler) WithGroup(name string) slog.Handler {
-	return &Handler{std: h.std.WithGroup(name), out: h.out}
+	return &Handler{std: h.std.WithGroup(name), out: h.out, bufs: h.bufs}
 }
-
-// bufs holds the lines being encoded.
-var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // Handle implements slog.Handler.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if !h.fast {
 		return h.std.Handle(ctx, r)
 	}
-	p := bufs.Get().(*[]byte)
+	p := h.bufs.Get().(*[]byte)
 	defer func() {
 		if cap(*p) <= 16<<10 {
-			bufs.Put(p)
+			h.bufs.Put(p)
 		}
 	}()
 	b, ok := h.encode((*p)[:0], r)
