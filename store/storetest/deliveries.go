@@ -111,3 +111,60 @@ func testStaleDeliveryOutcome(t *testing.T, r *rig) {
 		t.Fatalf("a delivered webhook is due again")
 	}
 }
+
+// testRecordAttempts: outcomes written in one batch (RecordAttempts) are
+// each fenced on their own claim: a stale one records its attempt but
+// leaves the new owner's delivery alone, the others land; a batch naming
+// an unknown delivery fails whole, recording nothing.
+func testRecordAttempts(t *testing.T, r *rig) {
+	ctx := context.Background()
+	for i := range 3 {
+		r.settle(fmt.Sprintf("paid-%d", i))
+	}
+	first, err := r.db.ClaimDeliveries(ctx, 10, time.Minute)
+	if err != nil || len(first) != 3 {
+		t.Fatalf("first claim = %d, %v", len(first), err)
+	}
+	r.clock.Advance(2 * time.Minute)
+	second, err := r.instance().ClaimDeliveries(ctx, 1, time.Minute) // takes one over
+	if err != nil || len(second) != 1 {
+		t.Fatalf("takeover claim = %d, %v", len(second), err)
+	}
+	now := r.clock.Now()
+	ok := &store.DeliveryAttempt{At: now, URL: "https://shop.example/hooks", StatusCode: 204}
+	results := make([]store.AttemptResult, 0, len(first))
+	for _, d := range first {
+		results = append(results, store.AttemptResult{DeliveryID: d.ID, ClaimSeq: d.ClaimSeq, Status: store.DeliveryDelivered, Attempt: ok})
+	}
+	unknown := append(results[:len(results):len(results)], store.AttemptResult{DeliveryID: "msg_unknown", Status: store.DeliveryDelivered, Attempt: ok})
+	if err := r.db.RecordAttempts(ctx, unknown); err == nil {
+		t.Fatal("a batch naming an unknown delivery was recorded")
+	}
+	for _, d := range r.deliveriesOf() {
+		if d.Status != store.DeliveryPending || len(d.History) != 0 {
+			t.Fatalf("a failed batch left delivery %s %s with %d attempts", d.ID, d.Status, len(d.History))
+		}
+	}
+	if err := r.db.RecordAttempts(ctx, results); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range r.deliveriesOf() {
+		want := store.DeliveryDelivered
+		if d.ID == second[0].ID {
+			want = store.DeliveryPending // the new owner's, still leased
+		}
+		if d.Status != want || len(d.History) != 1 {
+			t.Errorf("delivery %s: %s with %d attempts, want %s with 1", d.ID, d.Status, len(d.History), want)
+		}
+	}
+}
+
+// deliveriesOf returns the rig merchant's deliveries with their attempts.
+func (r *rig) deliveriesOf() []store.Delivery {
+	r.t.Helper()
+	ds, err := r.db.Deliveries(context.Background(), r.merchant.ID, store.DeliveryFilter{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return ds
+}

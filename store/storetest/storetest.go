@@ -38,6 +38,7 @@ func Run(t *testing.T, h Harness) {
 		{"BatchFailingWholeAppliesEachAlone", testApplyBatchFallsBack},
 		{"ConcurrentDeliveryClaimsAreExclusive", testConcurrentDeliveryClaims},
 		{"StaleDispatcherOutcomeIgnored", testStaleDeliveryOutcome},
+		{"BatchedOutcomesEachOnItsOwnClaim", testRecordAttempts},
 		{"ClaimCarriesDueTime", testClaimDueAt},
 		{"HeldDeliveryOfReenabledEndpointGoesOut", testHeldAfterEnableGoesOut},
 		{"CallbackAdoptedWhenProviderRefLearned", testCallbackAdoptedWhenProviderRefLearned},
