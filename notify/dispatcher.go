@@ -27,6 +27,7 @@ type Store interface {
 	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error)
 	NextDeliveryDue(ctx context.Context) (time.Time, bool, error)
 	RecordAttempt(ctx context.Context, r store.AttemptResult) error
+	RecordAttempts(ctx context.Context, rs []store.AttemptResult) error
 	WebhookEndpoint(ctx context.Context, merchantID string) (store.WebhookEndpoint, error)
 }
 
@@ -94,15 +95,24 @@ func (cfg Config) withDefaults() (Config, error) {
 var _ service.Service = (*Dispatcher)(nil)
 
 // Dispatcher delivers the outbox, on a service.Loop that claims due
-// deliveries with a lease. Start runs it in the background until Stop;
-// RunOnce does one pass, for tests and tools.
+// deliveries with a lease, and a recorder that writes the attempts'
+// outcomes in batches. Start runs it in the background until Stop, which
+// (service.Base) ends the loop, waits for the attempts in flight (cut
+// short: an interrupted attempt is not recorded and its lease brings it
+// back) and writes the outcomes of those that ended. RunOnce does one
+// pass, for tests and tools.
 type Dispatcher struct {
-	cfg     Config
-	store   Store
-	metrics *metrics
-	slots   *endpointSlots
-	loop    *service.Loop[store.Delivery]
+	service.Base
+	cfg      Config
+	store    Store
+	metrics  *metrics
+	slots    *endpointSlots
+	recorder *recorder
+	loop     *service.Loop[store.Delivery]
 }
+
+// recordBatch bounds the outcomes waiting for the recorder, per slot.
+const recordBatch = 8
 
 // New returns a dispatcher over st, or an error when cfg is inconsistent.
 func New(st Store, cfg Config) (*Dispatcher, error) {
@@ -115,6 +125,9 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 		return nil, fmt.Errorf("notify metrics: %w", err)
 	}
 	d := &Dispatcher{cfg: cfg, store: st, metrics: met, slots: newEndpointSlots(cfg.PerEndpoint, cfg.Concurrency)}
+	// A batch written may have put a delivery back, due soon: the loop
+	// looks again (it slept on what was due before).
+	d.recorder = newRecorder(st, recordBatch*cfg.Concurrency, cfg.Logger, d.Wake)
 	d.loop, err = service.NewLoop(dueDeliveries{st}, d.attempt, service.LoopConfig{
 		Name: "dispatcher", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
 		Now: cfg.Now, Logger: cfg.Logger, Wake: cfg.Wake,
@@ -146,15 +159,26 @@ func (s dueDeliveries) NextDue(ctx context.Context) (time.Time, bool, error) {
 // so it can be the store's OnChange.
 func (d *Dispatcher) Wake() { d.loop.Wake() }
 
-// Start runs the loop in the background until Stop or ctx ends. It does
-// not touch leases: a delivery claimed by a process that died comes back
-// when its lease expires.
-func (d *Dispatcher) Start(ctx context.Context) { d.loop.Start(ctx) }
+// Start runs the loop and the recorder in the background until Stop or
+// ctx ends. It does not touch leases: a delivery claimed by a process
+// that died comes back when its lease expires.
+func (d *Dispatcher) Start(ctx context.Context) { d.Go(ctx, d.run) }
 
-// Stop ends the loop and waits for the attempts in flight (cut short: an
-// interrupted attempt is not recorded and its lease brings it back).
-func (d *Dispatcher) Stop() { d.loop.Stop() }
+// run is the dispatcher's run: the loop, and the recorder in this
+// goroutine until ctx ends; then the loop stops (its attempts in flight
+// end) and the recorder writes the outcomes they left.
+func (d *Dispatcher) run(ctx context.Context) {
+	d.loop.Start(ctx)
+	d.recorder.run(ctx)
+	d.loop.Stop()
+	d.recorder.flush(ctx)
+}
 
 // RunOnce claims what is due now and attempts it, waiting for the
-// attempts. It returns how many deliveries it attempted.
-func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) { return d.loop.RunOnce(ctx) }
+// attempts and their outcomes' writes. It returns how many deliveries it
+// attempted.
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	n, err := d.loop.RunOnce(ctx)
+	d.recorder.flush(ctx)
+	return n, err
+}
