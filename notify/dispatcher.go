@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -109,6 +110,8 @@ type Dispatcher struct {
 	slots    *endpointSlots
 	recorder *recorder
 	loop     *service.Loop[store.Delivery]
+	handed   chan store.Delivery // from HandOff, attempted before any claim
+	stopped  atomic.Bool         // HandOff takes nothing
 }
 
 // recordBatch bounds the outcomes waiting for the recorder, per slot.
@@ -128,7 +131,8 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 	// A batch written may have put a delivery back, due soon: the loop
 	// looks again (it slept on what was due before).
 	d.recorder = newRecorder(st, recordBatch*cfg.Concurrency, cfg.Logger, d.Wake)
-	d.loop, err = service.NewLoop(dueDeliveries{st}, d.attempt, service.LoopConfig{
+	d.handed = make(chan store.Delivery, recordBatch*cfg.Concurrency)
+	d.loop, err = service.NewLoop(dueDeliveries{d}, d.attempt, service.LoopConfig{
 		Name: "dispatcher", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
 		Now: cfg.Now, Logger: cfg.Logger, Wake: cfg.Wake,
 	})
@@ -138,21 +142,35 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 	return d, nil
 }
 
-// dueDeliveries is the dispatcher's service.Source: the outbox's due deliveries.
-type dueDeliveries struct{ st Store }
+// dueDeliveries is the dispatcher's service.Source: the deliveries handed
+// over (HandOff), then the outbox's due deliveries.
+type dueDeliveries struct{ d *Dispatcher }
 
-// Claim leases up to limit due deliveries (store.ClaimDeliveries).
+// Claim returns up to limit deliveries handed over, and leases due
+// deliveries for the rest of limit (store.ClaimDeliveries).
 func (s dueDeliveries) Claim(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error) {
-	claimed, err := s.st.ClaimDeliveries(ctx, limit, lease)
+	out := s.d.takeHanded(limit)
+	if len(out) == limit {
+		return out, nil
+	}
+	claimed, err := s.d.store.ClaimDeliveries(ctx, limit-len(out), lease)
+	if err != nil && len(out) > 0 { // the handed ones go out all the same
+		s.d.cfg.Logger.Error("claim webhook deliveries", "err", err)
+		return out, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	return claimed, nil
+	return append(out, claimed...), nil
 }
 
-// NextDue returns when the next delivery falls due (store.NextDeliveryDue).
+// NextDue returns when the next delivery falls due (store.NextDeliveryDue),
+// or now while deliveries handed over wait.
 func (s dueDeliveries) NextDue(ctx context.Context) (time.Time, bool, error) {
-	return s.st.NextDeliveryDue(ctx)
+	if len(s.d.handed) > 0 {
+		return s.d.cfg.Now(), true, nil
+	}
+	return s.d.store.NextDeliveryDue(ctx)
 }
 
 // Wake makes the dispatcher look for due deliveries now. It never blocks,
@@ -168,10 +186,12 @@ func (d *Dispatcher) Start(ctx context.Context) { d.Go(ctx, d.run) }
 // goroutine until ctx ends; then the loop stops (its attempts in flight
 // end) and the recorder writes the outcomes they left.
 func (d *Dispatcher) run(ctx context.Context) {
+	d.stopped.Store(false)
 	d.loop.Start(ctx)
 	d.recorder.run(ctx)
 	d.loop.Stop()
-	d.recorder.flush(ctx)
+	d.stopped.Store(true)
+	d.putBackHanded(ctx)
 }
 
 // RunOnce claims what is due now and attempts it, waiting for the

@@ -59,3 +59,42 @@ func TestSlotsLendIdleSlotsToAPromptEndpoint(t *testing.T) {
 		t.Fatalf("with attempts hanging for %v: ok %v, again %v; want held to its share (2 in flight)", promptAnswer, ok, again)
 	}
 }
+
+// A delivery beyond a prompt endpoint's share is told when one of its
+// attempts ends (freed), to take the slot then rather than go back to the
+// outbox; one beyond an endpoint not known to be prompt is not.
+func TestSlotsTellAPromptEndpointsWaiterWhenOneEnds(t *testing.T) {
+	s := newEndpointSlots(1, 4)
+	now := time.Unix(1000, 0)
+	if ok, _, _ := s.take("m", "warm", now); !ok {
+		t.Fatal("warm-up refused")
+	}
+	if ok, again, freed := s.take("m", "early", now); ok || again != 0 || freed != nil {
+		t.Fatalf("beyond the share of an endpoint not known to be prompt: ok %v, again %v, freed %v; want put back", ok, again, freed != nil)
+	}
+	now = now.Add(5 * time.Millisecond)
+	s.release("m", "warm", now) // prompt now: 5 ms
+	for i := range 3 {
+		if ok, _, _ := s.take("m", fmt.Sprint(i), now); !ok {
+			t.Fatalf("attempt %d of a prompt endpoint refused: it may borrow up to 3 of 4", i)
+		}
+	}
+	ok, _, freed := s.take("m", "4th", now)
+	if ok || freed == nil {
+		t.Fatalf("beyond a prompt endpoint's share: ok %v, freed %v; want refused with a channel to wait on", ok, freed != nil)
+	}
+	select {
+	case <-freed:
+		t.Fatal("freed closed while every attempt is in flight")
+	default:
+	}
+	s.release("m", "1", now.Add(time.Millisecond))
+	select {
+	case <-freed:
+	default:
+		t.Fatal("freed not closed when an attempt ended")
+	}
+	if ok, _, _ := s.take("m", "4th", now.Add(time.Millisecond)); !ok {
+		t.Fatal("the waiter did not get the slot freed")
+	}
+}

@@ -50,6 +50,15 @@ func (r *recorder) add(ctx context.Context, res store.AttemptResult) {
 	r.kick.Notify()
 }
 
+// addLater hands res over without ever writing it in the caller's
+// goroutine (for callers that must not block: HandOff).
+func (r *recorder) addLater(res store.AttemptResult) {
+	r.mu.Lock()
+	r.pending = append(r.pending, res)
+	r.mu.Unlock()
+	r.kick.Notify()
+}
+
 // run writes the outcomes as they come until ctx ends. It does not write
 // what is left then: the owner calls flush once the attempts have ended.
 func (r *recorder) run(ctx context.Context) {

@@ -81,33 +81,3 @@ func TestSlotFreeBeforeTheOutcomeIsWritten(t *testing.T) {
 	t.Logf("3 outcomes written in %d writes", g.writes)
 	g.mu.Unlock()
 }
-
-// TestPromptEndpointWaitsInMemoryForItsSlot: deliveries claimed beyond a
-// prompt endpoint's share wait for one of its attempts to end instead of
-// going back to the outbox (a write, a wait of twice its latency and a
-// claim again): one pass delivers them all. Before, every delivery beyond
-// the share was put back, still pending after the pass.
-func TestPromptEndpointWaitsInMemoryForItsSlot(t *testing.T) {
-	t.Parallel()
-	ep := newEndpoint(t, status(http.StatusNoContent))
-	r := newRig(t, ep.srv.URL)
-	d := r.dispatcher(func(c *Config) { c.Concurrency, c.PerEndpoint = 4, 1 }) // a prompt endpoint may hold 3
-	r.settle("warm-up", store.StateSucceeded)
-	if n := r.runOnce(d); n != 1 { // the endpoint's latency is known: prompt
-		t.Fatalf("warm-up pass attempted %d, want 1", n)
-	}
-	for i := range 4 {
-		r.settle(fmt.Sprintf("order-%d", i), store.StateSucceeded)
-	}
-	if n := r.runOnce(d); n != 4 {
-		t.Fatalf("pass attempted %d, want the 4 claimed", n)
-	}
-	for _, dl := range r.deliveries("") {
-		if dl.Status != store.DeliveryDelivered {
-			t.Errorf("delivery of %s is %s after the pass, want delivered (not put back)", dl.CheckoutID, dl.Status)
-		}
-	}
-	if got := len(ep.requests()); got != 5 {
-		t.Fatalf("endpoint got %d webhooks, want 5", got)
-	}
-}

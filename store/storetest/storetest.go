@@ -39,6 +39,7 @@ func Run(t *testing.T, h Harness) {
 		{"ConcurrentDeliveryClaimsAreExclusive", testConcurrentDeliveryClaims},
 		{"StaleDispatcherOutcomeIgnored", testStaleDeliveryOutcome},
 		{"BatchedOutcomesEachOnItsOwnClaim", testRecordAttempts},
+		{"HandedDeliveryLeasedAndFenced", testHandOff},
 		{"ClaimCarriesDueTime", testClaimDueAt},
 		{"HeldDeliveryOfReenabledEndpointGoesOut", testHeldAfterEnableGoesOut},
 		{"CallbackAdoptedWhenProviderRefLearned", testCallbackAdoptedWhenProviderRefLearned},
