@@ -49,8 +49,9 @@ type Config struct {
 	// goes back to the outbox for a moment, so an endpoint that hangs
 	// delays only its own deliveries. An endpoint answering promptly
 	// (under 100 ms) may borrow idle slots, up to Concurrency less
-	// PerEndpoint, and its deliveries put back come again after about its
-	// latency (endpointSlots).
+	// PerEndpoint; what it can't take waits in memory for a slot about
+	// its latency. What any endpoint can't take comes back after about
+	// twice what its attempts take (endpointSlots).
 	PerEndpoint int
 	Lease       time.Duration // how long a claim holds a delivery (2m)
 	MaxWait     time.Duration // longest idle sleep between store looks (30s)

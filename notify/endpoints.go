@@ -57,10 +57,25 @@ func (st *endpointState) prompt(now time.Time) bool {
 	return true
 }
 
+// slowWait is how soon a delivery of an endpoint not answering promptly
+// should come back when the endpoint holds its share: twice what its
+// attempts take, as far as known (its latency, or the age of its oldest
+// attempt in flight, whichever is longer), at least minPostpone. An
+// endpoint that is merely slow (150 ms) gets its deliveries back in a
+// fraction of a second; one that hangs, later and later as it goes on
+// hanging (the caller bounds it).
+func (st *endpointState) slowWait(now time.Time) time.Duration {
+	took := st.latency
+	for _, at := range st.inFlight {
+		took = max(took, now.Sub(at))
+	}
+	return max(minPostpone, 2*took)
+}
+
 // take reserves a slot for the attempt of deliveryID to merchantID's
 // endpoint, unless it holds its share already; then again is how soon
 // the delivery should come back: about the endpoint's latency when it
-// answers promptly, else 0 (the caller's default); and when it answers
+// answers promptly, else slowWait; and when it answers
 // promptly, freed is closed as soon as one of its attempts ends (a slot
 // may be free then: take again).
 func (s *endpointSlots) take(merchantID, deliveryID string, now time.Time) (ok bool, again time.Duration, freed <-chan struct{}) {
@@ -80,7 +95,7 @@ func (s *endpointSlots) take(merchantID, deliveryID string, now time.Time) (ok b
 		if prompt {
 			return false, max(minPostpone, 2*st.latency), st.freed
 		}
-		return false, 0, nil
+		return false, st.slowWait(now), nil
 	}
 	st.inFlight[deliveryID] = now
 	return true, 0, nil
@@ -142,12 +157,12 @@ func (d *Dispatcher) acquire(ctx context.Context, dl store.Delivery) bool {
 }
 
 // postpone gives a claimed delivery whose endpoint has its share of the
-// slots back to the store, due again after wait (0: a fifth of an
-// attempt's timeout), spread by as much again, without an attempt
+// slots back to the store, due again after wait (at most, and when 0, a
+// fifth of an attempt's timeout), spread by as much again, without an attempt
 // recorded (its retry schedule is untouched), so that its slot serves
 // another merchant's delivery now.
 func (d *Dispatcher) postpone(ctx context.Context, dl store.Delivery, wait time.Duration) {
-	if wait <= 0 {
+	if wait <= 0 || wait > d.cfg.Timeout/5 {
 		wait = d.cfg.Timeout / 5
 	}
 	next := d.cfg.Now().Add(wait + time.Duration(d.cfg.Jitter()*float64(wait)))

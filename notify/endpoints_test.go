@@ -7,7 +7,8 @@ import (
 )
 
 // An endpoint not known to answer promptly is held to its share, and what
-// it can't take comes back after the default wait (again 0).
+// it can't take comes back after twice the age of its oldest attempt in
+// flight (at least minPostpone).
 func TestSlotsHoldAnUnknownEndpointToItsShare(t *testing.T) {
 	s := newEndpointSlots(2, 8)
 	now := time.Unix(1000, 0)
@@ -16,8 +17,11 @@ func TestSlotsHoldAnUnknownEndpointToItsShare(t *testing.T) {
 			t.Fatalf("attempt %d refused within the share", i)
 		}
 	}
-	if ok, again, _ := s.take("m", "x", now); ok || again != 0 {
-		t.Fatalf("third attempt: ok %v, again %v; want refused with the default wait", ok, again)
+	if ok, again, _ := s.take("m", "x", now); ok || again != minPostpone {
+		t.Fatalf("third attempt: ok %v, again %v; want refused, back after %v", ok, again, minPostpone)
+	}
+	if ok, again, _ := s.take("m", "x", now.Add(time.Second)); ok || again != 2*time.Second {
+		t.Fatalf("third attempt a second later: ok %v, again %v; want refused, back after 2s (twice the hanging attempts' age)", ok, again)
 	}
 	if ok, _, _ := s.take("other", "o", now); !ok {
 		t.Fatal("another merchant's attempt refused")
@@ -55,7 +59,7 @@ func TestSlotsLendIdleSlotsToAPromptEndpoint(t *testing.T) {
 		s.release("m", fmt.Sprint(i), now.Add(5*time.Millisecond))
 	}
 	now = now.Add(promptAnswer)
-	if ok, again, _ := s.take("m", "late", now); ok || again != 0 {
+	if ok, again, _ := s.take("m", "late", now); ok || again != 2*promptAnswer {
 		t.Fatalf("with attempts hanging for %v: ok %v, again %v; want held to its share (2 in flight)", promptAnswer, ok, again)
 	}
 }
@@ -69,8 +73,8 @@ func TestSlotsTellAPromptEndpointsWaiterWhenOneEnds(t *testing.T) {
 	if ok, _, _ := s.take("m", "warm", now); !ok {
 		t.Fatal("warm-up refused")
 	}
-	if ok, again, freed := s.take("m", "early", now); ok || again != 0 || freed != nil {
-		t.Fatalf("beyond the share of an endpoint not known to be prompt: ok %v, again %v, freed %v; want put back", ok, again, freed != nil)
+	if ok, _, freed := s.take("m", "early", now); ok || freed != nil {
+		t.Fatalf("beyond the share of an endpoint not known to be prompt: ok %v, freed %v; want put back", ok, freed != nil)
 	}
 	now = now.Add(5 * time.Millisecond)
 	s.release("m", "warm", now) // prompt now: 5 ms
@@ -96,5 +100,24 @@ func TestSlotsTellAPromptEndpointsWaiterWhenOneEnds(t *testing.T) {
 	}
 	if ok, _, _ := s.take("m", "4th", now.Add(time.Millisecond)); !ok {
 		t.Fatal("the waiter did not get the slot freed")
+	}
+}
+
+// An endpoint that answers, slowly, has what it can't take back after
+// twice its latency, not after the fifth of the timeout a hanging one
+// comes to: before, a merely slow endpoint's deliveries waited 3 to 6 s.
+func TestSlotsBringASlowEndpointsDeliveriesBackAfterItsLatency(t *testing.T) {
+	s := newEndpointSlots(1, 4)
+	now := time.Unix(1000, 0)
+	if ok, _, _ := s.take("m", "warm", now); !ok {
+		t.Fatal("warm-up refused")
+	}
+	now = now.Add(150 * time.Millisecond)
+	s.release("m", "warm", now) // not prompt: 150 ms
+	if ok, _, _ := s.take("m", "1", now); !ok {
+		t.Fatal("attempt within the share refused")
+	}
+	if ok, again, freed := s.take("m", "2", now); ok || freed != nil || again != 300*time.Millisecond {
+		t.Fatalf("beyond a slow endpoint's share: ok %v, again %v, freed %v; want put back for 300ms", ok, again, freed != nil)
 	}
 }
