@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +28,7 @@ type Store interface {
 	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error)
 	NextDeliveryDue(ctx context.Context) (time.Time, bool, error)
 	RecordAttempt(ctx context.Context, r store.AttemptResult) error
+	RecordAttempts(ctx context.Context, rs []store.AttemptResult) error
 	WebhookEndpoint(ctx context.Context, merchantID string) (store.WebhookEndpoint, error)
 }
 
@@ -47,8 +49,9 @@ type Config struct {
 	// goes back to the outbox for a moment, so an endpoint that hangs
 	// delays only its own deliveries. An endpoint answering promptly
 	// (under 100 ms) may borrow idle slots, up to Concurrency less
-	// PerEndpoint, and its deliveries put back come again after about its
-	// latency (endpointSlots).
+	// PerEndpoint; what it can't take waits in memory for a slot about
+	// its latency. What any endpoint can't take comes back after about
+	// twice what its attempts take (endpointSlots).
 	PerEndpoint int
 	Lease       time.Duration // how long a claim holds a delivery (2m)
 	MaxWait     time.Duration // longest idle sleep between store looks (30s)
@@ -94,15 +97,26 @@ func (cfg Config) withDefaults() (Config, error) {
 var _ service.Service = (*Dispatcher)(nil)
 
 // Dispatcher delivers the outbox, on a service.Loop that claims due
-// deliveries with a lease. Start runs it in the background until Stop;
-// RunOnce does one pass, for tests and tools.
+// deliveries with a lease, and a recorder that writes the attempts'
+// outcomes in batches. Start runs it in the background until Stop, which
+// (service.Base) ends the loop, waits for the attempts in flight (cut
+// short: an interrupted attempt is not recorded and its lease brings it
+// back) and writes the outcomes of those that ended. RunOnce does one
+// pass, for tests and tools.
 type Dispatcher struct {
-	cfg     Config
-	store   Store
-	metrics *metrics
-	slots   *endpointSlots
-	loop    *service.Loop[store.Delivery]
+	service.Base
+	cfg      Config
+	store    Store
+	metrics  *metrics
+	slots    *endpointSlots
+	recorder *recorder
+	loop     *service.Loop[store.Delivery]
+	handed   chan store.Delivery // from HandOff, attempted before any claim
+	stopped  atomic.Bool         // HandOff takes nothing
 }
+
+// recordBatch bounds the outcomes waiting for the recorder, per slot.
+const recordBatch = 8
 
 // New returns a dispatcher over st, or an error when cfg is inconsistent.
 func New(st Store, cfg Config) (*Dispatcher, error) {
@@ -115,7 +129,11 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 		return nil, fmt.Errorf("notify metrics: %w", err)
 	}
 	d := &Dispatcher{cfg: cfg, store: st, metrics: met, slots: newEndpointSlots(cfg.PerEndpoint, cfg.Concurrency)}
-	d.loop, err = service.NewLoop(dueDeliveries{st}, d.attempt, service.LoopConfig{
+	// A batch written may have put a delivery back, due soon: the loop
+	// looks again (it slept on what was due before).
+	d.recorder = newRecorder(st, recordBatch*cfg.Concurrency, cfg.Logger, d.Wake)
+	d.handed = make(chan store.Delivery, recordBatch*cfg.Concurrency)
+	d.loop, err = service.NewLoop(dueDeliveries{d}, d.attempt, service.LoopConfig{
 		Name: "dispatcher", Concurrency: cfg.Concurrency, Lease: cfg.Lease, MaxWait: cfg.MaxWait,
 		Now: cfg.Now, Logger: cfg.Logger, Wake: cfg.Wake,
 	})
@@ -125,36 +143,63 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 	return d, nil
 }
 
-// dueDeliveries is the dispatcher's service.Source: the outbox's due deliveries.
-type dueDeliveries struct{ st Store }
+// dueDeliveries is the dispatcher's service.Source: the deliveries handed
+// over (HandOff), then the outbox's due deliveries.
+type dueDeliveries struct{ d *Dispatcher }
 
-// Claim leases up to limit due deliveries (store.ClaimDeliveries).
+// Claim returns up to limit deliveries handed over, and leases due
+// deliveries for the rest of limit (store.ClaimDeliveries).
 func (s dueDeliveries) Claim(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error) {
-	claimed, err := s.st.ClaimDeliveries(ctx, limit, lease)
+	out := s.d.takeHanded(limit)
+	if len(out) == limit {
+		return out, nil
+	}
+	claimed, err := s.d.store.ClaimDeliveries(ctx, limit-len(out), lease)
+	if err != nil && len(out) > 0 { // the handed ones go out all the same
+		s.d.cfg.Logger.Error("claim webhook deliveries", "err", err)
+		return out, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	return claimed, nil
+	return append(out, claimed...), nil
 }
 
-// NextDue returns when the next delivery falls due (store.NextDeliveryDue).
+// NextDue returns when the next delivery falls due (store.NextDeliveryDue),
+// or now while deliveries handed over wait.
 func (s dueDeliveries) NextDue(ctx context.Context) (time.Time, bool, error) {
-	return s.st.NextDeliveryDue(ctx)
+	if len(s.d.handed) > 0 {
+		return s.d.cfg.Now(), true, nil
+	}
+	return s.d.store.NextDeliveryDue(ctx)
 }
 
 // Wake makes the dispatcher look for due deliveries now. It never blocks,
 // so it can be the store's OnChange.
 func (d *Dispatcher) Wake() { d.loop.Wake() }
 
-// Start runs the loop in the background until Stop or ctx ends. It does
-// not touch leases: a delivery claimed by a process that died comes back
-// when its lease expires.
-func (d *Dispatcher) Start(ctx context.Context) { d.loop.Start(ctx) }
+// Start runs the loop and the recorder in the background until Stop or
+// ctx ends. It does not touch leases: a delivery claimed by a process
+// that died comes back when its lease expires.
+func (d *Dispatcher) Start(ctx context.Context) { d.Go(ctx, d.run) }
 
-// Stop ends the loop and waits for the attempts in flight (cut short: an
-// interrupted attempt is not recorded and its lease brings it back).
-func (d *Dispatcher) Stop() { d.loop.Stop() }
+// run is the dispatcher's run: the loop, and the recorder in this
+// goroutine until ctx ends; then the loop stops (its attempts in flight
+// end) and the recorder writes the outcomes they left.
+func (d *Dispatcher) run(ctx context.Context) {
+	d.stopped.Store(false)
+	d.loop.Start(ctx)
+	d.recorder.run(ctx)
+	d.loop.Stop()
+	d.stopped.Store(true)
+	d.putBackHanded(ctx)
+}
 
 // RunOnce claims what is due now and attempts it, waiting for the
-// attempts. It returns how many deliveries it attempted.
-func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) { return d.loop.RunOnce(ctx) }
+// attempts and their outcomes' writes. It returns how many deliveries it
+// attempted.
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	n, err := d.loop.RunOnce(ctx)
+	d.recorder.flush(ctx)
+	return n, err
+}

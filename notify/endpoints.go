@@ -35,6 +35,7 @@ type endpointSlots struct {
 type endpointState struct {
 	inFlight map[string]time.Time // attempts in flight: delivery id → start
 	latency  time.Duration        // moving average of finished attempts; 0 until one finished
+	freed    chan struct{}        // closed (and replaced) when an attempt ends
 }
 
 // newEndpointSlots returns slots holding each endpoint to limit of
@@ -56,16 +57,33 @@ func (st *endpointState) prompt(now time.Time) bool {
 	return true
 }
 
+// slowWait is how soon a delivery of an endpoint not answering promptly
+// should come back when the endpoint holds its share: twice what its
+// attempts take, as far as known (its latency, or the age of its oldest
+// attempt in flight, whichever is longer), at least minPostpone. An
+// endpoint that is merely slow (150 ms) gets its deliveries back in a
+// fraction of a second; one that hangs, later and later as it goes on
+// hanging (the caller bounds it).
+func (st *endpointState) slowWait(now time.Time) time.Duration {
+	took := st.latency
+	for _, at := range st.inFlight {
+		took = max(took, now.Sub(at))
+	}
+	return max(minPostpone, 2*took)
+}
+
 // take reserves a slot for the attempt of deliveryID to merchantID's
 // endpoint, unless it holds its share already; then again is how soon
 // the delivery should come back: about the endpoint's latency when it
-// answers promptly, else 0 (the caller's default).
-func (s *endpointSlots) take(merchantID, deliveryID string, now time.Time) (ok bool, again time.Duration) {
+// answers promptly, else slowWait; and when it answers
+// promptly, freed is closed as soon as one of its attempts ends (a slot
+// may be free then: take again).
+func (s *endpointSlots) take(merchantID, deliveryID string, now time.Time) (ok bool, again time.Duration, freed <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.byMerchant[merchantID]
 	if st == nil {
-		st = &endpointState{inFlight: map[string]time.Time{}}
+		st = &endpointState{inFlight: map[string]time.Time{}, freed: make(chan struct{})}
 		s.byMerchant[merchantID] = st
 	}
 	prompt := st.prompt(now)
@@ -75,12 +93,12 @@ func (s *endpointSlots) take(merchantID, deliveryID string, now time.Time) (ok b
 	}
 	if len(st.inFlight) >= share {
 		if prompt {
-			return false, max(minPostpone, 2*st.latency)
+			return false, max(minPostpone, 2*st.latency), st.freed
 		}
-		return false, 0
+		return false, st.slowWait(now), nil
 	}
 	st.inFlight[deliveryID] = now
-	return true, 0
+	return true, 0, nil
 }
 
 // release gives back the slot take reserved for deliveryID, the attempt
@@ -100,21 +118,53 @@ func (s *endpointSlots) release(merchantID, deliveryID string, now time.Time) {
 		} else {
 			st.latency = (3*st.latency + took) / 4
 		}
+		close(st.freed)
+		st.freed = make(chan struct{})
+	}
+}
+
+// acquire takes a slot of dl's endpoint for its attempt. An endpoint that
+// answers promptly but holds its share has dl wait, in memory, for one of
+// its attempts to end, up to about its latency (what a put-back would
+// wait, without the write and the claim again); one that doesn't answer
+// promptly, or whose slots stay taken longer, has dl postponed. false:
+// dl was postponed, not attempted.
+func (d *Dispatcher) acquire(ctx context.Context, dl store.Delivery) bool {
+	var deadline *time.Timer
+	for {
+		ok, again, freed := d.slots.take(dl.MerchantID, dl.ID, time.Now())
+		if ok {
+			return true
+		}
+		if freed == nil {
+			d.postpone(ctx, dl, again)
+			return false
+		}
+		if deadline == nil {
+			deadline = time.NewTimer(again)
+			defer deadline.Stop()
+		}
+		select {
+		case <-freed:
+		case <-deadline.C:
+			d.postpone(ctx, dl, again)
+			return false
+		case <-ctx.Done():
+			d.postpone(ctx, dl, again)
+			return false
+		}
 	}
 }
 
 // postpone gives a claimed delivery whose endpoint has its share of the
-// slots back to the store, due again after wait (0: a fifth of an
-// attempt's timeout), spread by as much again, without an attempt
+// slots back to the store, due again after wait (at most, and when 0, a
+// fifth of an attempt's timeout), spread by as much again, without an attempt
 // recorded (its retry schedule is untouched), so that its slot serves
 // another merchant's delivery now.
 func (d *Dispatcher) postpone(ctx context.Context, dl store.Delivery, wait time.Duration) {
-	if wait <= 0 {
+	if wait <= 0 || wait > d.cfg.Timeout/5 {
 		wait = d.cfg.Timeout / 5
 	}
 	next := d.cfg.Now().Add(wait + time.Duration(d.cfg.Jitter()*float64(wait)))
-	if err := d.store.RecordAttempt(context.WithoutCancel(ctx), store.AttemptResult{DeliveryID: dl.ID, ClaimSeq: dl.ClaimSeq,
-		Status: store.DeliveryPending, NextAt: &next}); err != nil {
-		d.cfg.Logger.Error("postpone webhook delivery", "delivery_id", dl.ID, "err", err)
-	}
+	d.recorder.add(ctx, store.AttemptResult{DeliveryID: dl.ID, ClaimSeq: dl.ClaimSeq, Status: store.DeliveryPending, NextAt: &next})
 }

@@ -19,27 +19,23 @@ import (
 // responseKept is how much of an endpoint's answer an attempt records.
 const responseKept = 1 << 10
 
-// attempt sends one claimed delivery and records what happened, unless
-// its endpoint already holds its share of the slots (then it is postponed).
+// attempt sends one claimed delivery and hands what happened to the
+// recorder, unless its endpoint holds its share of the slots (acquire).
+// Its slot is free again as soon as the endpoint answered: the outcome is
+// written with the others' (recorder).
 func (d *Dispatcher) attempt(ctx context.Context, dl store.Delivery) {
-	ok, again := d.slots.take(dl.MerchantID, dl.ID, time.Now())
-	if !ok {
-		d.postpone(ctx, dl, again)
+	if !d.acquire(ctx, dl) {
 		return
 	}
-	defer func() { d.slots.release(dl.MerchantID, dl.ID, time.Now()) }()
 	log := d.cfg.Logger.With("delivery_id", dl.ID, "checkout_id", dl.CheckoutID, "type", dl.Type)
-	res, err := d.try(ctx, dl)
+	res, err := d.send(ctx, dl)
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Error("webhook attempt", "err", err)
 		}
 		return // the lease brings it back
 	}
-	if err := d.store.RecordAttempt(context.WithoutCancel(ctx), res); err != nil {
-		log.Error("record webhook attempt", "err", err)
-		return
-	}
+	d.recorder.add(ctx, res)
 	outcome := outcomeRetry
 	switch res.Status {
 	case store.DeliveryDelivered:
@@ -53,6 +49,14 @@ func (d *Dispatcher) attempt(ctx context.Context, dl store.Delivery) {
 	if a := res.Attempt; a != nil {
 		log.Info("webhook attempt", "outcome", outcome, "status", a.StatusCode, "error", a.Error, "latency_ms", a.Latency.Milliseconds())
 	}
+}
+
+// send is try within the endpoint's slot acquire took: the slot is given
+// back, and the attempt's time joins the endpoint's latency, as soon as
+// the endpoint answered.
+func (d *Dispatcher) send(ctx context.Context, dl store.Delivery) (store.AttemptResult, error) {
+	defer func() { d.slots.release(dl.MerchantID, dl.ID, time.Now()) }()
+	return d.try(ctx, dl)
 }
 
 // try posts dl to its merchant's endpoint and decides the outcome. An

@@ -70,7 +70,7 @@ func applyOne(ctx context.Context, tx Tx, o Observation, learning Checkout, now 
 	waiting := true // callbacks may wait unmatched under the ref learned: adopt them
 	if o.ProviderRef != "" && c.ProviderRef == "" {
 		var taken bool
-		if p, ok := tx.(refProber); ok {
+		if p, ok := txAs[refProber](tx); ok {
 			taken, waiting, err = p.ProbeProviderRef(ctx, c, o.ProviderRef)
 		} else {
 			taken, err = tx.ProviderRefTaken(ctx, c, o.ProviderRef)

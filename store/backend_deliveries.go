@@ -25,6 +25,13 @@ type DeliveryTx interface {
 	// InsertDelivery adds a delivery to the outbox; a delivery for the same
 	// (checkout, version, type) already there makes it a no-op.
 	InsertDelivery(ctx context.Context, d Delivery) error
+	// InsertLeasedDelivery adds a delivery to the outbox already claimed
+	// by this process until until (claim_seq 1), and reports whether it
+	// did; false when a delivery for the same (checkout, version, type) is
+	// there already (a no-op), or when this instance may claim nothing
+	// now (PostgreSQL without a liveness session: then it is inserted as
+	// InsertDelivery inserts it).
+	InsertLeasedDelivery(ctx context.Context, d Delivery, until time.Time) (bool, error)
 	// ClaimDueDeliveries leases up to limit pending deliveries due at now
 	// until now+lease, oldest due first, skipping rows other transactions
 	// hold; each bumps claim_seq.

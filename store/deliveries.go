@@ -3,14 +3,21 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
 // ClaimDeliveries leases up to limit pending deliveries whose attempt is
 // due, oldest due first. Their next attempt moves to now+lease, so a
 // delivery whose dispatcher died comes back by itself: leases expire,
-// nobody releases another's.
+// nobody releases another's. When a read finds nothing due, it returns
+// none without queueing a write: the dispatcher looks after every wake
+// and every attempt, mostly to find nothing.
 func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]Delivery, error) {
+	if due, ok, err := db.b.NextDeliveryDue(ctx); err == nil && (!ok || due.After(db.Now())) {
+		return nil, nil
+	}
 	var out []Delivery
 	err := db.write(ctx, func(tx Tx) error {
 		var err error
@@ -50,50 +57,74 @@ type AttemptResult struct {
 // new status and schedule. Disable also disables the merchant's endpoint
 // and holds its other pending deliveries.
 func (db *DB) RecordAttempt(ctx context.Context, r AttemptResult) error {
+	if err := db.write(ctx, func(tx Tx) error { return db.recordAttempt(ctx, tx, r) }); err != nil {
+		return fmt.Errorf("record delivery attempt: %w", err)
+	}
+	return nil
+}
+
+// RecordAttempts records several attempts as RecordAttempt does each, all
+// in one transaction (one commit for many attempts: the dispatcher's
+// batches), in the order of their delivery ids so that transactions
+// recording at once lock the rows in one order. Each is fenced on its own
+// claim_seq; if one fails, none is recorded and the caller may record them
+// one by one.
+func (db *DB) RecordAttempts(ctx context.Context, rs []AttemptResult) error {
+	sorted := slices.SortedFunc(slices.Values(rs), func(a, b AttemptResult) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
 	err := db.write(ctx, func(tx Tx) error {
-		now := db.Now()
-		d, err := tx.DeliveryForUpdate(ctx, r.DeliveryID)
-		if err != nil {
-			return err
-		}
-		o := DeliveryOutcome{Status: r.Status, Now: now}
-		if a := r.Attempt; a != nil {
-			o.Attempts = 1
-			if err := tx.InsertAttempt(ctx, r.DeliveryID, *a); err != nil {
-				return fmt.Errorf("insert attempt: %w", err)
+		for _, r := range sorted {
+			if err := db.recordAttempt(ctx, tx, r); err != nil {
+				return fmt.Errorf("delivery %s: %w", r.DeliveryID, err)
 			}
-		}
-		if r.Body != nil {
-			if err := tx.FreezeBody(ctx, r.DeliveryID, r.Body); err != nil {
-				return fmt.Errorf("freeze body: %w", err)
-			}
-		}
-		if r.Status == DeliveryPending {
-			o.NextAt = r.NextAt
-		}
-		if r.Status == DeliveryDisabled && !r.Disable {
-			// The dispatcher saw the endpoint disabled before the attempt; if
-			// it was re-enabled since (EnableEndpoint released only the rows
-			// already held), hold nothing: the delivery goes out now. The
-			// target is read locked, so an enable can't slip in after this.
-			_, disabled, err := tx.WebhookTarget(ctx, d.MerchantID)
-			if err != nil {
-				return err
-			}
-			if !disabled {
-				o.Status, o.NextAt = DeliveryPending, &now
-			}
-		}
-		if err := tx.SetDeliveryOutcome(ctx, r.DeliveryID, r.ClaimSeq, o); err != nil {
-			return fmt.Errorf("update delivery: %w", err)
-		}
-		if r.Disable {
-			return tx.DisableEndpoint(ctx, d.MerchantID, now)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record delivery attempt: %w", err)
+		return fmt.Errorf("record %d delivery attempts: %w", len(rs), err)
+	}
+	return nil
+}
+
+// recordAttempt is RecordAttempt's work inside the caller's transaction.
+func (db *DB) recordAttempt(ctx context.Context, tx Tx, r AttemptResult) error {
+	now := db.Now()
+	d, err := tx.DeliveryForUpdate(ctx, r.DeliveryID)
+	if err != nil {
+		return err
+	}
+	o := DeliveryOutcome{Status: r.Status, Now: now}
+	if a := r.Attempt; a != nil {
+		o.Attempts = 1
+		if err := tx.InsertAttempt(ctx, r.DeliveryID, *a); err != nil {
+			return fmt.Errorf("insert attempt: %w", err)
+		}
+	}
+	if r.Body != nil {
+		if err := tx.FreezeBody(ctx, r.DeliveryID, r.Body); err != nil {
+			return fmt.Errorf("freeze body: %w", err)
+		}
+	}
+	if r.Status == DeliveryPending {
+		o.NextAt = r.NextAt
+	}
+	if r.Status == DeliveryDisabled && !r.Disable {
+		// The dispatcher saw the endpoint disabled before the attempt; if
+		// it was re-enabled since (EnableEndpoint released only the rows
+		// already held), hold nothing: the delivery goes out now. The
+		// target is read locked, so an enable can't slip in after this.
+		_, disabled, err := tx.WebhookTarget(ctx, d.MerchantID)
+		if err != nil {
+			return err
+		}
+		if !disabled {
+			o.Status, o.NextAt = DeliveryPending, &now
+		}
+	}
+	if err := tx.SetDeliveryOutcome(ctx, r.DeliveryID, r.ClaimSeq, o); err != nil {
+		return fmt.Errorf("update delivery: %w", err)
+	}
+	if r.Disable {
+		return tx.DisableEndpoint(ctx, d.MerchantID, now)
 	}
 	return nil
 }

@@ -138,7 +138,7 @@ func (db *DB) DrainInbox(ctx context.Context, afterID int64, limit int) (Drained
 			return err
 		}
 		now := db.Now()
-		batch, _ := tx.(inboxBatchTx)
+		batch, _ := txAs[inboxBatchTx](tx)
 		var matches []InboxMatch
 		if batch != nil {
 			if matches, err = batch.MatchInbox(ctx, entries); err != nil {

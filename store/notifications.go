@@ -131,7 +131,7 @@ func (db *DB) recordMatched(ctx context.Context, tx Tx, n Notification, m InboxM
 		}
 	}
 	out.Woke = !state.Terminal() // a settled checkout has nothing to check (and Wake would skip it)
-	if mw, ok := tx.(markWaker); ok && out.Woke {
+	if mw, ok := txAs[markWaker](tx); ok && out.Woke {
 		if err := mw.MarkAndWake(ctx, id, receivedAt, SourceCallback, now); err != nil {
 			return out, fmt.Errorf("mark callback received and wake: %w", err)
 		}

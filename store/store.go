@@ -56,9 +56,10 @@ type DB struct {
 	callbacks CallbackLimits
 	refusals  refusals
 	probe     probe
-	health    health     // the callback write paths' last failures (readiness.go)
-	named     namedCache // identities known to name a registered checkout
-	live      liveState  // this instance's liveness, while Live runs
+	health    health       // the callback write paths' last failures (readiness.go)
+	named     namedCache   // identities known to name a registered checkout
+	live      liveState    // this instance's liveness, while Live runs
+	handoff   handoffState // where new deliveries go once committed (handoff.go)
 }
 
 // New returns the store over b, which it owns from now on (Close closes
@@ -109,7 +110,14 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Millisecond) }
 
 // write runs fn in one write transaction of the backend.
-func (db *DB) write(ctx context.Context, fn func(Tx) error) error { return db.b.Write(ctx, fn) }
+// With a hand-off (HandDeliveriesTo), the deliveries it enqueues are
+// handed on once it has committed.
+func (db *DB) write(ctx context.Context, fn func(Tx) error) error {
+	if h := db.handoff.Load(); h != nil {
+		return db.writeHanding(ctx, h, fn)
+	}
+	return db.b.Write(ctx, fn)
+}
 
 // changed announces committed versions of checkouts to OnChange.
 func (db *DB) changed(before int64, c Checkout) {

@@ -48,7 +48,7 @@ func (db *DB) checkUnmatched(ctx context.Context, tx Tx, merchantID string, size
 	var oldest time.Time
 	var bytes int64
 	var err error
-	both, _ := tx.(unmatchedCounter)
+	both, _ := txAs[unmatchedCounter](tx)
 	if both != nil {
 		recent, oldest, count, bytes, err = both.UnmatchedCounts(ctx, merchantID, now.Add(-l.Window))
 	} else {

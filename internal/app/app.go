@@ -107,6 +107,7 @@ func (a *App) build(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("new dispatcher: %w", err)
 	}
+	a.db.HandDeliveriesTo(n) // a transition's webhooks go to the dispatcher without a claim
 	e, err := handlers.New(handlers.Config{Store: a.db, Waker: a.poller, Inbox: inbox, Webhooks: n, Logger: a.log.With("component", "http"),
 		PublicURL: a.cfg.PublicURL, AdminToken: a.cfg.AdminToken, MetricsToken: a.cfg.MetricsToken, MetricsLocalOnly: true, PollGrace: a.cfg.PollGrace,
 		PollMinInterval: a.cfg.PollMinInterval, AllowPrivateURLs: a.cfg.AllowPrivateURLs, Now: a.cfg.Now,

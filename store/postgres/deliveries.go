@@ -32,6 +32,30 @@ func (t *tx) InsertDelivery(ctx context.Context, d store.Delivery) error {
 	return t.deliveryDue()
 }
 
+// InsertLeasedDelivery implements store.Tx: the row goes in claimed by
+// this instance (claim_seq 1, claimed_by), its lease and next attempt at
+// until, as a claim leaves it; no other instance is told (nothing is
+// due). Without a liveness session it goes in as InsertDelivery puts it.
+func (t *tx) InsertLeasedDelivery(ctx context.Context, d store.Delivery, until time.Time) (bool, error) {
+	owner, ok := t.live.claimant()
+	if !ok {
+		return false, t.InsertDelivery(ctx, d)
+	}
+	snap, err := json.Marshal(d.Checkout)
+	if err != nil {
+		return false, err
+	}
+	tag, err := t.exec(`INSERT INTO deliveries (id, merchant_id, checkout_id, version, type, snapshot, status,
+		next_attempt_at, lease_until, claim_seq, claimed_by, claimed_at, created_at, updated_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8,1,$9,$10,$10,$11)
+		ON CONFLICT (checkout_id, version, type) DO NOTHING`,
+		d.ID, d.MerchantID, d.CheckoutID, d.Version, d.Type, snap, d.Status, ms(until), nullString(owner), ms(d.CreatedAt), ms(d.UpdatedAt))
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // DeliveryForUpdate implements store.Tx.
 func (t *tx) DeliveryForUpdate(ctx context.Context, id string) (store.Delivery, error) {
 	d, err := rowscan.ScanDelivery(t.QueryRow(t.ctx, `SELECT `+rowscan.DeliveryColumns+` FROM deliveries WHERE id = $1 FOR UPDATE`, id))

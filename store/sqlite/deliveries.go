@@ -26,6 +26,24 @@ func (t *tx) InsertDelivery(ctx context.Context, d store.Delivery) error {
 	return err
 }
 
+// InsertLeasedDelivery implements store.Tx: the row goes in claimed
+// (claim_seq 1), its lease and next attempt at until, as a claim leaves it.
+func (t *tx) InsertLeasedDelivery(ctx context.Context, d store.Delivery, until time.Time) (bool, error) {
+	snap, err := json.Marshal(d.Checkout)
+	if err != nil {
+		return false, err
+	}
+	res, err := t.Exec(`INSERT INTO deliveries (id, merchant_id, checkout_id, version, type, snapshot, status,
+		next_attempt_at, lease_until, claim_seq, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,1,?,?)
+		ON CONFLICT (checkout_id, version, type) DO NOTHING`,
+		d.ID, d.MerchantID, d.CheckoutID, d.Version, d.Type, snap, d.Status, ms(until), ms(until), ms(d.CreatedAt), ms(d.UpdatedAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // DeliveryForUpdate implements store.Tx.
 func (t *tx) DeliveryForUpdate(ctx context.Context, id string) (store.Delivery, error) {
 	d, err := rowscan.ScanDelivery(t.QueryRow(`SELECT `+rowscan.DeliveryColumns+` FROM deliveries WHERE id = ?`, id))

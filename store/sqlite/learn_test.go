@@ -115,3 +115,30 @@ func TestLearningApplyReadsOnlyWhatItMust(t *testing.T) {
 		t.Errorf("%d checkout reads before an uncarried learning apply, want 1", n)
 	}
 }
+
+// dropHandoff takes handed deliveries and drops them (they come back
+// with their lease).
+type dropHandoff struct{}
+
+func (dropHandoff) HandOff([]store.Delivery)    {}
+func (dropHandoff) HandOffLease() time.Duration { return time.Minute }
+
+// With the dispatcher wired to the store (the app's hand-off, which wraps
+// every write's Tx), a learning Apply still asks the backend's one-statement
+// probe and doesn't search for callbacks to adopt when none waits.
+func TestLearningApplyUnderTheHandoff(t *testing.T) {
+	clock := newFakeClock()
+	db, counts := newCountingDB(t, clock.Now)
+	db.HandDeliveriesTo(dropHandoff{})
+	m := newTestMerchant(t, db)
+	c := claimOne(t, db, m, "first")
+	obs := successFor(c)
+	obs.ProviderRef, obs.Claimed = "pu_first", claimed(c)
+	counts.searches.Store(0)
+	if _, err := db.Apply(context.Background(), obs); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if s := counts.searches.Load(); s != 0 {
+		t.Errorf("%d searches for unmatched callbacks under the hand-off, want none", s)
+	}
+}

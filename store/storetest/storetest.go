@@ -38,6 +38,8 @@ func Run(t *testing.T, h Harness) {
 		{"BatchFailingWholeAppliesEachAlone", testApplyBatchFallsBack},
 		{"ConcurrentDeliveryClaimsAreExclusive", testConcurrentDeliveryClaims},
 		{"StaleDispatcherOutcomeIgnored", testStaleDeliveryOutcome},
+		{"BatchedOutcomesEachOnItsOwnClaim", testRecordAttempts},
+		{"HandedDeliveryLeasedAndFenced", testHandOff},
 		{"ClaimCarriesDueTime", testClaimDueAt},
 		{"HeldDeliveryOfReenabledEndpointGoesOut", testHeldAfterEnableGoesOut},
 		{"CallbackAdoptedWhenProviderRefLearned", testCallbackAdoptedWhenProviderRefLearned},
