@@ -19,7 +19,7 @@ func (shortcutsTx) MarkAndWake(context.Context, string, time.Time, string, time.
 func (shortcutsTx) UnmatchedCounts(context.Context, string, time.Time) (int, time.Time, int, int64, error) {
 	return 0, time.Time{}, 0, 0, nil
 }
-func (shortcutsTx) MatchInbox(context.Context, []InboxEntry) ([]InboxMatch, error) { return nil, nil }
+func (shortcutsTx) MatchInbox(context.Context, []InboxEntry) ([]InboxMatch, error)           { return nil, nil }
 func (shortcutsTx) InsertNotificationLater(context.Context, Notification, string, time.Time) {}
 
 // Every write goes through the hand-off's wrapper when the app has wired
