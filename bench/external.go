@@ -362,8 +362,8 @@ func measureExternal(ctx context.Context, o options) ([]externalFigures, error) 
 	return out, nil
 }
 
-// printTopStatements writes the 15 statements that took the most
-// execution time on the server (pg_stat_statements, all databases).
+// printTopStatements writes the 15 statements that took the most time on
+// the server, planning and execution (pg_stat_statements, all databases).
 func printTopStatements(ctx context.Context, admin string, w io.Writer) error {
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
@@ -373,21 +373,21 @@ func printTopStatements(ctx context.Context, admin string, w io.Writer) error {
 	if _, err := conn.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
 		return fmt.Errorf("pg_stat_statements (start the cluster with -pg-stats, or load it in -postgres's): %w", err)
 	}
-	rows, err := conn.Query(ctx, `SELECT calls, total_exec_time, mean_exec_time, rows, regexp_replace(query, '\s+', ' ', 'g')
-		FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15`)
+	rows, err := conn.Query(ctx, `SELECT calls, total_exec_time, mean_exec_time, total_plan_time, rows, regexp_replace(query, '\s+', ' ', 'g')
+		FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 15`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	fmt.Fprintln(w, "bench: PostgreSQL statements by total execution time (calls, total ms, mean ms, rows, statement):")
+	fmt.Fprintln(w, "bench: PostgreSQL statements by total time (calls, total execution ms, mean ms, total planning ms, rows, statement):")
 	for rows.Next() {
 		var calls, n int64
-		var total, mean float64
+		var total, mean, plan float64
 		var q string
-		if err := rows.Scan(&calls, &total, &mean, &n, &q); err != nil {
+		if err := rows.Scan(&calls, &total, &mean, &plan, &n, &q); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "  %8d %9.0f %7.3f %8d  %.220s\n", calls, total, mean, n, q)
+		fmt.Fprintf(w, "  %8d %9.0f %7.3f %9.0f %8d  %.220s\n", calls, total, mean, plan, n, q)
 	}
 	return rows.Err()
 }
@@ -472,7 +472,8 @@ func benchPostgres(o options) (string, func(), error) {
 	}
 	var settings []string
 	if o.pgStats {
-		settings = append(settings, "shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all")
+		settings = append(settings, "shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all",
+			"pg_stat_statements.track_planning=on") // customPlan plans the claims and counts at every run
 	}
 	srv, err := pgtest.StartCluster(settings...)
 	if err != nil {

@@ -82,6 +82,9 @@ func printTable(w io.Writer, o options, f figures) {
 	if o.runs("truth") {
 		row(fmt.Sprintf("time to truth, %d lost callbacks (payment → succeeded in API)", tr.n), fmt.Sprintf("max %v", tr.max), tr.p50, 0, "", "", nil)
 	}
+	if o.runs("ingest") {
+		printIssue23(w, f.external)
+	}
 	if o.runs("scale") {
 		fmt.Fprintf(w, "\nclaim query plan: %s\n", strings.ReplaceAll(sc.plan, "\n", "; "))
 		fmt.Fprintf(w, "seeding %d pending checkouts took %v\n", sc.pending, sc.seedFor.Round(time.Millisecond))

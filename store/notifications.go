@@ -147,8 +147,8 @@ func (db *DB) recordMatched(ctx context.Context, tx Tx, n Notification, m InboxM
 }
 
 // markWaker is a Tx that marks a callback received and wakes its
-// checkout in one statement, one write of the row instead of two:
-// SQLite's. MarkAndWake is exactly MarkCallbackReceived(id, at) then
+// checkout in one statement, one write of the row instead of two (both
+// backends' Tx are). MarkAndWake is exactly MarkCallbackReceived(id, at) then
 // Wake(id, reason, now).
 type markWaker interface {
 	MarkAndWake(ctx context.Context, id string, at time.Time, reason string, now time.Time) error

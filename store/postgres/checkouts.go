@@ -189,25 +189,54 @@ func (t *tx) ProviderRefTaken(ctx context.Context, c store.Checkout, ref string)
 	return taken, nil
 }
 
+// markCallbackSQL is MarkCallbackReceived's statement.
+const markCallbackSQL = `UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, $1), rev = rev + 1 WHERE id = $2`
+
 // MarkCallbackReceived implements store.Tx.
 func (t *tx) MarkCallbackReceived(ctx context.Context, id string, at time.Time) error {
-	t.later(`UPDATE checkouts SET callback_received_at = COALESCE(callback_received_at, $1), rev = rev + 1 WHERE id = $2`, ms(at), id)
+	t.later(markCallbackSQL, ms(at), id)
 	return nil
 }
+
+// wakeSQL is Wake's statement: one statement whose result nothing reads
+// (it waits in the queue); the NOTIFY is sent only when a row was woken.
+const wakeSQL = `WITH woken AS (UPDATE checkouts SET
+		next_check_at = CASE WHEN lease_until > $1 THEN next_check_at ELSE $1 END,
+		lease_until = CASE WHEN lease_until > $1 THEN lease_until ELSE NULL END,
+		attempts = 0, wake_reason = $2, wake_seq = wake_seq + 1, rev = rev + 1
+		WHERE id = $3 AND state NOT IN ('succeeded','failed','cancelled') RETURNING 1)
+		SELECT pg_notify($4, $5) FROM (SELECT 1 FROM woken LIMIT 1) w`
+
+// markAndWakeSQL is markCallbackSQL and wakeSQL of one checkout in one
+// update: the row gets one new version instead of two (every version of
+// a checkout is an entry in each of its indexes, the row's next_check_at
+// moving, and a dead tuple at the low end of checkouts_due to walk until
+// vacuumed). A checkout settled meanwhile is marked and not woken, as by
+// the two statements.
+const markAndWakeSQL = `WITH marked AS (UPDATE checkouts SET
+		callback_received_at = COALESCE(callback_received_at, $6),
+		next_check_at = CASE WHEN state IN ('succeeded','failed','cancelled') OR lease_until > $1 THEN next_check_at ELSE $1 END,
+		lease_until = CASE WHEN state IN ('succeeded','failed','cancelled') OR lease_until > $1 THEN lease_until ELSE NULL END,
+		attempts = CASE WHEN state IN ('succeeded','failed','cancelled') THEN attempts ELSE 0 END,
+		wake_reason = CASE WHEN state IN ('succeeded','failed','cancelled') THEN wake_reason ELSE $2 END,
+		wake_seq = wake_seq + CASE WHEN state IN ('succeeded','failed','cancelled') THEN 0 ELSE 1 END,
+		rev = rev + CASE WHEN state IN ('succeeded','failed','cancelled') THEN 1 ELSE 2 END
+		WHERE id = $3 RETURNING state)
+		SELECT pg_notify($4, $5) FROM (SELECT 1 FROM marked WHERE state NOT IN ('succeeded','failed','cancelled') LIMIT 1) w`
 
 // Wake implements store.Tx, as on SQLite: a checkout whose check is in
 // flight keeps its lease; the bumped wake_seq makes Apply schedule it
 // again at once. It announces that a check is due to every instance.
 func (t *tx) Wake(ctx context.Context, id, reason string, now time.Time) error {
-	// One statement whose result nothing reads (it waits in the queue):
-	// the NOTIFY is sent only when a row was woken.
-	t.later(`WITH woken AS (UPDATE checkouts SET
-		next_check_at = CASE WHEN lease_until > $1 THEN next_check_at ELSE $1 END,
-		lease_until = CASE WHEN lease_until > $1 THEN lease_until ELSE NULL END,
-		attempts = 0, wake_reason = $2, wake_seq = wake_seq + 1, rev = rev + 1
-		WHERE id = $3 AND state NOT IN ('succeeded','failed','cancelled') RETURNING 1)
-		SELECT pg_notify($4, $5) FROM (SELECT 1 FROM woken LIMIT 1) w`,
-		ms(now), reason, id, t.channel, signalPayload(store.Signal{Kind: store.SignalCheckDue}))
+	t.later(wakeSQL, ms(now), reason, id, t.channel, signalPayload(store.Signal{Kind: store.SignalCheckDue}))
+	return nil
+}
+
+// MarkAndWake is MarkCallbackReceived(id, at) then Wake(id, reason, now)
+// in one statement (markAndWakeSQL), the store's shortcut for a callback
+// that wakes its checkout; it waits in the queue as they do.
+func (t *tx) MarkAndWake(ctx context.Context, id string, at time.Time, reason string, now time.Time) error {
+	t.later(markAndWakeSQL, ms(now), reason, id, t.channel, signalPayload(store.Signal{Kind: store.SignalCheckDue}), ms(at))
 	return nil
 }
 

@@ -21,15 +21,15 @@ func (t *tx) RecentUnmatched(ctx context.Context, merchantID string, since time.
 	return n, fromMS(*oldest), nil
 }
 
-// UnmatchedTotals implements store.Tx: one row, kept by the trigger of
-// migration 0009.
+// UnmatchedTotals implements store.Tx: the sum of the merchant's rows,
+// kept by the trigger of migrations 0009 and 0018 (a row for each
+// transaction that changed them at once, so that early callbacks don't
+// wait on each other's commits).
 func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64, error) {
 	var n int
 	var bytes int64
-	err := t.QueryRow(t.ctx, `SELECT count, bytes FROM unmatched_totals WHERE merchant_id = $1`, merchantID).Scan(&n, &bytes)
-	if isNoRows(err) {
-		return 0, 0, nil
-	}
+	err := t.QueryRow(t.ctx, `SELECT coalesce(sum(count), 0)::bigint, coalesce(sum(bytes), 0)::bigint FROM unmatched_totals WHERE merchant_id = $1`,
+		merchantID).Scan(&n, &bytes)
 	return n, bytes, err
 }
 

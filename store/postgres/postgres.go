@@ -48,6 +48,7 @@ type Backend struct {
 	channel   string // the NOTIFY channel of this schema
 	txTimeout time.Duration
 	live      liveness // this instance's liveness session (instances.go)
+	due       dueCount // the last full count of a large backlog (claims.go)
 }
 
 var _ store.Backend = (*Backend)(nil)

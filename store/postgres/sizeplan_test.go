@@ -133,7 +133,8 @@ func TestSizedQueriesStayOffTheTable(t *testing.T) {
 		index     string // one of these, |-separated
 	}{
 		{"claim (its picking part)", claim, []any{rowscan.MS(now), 64}, "checkouts_due"},
-		{"backlog count", `SELECT count(*) FROM checkouts WHERE next_check_at <= $1`, []any{rowscan.MS(now)}, "checkouts_due"},
+		{"backlog count", countDueSQL, []any{rowscan.MS(now), countDueExact}, "checkouts_due"},
+		{"backlog count, in full", countAllDueSQL, []any{rowscan.MS(now)}, "checkouts_due"},
 		{"counts by state, operator", countByStateSQL(operator), operator.args, "checkouts_state"},
 		{"counts by state, merchant", countByStateSQL(merchant), merchant.args, "checkouts_merchant_state"},
 		{"settled by, operator", settledBySQL(opSettled), opSettled.args, "checkouts_resolved"},
