@@ -22,7 +22,7 @@ func (t *tx) RecentUnmatched(ctx context.Context, merchantID string, since time.
 }
 
 // UnmatchedTotals implements store.Tx: the sum of the merchant's rows,
-// kept by the trigger of migrations 0009 and 0018 (a row for each
+// kept by the trigger of migrations 0009 and 0017 (a row for each
 // transaction that changed them at once, so that early callbacks don't
 // wait on each other's commits).
 func (t *tx) UnmatchedTotals(ctx context.Context, merchantID string) (int, int64, error) {

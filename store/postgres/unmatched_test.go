@@ -12,7 +12,7 @@ import (
 // TestEarlyCallbacksDontWaitOnEachOther: two early callbacks of one
 // merchant, stored by two transactions at once. With one totals row per
 // merchant (migration 0009) the second waited on the first's row until it
-// committed; with the rows of 0018 it takes a row nobody holds. The test
+// committed; with the rows of 0017 it takes a row nobody holds. The test
 // holds the first transaction open after its insert and lets it commit
 // only once the second either committed or waits on a lock (the defect);
 // then the totals count both.
