@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -111,8 +112,11 @@ type Dispatcher struct {
 	slots    *endpointSlots
 	recorder *recorder
 	loop     *service.Loop[store.Delivery]
-	handed   chan store.Delivery // from HandOff, attempted before any claim
-	stopped  atomic.Bool         // HandOff takes nothing
+	handed   chan store.Delivery // from HandOff, attempted before the outbox's claims but one
+	deferMu  sync.Mutex
+	deferred []store.Delivery // handed over, waiting for a prompt endpoint's slot (takeHanded)
+	turn     atomic.Uint64    // alternates a lone free slot between the hand-off and the outbox
+	stopped  atomic.Bool      // HandOff takes nothing
 }
 
 // recordBatch bounds the outcomes waiting for the recorder, per slot.
@@ -147,13 +151,18 @@ func New(st Store, cfg Config) (*Dispatcher, error) {
 // over (HandOff), then the outbox's due deliveries.
 type dueDeliveries struct{ d *Dispatcher }
 
-// Claim returns up to limit deliveries handed over, and leases due
-// deliveries for the rest of limit (store.ClaimDeliveries).
+// Claim returns deliveries handed over (takeHanded) and leases due
+// deliveries of the outbox for the rest of limit (store.ClaimDeliveries).
+// The outbox always gets a turn: one slot of every pass with more than
+// one free, every other pass with one; otherwise a steady hand-off would
+// keep retries, put-backs and recovered leases (a quiet merchant's among
+// them) waiting behind newer webhooks for as long as it lasts.
 func (s dueDeliveries) Claim(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error) {
-	out := s.d.takeHanded(limit)
-	if len(out) == limit {
-		return out, nil
+	handLimit := limit - 1
+	if limit == 1 && s.d.turn.Add(1)%2 == 0 {
+		handLimit = 1
 	}
+	out := s.d.takeHanded(handLimit, nil)
 	claimed, err := s.d.store.ClaimDeliveries(ctx, limit-len(out), lease)
 	if err != nil && len(out) > 0 { // the handed ones go out all the same
 		s.d.cfg.Logger.Error("claim webhook deliveries", "err", err)
@@ -162,14 +171,18 @@ func (s dueDeliveries) Claim(ctx context.Context, limit int, lease time.Duration
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	return append(out, claimed...), nil
+	out = append(out, claimed...)
+	if len(out) < limit && len(claimed) == 0 && handLimit < limit {
+		out = append(out, s.d.takeHanded(limit-len(out), out)...) // the outbox had nothing: its turn goes to the hand-off
+	}
+	return out, nil
 }
 
 // NextDue returns when the next delivery falls due (store.NextDeliveryDue),
 // or now while deliveries handed over wait.
 func (s dueDeliveries) NextDue(ctx context.Context) (time.Time, bool, error) {
-	if len(s.d.handed) > 0 {
-		return s.d.cfg.Now(), true, nil
+	if len(s.d.handed) > 0 && s.d.deferredLen() < cap(s.d.handed) {
+		return s.d.cfg.Now(), true, nil // those deferred wait for a freed slot, which wakes the loop
 	}
 	return s.d.store.NextDeliveryDue(ctx)
 }

@@ -35,7 +35,6 @@ type endpointSlots struct {
 type endpointState struct {
 	inFlight map[string]time.Time // attempts in flight: delivery id → start
 	latency  time.Duration        // moving average of finished attempts; 0 until one finished
-	freed    chan struct{}        // closed (and replaced) when an attempt ends
 }
 
 // newEndpointSlots returns slots holding each endpoint to limit of
@@ -74,16 +73,14 @@ func (st *endpointState) slowWait(now time.Time) time.Duration {
 
 // take reserves a slot for the attempt of deliveryID to merchantID's
 // endpoint, unless it holds its share already; then again is how soon
-// the delivery should come back: about the endpoint's latency when it
-// answers promptly, else slowWait; and when it answers
-// promptly, freed is closed as soon as one of its attempts ends (a slot
-// may be free then: take again).
-func (s *endpointSlots) take(merchantID, deliveryID string, now time.Time) (ok bool, again time.Duration, freed <-chan struct{}) {
+// the delivery should come back: about twice the endpoint's latency when
+// it answers promptly, else slowWait.
+func (s *endpointSlots) take(merchantID, deliveryID string, now time.Time) (ok bool, again time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.byMerchant[merchantID]
 	if st == nil {
-		st = &endpointState{inFlight: map[string]time.Time{}, freed: make(chan struct{})}
+		st = &endpointState{inFlight: map[string]time.Time{}}
 		s.byMerchant[merchantID] = st
 	}
 	prompt := st.prompt(now)
@@ -93,12 +90,32 @@ func (s *endpointSlots) take(merchantID, deliveryID string, now time.Time) (ok b
 	}
 	if len(st.inFlight) >= share {
 		if prompt {
-			return false, max(minPostpone, 2*st.latency), st.freed
+			return false, max(minPostpone, 2*st.latency)
 		}
-		return false, st.slowWait(now), nil
+		return false, st.slowWait(now)
 	}
 	st.inFlight[deliveryID] = now
-	return true, 0, nil
+	return true, 0
+}
+
+// room reports whether merchantID's endpoint could take one more attempt
+// beyond picked ones about to start (take would say ok), and whether it
+// answers promptly: a delivery handed over for a prompt endpoint at its
+// share waits in memory for its turn (takeHanded) instead of holding a
+// loop slot or going back to the outbox.
+func (s *endpointSlots) room(merchantID string, picked int, now time.Time) (ok, prompt bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.byMerchant[merchantID]
+	if st == nil {
+		return picked < s.limit, false
+	}
+	prompt = st.prompt(now)
+	share := s.limit
+	if prompt {
+		share = s.borrow
+	}
+	return len(st.inFlight)+picked < share, prompt
 }
 
 // release gives back the slot take reserved for deliveryID, the attempt
@@ -118,42 +135,21 @@ func (s *endpointSlots) release(merchantID, deliveryID string, now time.Time) {
 		} else {
 			st.latency = (3*st.latency + took) / 4
 		}
-		close(st.freed)
-		st.freed = make(chan struct{})
 	}
 }
 
-// acquire takes a slot of dl's endpoint for its attempt. An endpoint that
-// answers promptly but holds its share has dl wait, in memory, for one of
-// its attempts to end, up to about its latency (what a put-back would
-// wait, without the write and the claim again); one that doesn't answer
-// promptly, or whose slots stay taken longer, has dl postponed. false:
-// dl was postponed, not attempted.
+// acquire takes a slot of dl's endpoint for its attempt; when the
+// endpoint holds its share, dl is postponed (about twice the endpoint's
+// latency) and false returned. It never waits: a loop slot held by a
+// delivery waiting for its own endpoint is a slot another merchant's
+// delivery could not have (a prompt endpoint's excess waits in memory,
+// outside the slots, before it is handed to an attempt: takeHanded).
 func (d *Dispatcher) acquire(ctx context.Context, dl store.Delivery) bool {
-	var deadline *time.Timer
-	for {
-		ok, again, freed := d.slots.take(dl.MerchantID, dl.ID, time.Now())
-		if ok {
-			return true
-		}
-		if freed == nil {
-			d.postpone(ctx, dl, again)
-			return false
-		}
-		if deadline == nil {
-			deadline = time.NewTimer(again)
-			defer deadline.Stop()
-		}
-		select {
-		case <-freed:
-		case <-deadline.C:
-			d.postpone(ctx, dl, again)
-			return false
-		case <-ctx.Done():
-			d.postpone(ctx, dl, again)
-			return false
-		}
+	ok, again := d.slots.take(dl.MerchantID, dl.ID, time.Now())
+	if !ok {
+		d.postpone(ctx, dl, again)
 	}
+	return ok
 }
 
 // postpone gives a claimed delivery whose endpoint has its share of the
