@@ -20,6 +20,24 @@ func waitingOnLock(t *testing.T, b *Backend) bool {
 	return n > 0
 }
 
+// finishesOrWaits waits until the statement what, running beside a
+// transaction the test holds open, either finishes (done yields: finished
+// is true, with its error) or waits on a lock (finished is false: the
+// caller reads done once it lets the held transaction go).
+func finishesOrWaits(t *testing.T, b *Backend, what string, done <-chan error) (finished bool, err error) {
+	t.Helper()
+	testwait.For(t, what+" to finish or to wait on a lock", func() bool {
+		select {
+		case err = <-done:
+			finished = true
+			return true
+		default:
+			return waitingOnLock(t, b)
+		}
+	})
+	return finished, err
+}
+
 // TestEnqueueSerializesWithEnable: an outbox write that read the endpoint
 // disabled (WebhookTarget) and an EnableEndpoint racing it. The enable
 // must not commit in between (the target read is locked for share), or
@@ -69,17 +87,7 @@ func TestEnqueueSerializesWithEnable(t *testing.T) {
 	<-read
 	enabled := make(chan error, 1)
 	go func() { _, err := db.EnableWebhook(ctx, m.ID); enabled <- err }()
-	var enableErr error
-	finishedFirst := false
-	testwait.For(t, "the enable to finish or to wait on a lock", func() bool {
-		select {
-		case enableErr = <-enabled:
-			finishedFirst = true
-			return true
-		default:
-			return waitingOnLock(t, b)
-		}
-	})
+	finishedFirst, enableErr := finishesOrWaits(t, b, "the enable", enabled)
 	close(proceed)
 	if err := <-outbox; err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paysync/paysync/internal/testwait"
 	"github.com/paysync/paysync/store"
 )
 
@@ -48,17 +47,7 @@ func TestEarlyCallbacksDontWaitOnEachOther(t *testing.T) {
 	<-inserted
 	second := make(chan error, 1)
 	go func() { second <- b.Write(ctx, func(tx store.Tx) error { return early(tx, "B") }) }()
-	var secondErr error
-	committed := false
-	testwait.For(t, "the second early callback to commit or to wait on a lock", func() bool {
-		select {
-		case secondErr = <-second:
-			committed = true
-			return true
-		default:
-			return waitingOnLock(t, b)
-		}
-	})
+	committed, secondErr := finishesOrWaits(t, b, "the second early callback", second)
 	close(proceed)
 	if err := <-first; err != nil {
 		t.Fatal(err)

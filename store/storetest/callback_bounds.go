@@ -65,6 +65,7 @@ func testCallbacksBoundedPerCheckout(t *testing.T, r *rig) {
 	}
 }
 
+// countEvents is how many of evs are of the type typ.
 func countEvents(evs []store.Event, typ string) int {
 	n := 0
 	for _, e := range evs {

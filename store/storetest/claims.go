@@ -118,12 +118,7 @@ func testConcurrentApplies(t *testing.T, r *rig) {
 		t.Fatalf("%d applies succeeded, want 1", applied)
 	}
 	evs, _ := r.db.Events(ctx, r.merchant.ID, c.ID)
-	changes := 0
-	for _, e := range evs {
-		if e.Type == store.EventStateChanged {
-			changes++
-		}
-	}
+	changes := countEvents(evs, store.EventStateChanged)
 	ds, err := r.db.Deliveries(ctx, r.merchant.ID, store.DeliveryFilter{CheckoutID: c.ID})
 	if err != nil || changes != 1 || len(ds) != 1 {
 		t.Fatalf("%d transitions logged, %d deliveries (%v); want 1 and 1", changes, len(ds), err)

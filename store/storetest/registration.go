@@ -109,13 +109,7 @@ func testCallbackRacesRegistration(t *testing.T, r *rig) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		callbacks := 0
-		for _, e := range evs {
-			if e.Type == store.EventCallbackReceived {
-				callbacks++
-			}
-		}
-		if callbacks != 1 {
+		if callbacks := countEvents(evs, store.EventCallbackReceived); callbacks != 1 {
 			t.Errorf("race-%d: %d callback_received events, want 1", i, callbacks)
 		}
 	}

@@ -104,13 +104,7 @@ func testCallbackAdoptedWhenProviderRefLearned(t *testing.T, r *rig) {
 				way, ref, got.CallbackReceivedAt, got.NextCheckAt)
 		}
 		evs, _ := r.db.Events(ctx, r.merchant.ID, c.ID)
-		adopted := 0
-		for _, e := range evs {
-			if e.Type == store.EventCallbackReceived {
-				adopted++
-			}
-		}
-		if adopted != 1 {
+		if adopted := countEvents(evs, store.EventCallbackReceived); adopted != 1 {
 			t.Fatalf("%s: %d callback_received events, want the adopted one", way, adopted)
 		}
 		if way == "batch" {
