@@ -116,13 +116,20 @@ func (b *browser) navigate(url string) {
 // location is the tab's current URL.
 func (b *browser) location() string {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
-	defer cancel()
-	loc, err := chromedp.Run(ctx, chromedp.Location())
+	loc, err := b.tryLocation()
 	if err != nil {
 		b.t.Fatalf("browser: location: %v", err)
 	}
 	return loc
+}
+
+// tryLocation is the tab's current URL, or the browser's error: asked
+// while the tab navigates, Chromium may answer "Inspected target navigated
+// or closed" (-32000) for the document it is leaving.
+func (b *browser) tryLocation() (string, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Location())
 }
 
 // waitURL waits until the tab's URL satisfies match, and returns it.
@@ -136,7 +143,12 @@ func (b *browser) waitURL(what string, match func(u *url.URL) bool) *url.URL {
 		}
 	}()
 	testwait.For(b.t, "the browser at "+what, func() bool {
-		last = b.location()
+		loc, err := b.tryLocation()
+		if err != nil {
+			last = "(" + err.Error() + ")" // mid-navigation: ask again
+			return false
+		}
+		last = loc
 		if u, err := url.Parse(last); err == nil && match(u) {
 			at = u
 		}
