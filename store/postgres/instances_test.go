@@ -34,7 +34,7 @@ func newLiveRig(t *testing.T) *liveRig {
 		if err != nil {
 			t.Fatal(err)
 		}
-		db, err := store.New(b, store.Options{MasterKey: []byte("0123456789abcdef0123456789abcdef")})
+		db, err := store.New(b, store.Options{MasterKey: testMasterKey})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,6 +25,27 @@ func openTest(t *testing.T) *Backend {
 	return b
 }
 
+// testMasterKey seals merchant secrets in the tests that open a store.DB.
+var testMasterKey = []byte("0123456789abcdef0123456789abcdef")
+
+// openTestStore opens the store over a fresh backend, with one merchant
+// whose webhook URL is set; the store closes when the test ends.
+func openTestStore(t *testing.T) (*Backend, *store.DB, store.CreatedMerchant) {
+	t.Helper()
+	b := openTest(t)
+	db, err := store.New(b, store.Options{MasterKey: testMasterKey})
+	if err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	m, err := db.CreateMerchant(context.Background(), store.NewMerchant{Name: "acme", WebhookURL: "https://shop.example/hooks"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, db, m
+}
+
 // TestConformance runs the backend-neutral suite on a fresh schema per test.
 func TestConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{Open: func(t *testing.T) store.Backend { return openTest(t) }})

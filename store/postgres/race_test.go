@@ -47,16 +47,7 @@ func finishesOrWaits(t *testing.T, b *Backend, what string, done <-chan error) (
 // the enable either finished (the race, a defect) or waits on the lock.
 func TestEnqueueSerializesWithEnable(t *testing.T) {
 	ctx := context.Background()
-	b := openTest(t)
-	db, err := store.New(b, store.Options{MasterKey: []byte("0123456789abcdef0123456789abcdef")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	m, err := db.CreateMerchant(ctx, store.NewMerchant{Name: "acme", WebhookURL: "https://shop.example/hooks"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, db, m := openTestStore(t)
 	c, _, err := db.RegisterCheckout(ctx, store.NewCheckout{MerchantID: m.ID, Provider: store.ProviderPayUnit, Reference: "A",
 		Amount: "2500", Currency: "XAF", FirstCheckAt: time.Now()})
 	if err != nil {

@@ -17,16 +17,7 @@ import (
 // then the totals count both.
 func TestEarlyCallbacksDontWaitOnEachOther(t *testing.T) {
 	ctx := context.Background()
-	b := openTest(t)
-	db, err := store.New(b, store.Options{MasterKey: []byte("0123456789abcdef0123456789abcdef")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	m, err := db.CreateMerchant(ctx, store.NewMerchant{Name: "acme", WebhookURL: "https://shop.example/hooks"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _, m := openTestStore(t)
 	early := func(tx store.Tx, ref string) error {
 		_, err := tx.InsertNotification(ctx, store.Notification{MerchantID: m.ID, Provider: store.ProviderPayUnit,
 			TransactionID: ref, Status: "SUCCESS", ContentType: "application/json", Body: []byte(`{"a":1}`)}, "", time.Now())
